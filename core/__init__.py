@@ -1,0 +1,1 @@
+"""driftlab core engine."""

@@ -1,0 +1,462 @@
+"""Parameters: named values over integer update steps ``k = 0, 1, 2, ...``.
+
+A :class:`Parameter` takes one of three forms:
+
+- a constant ``value``;
+- a ``schedule`` (any finite iterable) with a ``strategy`` for what follows its end: ``"hold"``
+  keeps the last value, ``"cycle"`` restarts it, ``"raise"`` raises
+  :class:`~core.errors.ScheduleExhaustedError`. With only a schedule, its first entry is step 0;
+  with a ``value`` too, the value is step 0 and the schedule supplies steps 1, 2, ...;
+- an ``update`` function (see :mod:`core.update_functions`) applied to the initial ``value``:
+  ``value_{k+1}, fired, delta = update(value_k, t=k)``.
+
+The value at step ``k`` is a pure function of the definition, the seed and ``k``: random draws
+come from a Generator seeded with ``SeedSequence(seed, spawn_key=<name as bytes>)``, each step is
+computed once and kept, so :meth:`Parameter.set_update_step` can jump back and forth in O(1)
+amortised time without ever changing history.
+
+>>> p = Parameter("strength", 1, schedule=[2, 3], strategy="cycle")
+>>> p.timeline(5)
+[1, 2, 3, 2, 3, 2]
+>>> p.update(), p.update(), p.value
+(2, 3, 3)
+>>> p.set_update_step(0)
+1
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import did_you_mean
+from .distributions import measure_change
+from .errors import ConfigError, ScheduleExhaustedError
+from .update_functions import UpdateFunction
+
+STRATEGIES = ("hold", "cycle", "raise")
+DEFINITION_KEYS = ("value", "schedule", "strategy", "update")
+
+
+class _Unset:
+    """The missing ``value`` of a schedule-only parameter (survives deep copies as itself)."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+    def __deepcopy__(self, memo: dict) -> "_Unset":
+        return self
+
+
+_UNSET: Any = _Unset()
+
+
+def parameter_seed(seed: int, name: str) -> np.random.SeedSequence:
+    """The seed of parameter ``name`` in a store seeded with ``seed`` (stable across processes)."""
+    return np.random.SeedSequence(seed, spawn_key=tuple(name.encode("utf-8")))
+
+
+class Parameter:
+    """A named value over update steps: a constant, a schedule, or an update function."""
+
+    def __init__(self, name: str, value: Any = _UNSET, schedule: Iterable | None = None,
+                 strategy: str = "hold", update: UpdateFunction | None = None, seed: int = 0):
+        if not isinstance(name, str) or not name or name.startswith(".") or name.endswith("."):
+            raise ConfigError("name", f"expected a non-empty dotted name such as 'ramp.height', got {name!r}")
+        self.name = name
+        self.seed = _check_seed(seed, f"{name}.seed")
+        self.strategy = strategy
+        self._schedule = self._check_schedule(value, schedule, strategy, update)
+        self.update_function = self._check_update(value, update)
+        self._initial = copy.deepcopy(value)
+        self._computed: list[Any] = []  # values of an update-function parameter, steps 0..len-1
+        self._log: list[tuple[bool, float]] = []  # (fired, delta) of steps 1..len-1
+        if self.update_function is not None:
+            self._computed = [self._start_update()]
+        self._step = 0
+        self._value = self[0]
+
+    # -- definition -------------------------------------------------------------------------
+
+    def _check_schedule(self, value, schedule, strategy, update) -> list | None:
+        if strategy not in STRATEGIES:
+            raise ConfigError(f"{self.name}.strategy", f"expected one of {', '.join(map(repr, STRATEGIES))}, "
+                              f"got {strategy!r}" + did_you_mean(str(strategy), list(STRATEGIES)))
+        if schedule is None:
+            if strategy != "hold":
+                raise ConfigError(f"{self.name}.strategy", "only applies to a schedule, and none is given")
+            if value is _UNSET and update is None:
+                raise ConfigError(self.name, "needs a value, a schedule or an update function")
+            return None
+        if update is not None:
+            raise ConfigError(self.name, "give either a schedule or an update function, not both")
+        if isinstance(schedule, (str, bytes, Mapping)) or not isinstance(schedule, Iterable):
+            raise ConfigError(f"{self.name}.schedule", "expected a list (or another finite iterable) of values, "
+                              f"got {type(schedule).__name__}")
+        items = [_frozen(copy.deepcopy(item)) for item in schedule]
+        if not items:
+            raise ConfigError(f"{self.name}.schedule", "expected at least one value, got an empty schedule")
+        return items
+
+    def _check_update(self, value, update) -> UpdateFunction | None:
+        if update is None:
+            return None
+        if not isinstance(update, UpdateFunction):
+            raise ConfigError(f"{self.name}.update", "expected an update function such as "
+                              f"IncrementUpdate(ContinuousScheduler(), k=1), got {update!r}")
+        if value is _UNSET:
+            raise ConfigError(f"{self.name}.value", "required with an update function (it is the initial value)")
+        return copy.deepcopy(update)  # the caller's object may serve several parameters
+
+    def _start_update(self) -> Any:
+        try:
+            self.update_function.reset(copy.deepcopy(self._initial), parameter_seed(self.seed, self.name))
+        except ConfigError as err:
+            raise err.within(self.name) from None
+        return _frozen(self.update_function._validate_value(self._initial))
+
+    @property
+    def schedule(self) -> list | None:
+        """The schedule's entries (a copy), or None."""
+        return None if self._schedule is None else list(self._schedule)
+
+    @property
+    def initial_value(self) -> Any:
+        """The ``value`` given at construction (unset for a schedule-only parameter)."""
+        return self._initial
+
+    def definition(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this parameter (without its name and seed)."""
+        out: dict[str, Any] = {}
+        if self._initial is not _UNSET:
+            out["value"] = copy.deepcopy(self._initial)
+        if self._schedule is not None:
+            out["schedule"] = self.schedule
+            if self.strategy != "hold":
+                out["strategy"] = self.strategy
+        if self.update_function is not None:
+            out["update"] = copy.deepcopy(self.update_function)
+        return out
+
+    # -- values over steps --------------------------------------------------------------------
+
+    def __getitem__(self, k: int) -> Any:
+        """The value at step ``k`` (computed once, then kept); does not move the current step."""
+        k = _check_step(k, f"{self.name} step")
+        if self.update_function is not None:
+            self._compute_to(k)
+            return self._computed[k]
+        if self._schedule is None:
+            return self._initial
+        offset = 0 if self._initial is _UNSET else 1
+        if k < offset:
+            return self._initial
+        i = k - offset
+        n = len(self._schedule)
+        if i >= n:
+            if self.strategy == "hold":
+                i = n - 1
+            elif self.strategy == "cycle":
+                i %= n
+            else:
+                raise ScheduleExhaustedError(
+                    f"{self.name}: step {k} is past the end of its schedule of {n} values (strategy 'raise'); "
+                    f"the last step it defines is {n - 1 + offset}")
+        return self._schedule[i]
+
+    def _compute_to(self, k: int) -> None:
+        values, log, update = self._computed, self._log, self.update_function
+        while len(values) <= k:
+            new, fired, delta = update(values[-1], len(values) - 1)
+            values.append(_frozen(new))
+            log.append((bool(fired), float(delta)))
+
+    @property
+    def value(self) -> Any:
+        """The value at the current step."""
+        return self._value
+
+    @property
+    def update_step(self) -> int:
+        """The current step ``k``."""
+        return self._step
+
+    def set_update_step(self, k: int) -> Any:
+        """Move to step ``k`` (forward or back) and return its value; on error nothing changes."""
+        value = self[k]
+        self._step, self._value = k, value
+        return value
+
+    def update(self) -> Any:
+        """Move to the next step and return its value."""
+        return self.set_update_step(self._step + 1)
+
+    def timeline(self, k_end: int) -> list[Any]:
+        """The values of steps ``0..k_end`` (inclusive), without moving the current step."""
+        return [self[k] for k in range(_check_step(k_end, f"{self.name} k_end") + 1)]
+
+    def change_log(self, k_end: int) -> pd.DataFrame:
+        """For each step ``1..k_end``: whether the update fired, whether the value changed, and by how much.
+
+        The change is the signed difference for numbers and the 1-Wasserstein distance for
+        probability vectors (:func:`core.distributions.measure_change`).
+
+        >>> Parameter("x", schedule=[0, 1, 1]).change_log(3)
+           step  fired  changed  delta
+        0     1   True     True    1.0
+        1     2   True    False    0.0
+        2     3  False    False    0.0
+        """
+        rows = []
+        for k in range(1, _check_step(k_end, f"{self.name} k_end") + 1):
+            changed, delta = measure_change(self[k - 1], self[k])
+            rows.append((k, self._fired(k), changed, delta))
+        return pd.DataFrame(rows, columns=["step", "fired", "changed", "delta"]).astype(
+            {"step": int, "fired": bool, "changed": bool, "delta": float})
+
+    def _fired(self, k: int) -> bool:
+        if self.update_function is not None:
+            self._compute_to(k)
+            return self._log[k - 1][0]
+        if self._schedule is None:
+            return False
+        i = k - (0 if self._initial is _UNSET else 1)
+        return i < len(self._schedule) or self.strategy == "cycle"
+
+    def __repr__(self) -> str:
+        return f"Parameter({self.name!r}, value={self._value!r}, step={self._step})"
+
+
+class ParameterStore:
+    """Parameters by dotted name (``"ramp.height"``), moved through update steps together.
+
+    Built from a nested dict as streamgen users write it: a non-dict value is a constant; a dict
+    with any of the keys ``value``, ``schedule``, ``strategy``, ``update`` defines one parameter;
+    any other dict is a scope. The caller's dict is never modified.
+
+    >>> store = ParameterStore({"signal_length": 256,
+    ...                         "ramp": {"height": {"schedule": [0.9, 0.8, 0.7]}}})
+    >>> store.update()
+    {'ramp.height': 0.8, 'signal_length': 256}
+    >>> store.get_scope("ramp").get_params()
+    {'height': 0.8}
+    """
+
+    def __init__(self, params: Mapping | Iterable[Parameter] | None = None, seed: int = 0):
+        self.seed = _check_seed(seed, "seed")
+        self._params: dict[str, Parameter] = _build(params, self.seed)
+        self._prefix = ""
+        self._step = 0
+        self.set_update_step(0)
+
+    # -- access -----------------------------------------------------------------------------
+
+    def __getitem__(self, name: str) -> Parameter:
+        try:
+            return self._params[name]
+        except KeyError:
+            raise KeyError(f"no parameter {name!r}; known: {', '.join(sorted(self._params)) or 'none'}"
+                           + did_you_mean(str(name), list(self._params))) from None
+
+    def __setitem__(self, name: str, definition: Any) -> None:
+        """Add or replace a parameter: a constant, a definition dict, or a :class:`Parameter`."""
+        parameter = _parameter(self._prefix + name, definition, self.seed)
+        _check_nesting([*self._params, name], self._prefix)
+        parameter[self._step]  # raises before anything changes if the step is out of its reach
+        parameter.set_update_step(self._step)
+        self._params[name] = parameter
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._params
+
+    def __iter__(self):
+        return iter(sorted(self._params))
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    @property
+    def names(self) -> list[str]:
+        """Parameter names, sorted."""
+        return sorted(self._params)
+
+    @property
+    def scopes(self) -> list[str]:
+        """The top-level scope names, sorted."""
+        return sorted({name.split(".", 1)[0] for name in self._params if "." in name})
+
+    def get_params(self) -> dict[str, Any]:
+        """The current values as a flat dict sorted by name."""
+        return {name: self._params[name].value for name in sorted(self._params)}
+
+    def get_scope(self, scope: str) -> "ParameterStore":
+        """A store of the parameters under ``scope``, named relative to it; the same Parameter objects."""
+        prefix = scope + "."
+        members = {name[len(prefix):]: p for name, p in self._params.items() if name.startswith(prefix)}
+        if not members:
+            raise KeyError(f"no scope {scope!r}; known: {', '.join(self.scopes) or 'none'}"
+                           + did_you_mean(scope, self.scopes))
+        return self._view(members, self._prefix + prefix)
+
+    def __or__(self, other: "ParameterStore | Parameter") -> "ParameterStore":
+        """A new store with the parameters of both (``other`` wins on a shared name); the same objects."""
+        if isinstance(other, Parameter):
+            others, step = {other.name: other}, other.update_step
+        elif isinstance(other, ParameterStore):
+            others, step = other._params, other._step
+        else:
+            return NotImplemented
+        if step != self._step:
+            raise ConfigError("|", f"cannot merge parameters at different update steps ({self._step} and {step})")
+        merged = {**self._params, **others}
+        _check_nesting(merged, self._prefix)
+        return self._view(merged, self._prefix)
+
+    def _view(self, params: dict[str, Parameter], prefix: str) -> "ParameterStore":
+        view = ParameterStore.__new__(ParameterStore)
+        view.seed, view._params, view._prefix, view._step = self.seed, params, prefix, self._step
+        return view
+
+    # -- steps ------------------------------------------------------------------------------
+
+    @property
+    def update_step(self) -> int:
+        """The current step ``k`` of every parameter in the store."""
+        return self._step
+
+    def set_update_step(self, k: int) -> dict[str, Any]:
+        """Move every parameter to step ``k``; if any cannot reach it, none moves."""
+        k = _check_step(k, "step")
+        for parameter in self._params.values():
+            parameter[k]  # computes, or raises before anything has moved
+        for parameter in self._params.values():
+            parameter.set_update_step(k)
+        self._step = k
+        return self.get_params()
+
+    def update(self) -> dict[str, Any]:
+        """Move every parameter to the next step and return the new values."""
+        return self.set_update_step(self._step + 1)
+
+    # -- tables -----------------------------------------------------------------------------
+
+    def to_dataframe(self, k_end: int) -> pd.DataFrame:
+        """Values of steps ``0..k_end`` (rows) by parameter (columns); the current step is unchanged."""
+        steps = range(_check_step(k_end, "k_end") + 1)
+        columns = {name: [self._params[name][k] for k in steps] for name in sorted(self._params)}
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(steps), name="step"))
+
+    @classmethod
+    def from_dataframe(cls, df: pd.DataFrame, seed: int = 0) -> "ParameterStore":
+        """Each column a schedule (rows are steps 0, 1, ...); a column of one repeated value a constant.
+
+        Columns named ``"scope.name"`` are scoped.
+
+        >>> df = pd.DataFrame({"ramp.height": [0.9, 0.8], "signal_length": [256, 256]})
+        >>> ParameterStore.from_dataframe(df).update()
+        {'ramp.height': 0.8, 'signal_length': 256}
+        """
+        if not isinstance(df, pd.DataFrame) or len(df) == 0:
+            raise ConfigError("df", f"expected a non-empty pandas DataFrame, got {type(df).__name__}")
+        params = {}
+        for column in df.columns:
+            values = list(df[column])
+            constant = all(not measure_change(values[0], v)[0] for v in values[1:])
+            params[str(column)] = values[0] if constant else {"schedule": values}
+        return cls(params, seed=seed)
+
+    def change_log(self, k_end: int) -> pd.DataFrame:
+        """The change logs of every parameter in one tidy table: step, parameter, fired, changed, delta."""
+        frames = [p.change_log(k_end).assign(parameter=name) for name, p in sorted(self._params.items())]
+        columns = ["step", "parameter", "fired", "changed", "delta"]
+        if not frames:
+            return pd.DataFrame(columns=columns)
+        return pd.concat(frames, ignore_index=True)[columns].sort_values(["step", "parameter"], ignore_index=True)
+
+    def change_points(self, k_end: int) -> list[int]:
+        """The steps ``1..k_end`` at which at least one parameter's value changed."""
+        log = self.change_log(k_end)
+        return sorted(int(k) for k in log.loc[log["changed"], "step"].unique())
+
+    def __repr__(self) -> str:
+        return f"ParameterStore({self.get_params()!r}, step={self._step})"
+
+
+def _build(params: Mapping | Iterable[Parameter] | None, seed: int) -> dict[str, Parameter]:
+    """Parameters by name from a nested dict or a list of Parameters; nothing is built on error."""
+    if params is None:
+        return {}
+    if isinstance(params, Mapping):
+        definitions = dict(_flatten(params, ""))
+    elif isinstance(params, Iterable) and not isinstance(params, (str, bytes)):
+        definitions = {}
+        for i, parameter in enumerate(params):
+            if not isinstance(parameter, Parameter):
+                raise ConfigError(f"params[{i}]", f"expected a Parameter, got {type(parameter).__name__}")
+            definitions[parameter.name] = parameter
+    else:
+        raise ConfigError("params", f"expected a dict of parameters or a list of Parameter, got {type(params).__name__}")
+    _check_nesting(definitions, "")
+    return {name: _parameter(name, definition, seed) for name, definition in definitions.items()}
+
+
+def _flatten(tree: Mapping, prefix: str):
+    """``(dotted name, definition)`` pairs of a nested parameter dict."""
+    if prefix and not tree:
+        raise ConfigError(prefix[:-1], "is an empty scope; give it parameters or remove it")
+    for key, node in tree.items():
+        if not isinstance(key, str) or not key or key.startswith(".") or key.endswith("."):
+            raise ConfigError(f"{prefix}{key}", f"expected a non-empty string name, got {key!r}")
+        path = prefix + key
+        if isinstance(node, Mapping) and not any(k in DEFINITION_KEYS for k in node):
+            yield from _flatten(node, path + ".")
+        else:
+            yield path, node
+
+
+def _parameter(name: str, definition: Any, seed: int) -> Parameter:
+    if isinstance(definition, Parameter):
+        if definition.name != name:
+            raise ConfigError(name, f"is given a Parameter named {definition.name!r}; their names must match")
+        return definition
+    if isinstance(definition, Mapping):
+        unknown = [k for k in definition if k not in DEFINITION_KEYS]
+        if unknown:
+            raise ConfigError(f"{name}.{unknown[0]}", f"unknown key in a parameter definition; expected "
+                              f"{', '.join(DEFINITION_KEYS)}" + did_you_mean(str(unknown[0]), list(DEFINITION_KEYS)))
+        return Parameter(name, seed=seed, **definition)
+    return Parameter(name, definition, seed=seed)
+
+
+def _check_nesting(names: Iterable[str], prefix: str) -> None:
+    """No name may be both a parameter and a scope (``ramp`` beside ``ramp.height``)."""
+    names = set(names)
+    for name in sorted(names):
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            scope = ".".join(parts[:i])
+            if scope in names:
+                raise ConfigError(prefix + scope, f"is both a parameter and the scope of {prefix + name!r}")
+
+
+def _frozen(value: Any) -> Any:
+    """Arrays are kept read-only, so that no caller can rewrite a parameter's history."""
+    if isinstance(value, np.ndarray) and value.flags.writeable:
+        value = value.copy()
+        value.setflags(write=False)
+    return value
+
+
+def _check_step(k: Any, what: str) -> int:
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise ConfigError(what, f"expected an integer >= 0, got {k!r}")
+    return int(k)
+
+
+def _check_seed(seed: Any, path: str) -> int:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(path, f"expected an integer >= 0, got {seed!r}")
+    return int(seed)

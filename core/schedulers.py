@@ -1,0 +1,218 @@
+"""Schedulers decide *when* a parameter's update function fires.
+
+A scheduler is called with ``t``, the 0-based index of the update being taken (the update from
+step ``k`` to ``k + 1`` has ``t = k``), and answers whether the update fires. Every scheduler
+fires only inside its inclusive window ``start <= t <= end``.
+
+Random schedulers are pure functions of ``(seed, t)``: their draws come from a Generator built
+from the seed they were reset with, drawn in ``t`` order and kept, so asking about the same ``t``
+twice, or in any order, gives the same answer.
+
+>>> s = PeriodicScheduler(3, start=2)
+>>> [t for t in range(10) if s(t)]
+[3, 6, 9]
+>>> s = PeriodicScheduler(3, start=2, from_start=True)
+>>> [t for t in range(10) if s(t)]
+[2, 5, 8]
+"""
+from __future__ import annotations
+
+import math
+import numpy as np
+import param
+
+from .config import Config
+from .errors import ConfigError
+
+_BLOCK = 1024  # random draws are made in blocks of this size, so the stream never depends on access order
+
+
+class Scheduler(Config):
+    """Base: fires at ``t`` when ``start <= t <= end`` and the scheduler's own rule says so."""
+
+    start = param.Integer(default=0, bounds=(0, None), doc="first update index at which it may fire")
+    end = param.Number(default=math.inf, bounds=(0, None), doc="last update index at which it may fire")
+
+    def __init__(self, *args, **settings):
+        super().__init__(*args, **settings)
+        self.reset()
+
+    def _check(self) -> None:
+        if self.end < self.start:
+            raise ConfigError(f"{type(self).__name__}.end", f"must be >= start ({self.start}), got {self.end}")
+
+    def __call__(self, t: int) -> bool:
+        return self.start <= t <= self.end and self._fires(t)
+
+    def _fires(self, t: int) -> bool:
+        raise NotImplementedError
+
+    def reset(self, seed: np.random.SeedSequence | int | None = None) -> None:
+        """Forget all draws; random schedulers restart their stream from ``seed`` (default 0)."""
+
+
+class ContinuousScheduler(Scheduler):
+    """Fires at every ``t`` in the window."""
+
+    def _fires(self, t: int) -> bool:
+        return True
+
+
+class PeriodicScheduler(Scheduler):
+    """Fires when ``t % period == 0`` (or ``(t - start) % period == 0`` with ``from_start``)."""
+
+    _positional = ("period",)
+    period = param.Integer(default=1, bounds=(1, None), doc="number of updates between firings")
+    from_start = param.Boolean(default=False, doc="count the period from start instead of from 0")
+
+    def _fires(self, t: int) -> bool:
+        return (t - self.start if self.from_start else t) % self.period == 0
+
+
+class DiscreteScheduler(Scheduler):
+    """Fires at the update indices listed in ``event_list``.
+
+    >>> s = DiscreteScheduler([1, 4])
+    >>> [t for t in range(6) if s(t)]
+    [1, 4]
+    """
+
+    _positional = ("event_list",)
+    event_list = param.List(default=[], item_type=int, doc="update indices at which it fires")
+
+    def _check(self) -> None:
+        super()._check()
+        if any(t < 0 for t in self.event_list):
+            raise ConfigError(f"{type(self).__name__}.event_list", f"expected indices >= 0, got {self.event_list}")
+        self._events = frozenset(self.event_list)
+
+    def _fires(self, t: int) -> bool:
+        return t in self._events
+
+
+class WindowScheduler(Scheduler):
+    """Fires inside any of the inclusive windows ``[(a, b), ...]``.
+
+    >>> s = WindowScheduler([(1, 2), (5, 5)])
+    >>> [t for t in range(7) if s(t)]
+    [1, 2, 5]
+    """
+
+    _positional = ("windows",)
+    windows = param.List(default=[], doc="inclusive (first, last) update index pairs")
+
+    def _check(self) -> None:
+        super()._check()
+        path = f"{type(self).__name__}.windows"
+        for i, window in enumerate(self.windows):
+            if not (isinstance(window, (list, tuple)) and len(window) == 2
+                    and all(isinstance(x, (int, np.integer)) for x in window) and 0 <= window[0] <= window[1]):
+                raise ConfigError(f"{path}[{i}]", f"expected a pair of integers 0 <= first <= last, got {window!r}")
+
+    def _fires(self, t: int) -> bool:
+        return any(a <= t <= b for a, b in self.windows)
+
+
+class BurstScheduler(Scheduler):
+    """Alternates ``on_duration`` firing updates with ``off_duration`` silent ones, from ``start``.
+
+    >>> s = BurstScheduler(2, 3)
+    >>> [int(s(t)) for t in range(10)]
+    [1, 1, 0, 0, 0, 1, 1, 0, 0, 0]
+    """
+
+    _positional = ("on_duration", "off_duration")
+    on_duration = param.Integer(default=1, bounds=(1, None))
+    off_duration = param.Integer(default=1, bounds=(0, None))
+
+    def _fires(self, t: int) -> bool:
+        return (t - self.start) % (self.on_duration + self.off_duration) < self.on_duration
+
+
+class CustomScheduler(Scheduler):
+    """Fires when ``fn(t)`` is true."""
+
+    _positional = ("fn",)
+    fn = param.Callable(default=None, allow_None=False, doc="t -> bool")
+
+    def _fires(self, t: int) -> bool:
+        return bool(self.fn(t))
+
+
+class _RandomScheduler(Scheduler):
+    """Base of the schedulers that draw one uniform number per update index."""
+
+    seed = param.Integer(default=None, allow_None=True,
+                         doc="own seed; when None, a parameter seeds it from its store's seed and its name")
+
+    def reset(self, seed=None) -> None:
+        seed = self.seed if self.seed is not None else (seed if seed is not None else 0)
+        self._rng = np.random.default_rng(seed)
+        self._draws = np.empty(0)
+
+    def _uniform(self, t: int) -> float:
+        while t >= self._draws.size:
+            self._draws = np.concatenate([self._draws, self._rng.random(_BLOCK)])
+        return self._draws[t]
+
+
+class RandomScheduler(_RandomScheduler):
+    """Fires at each update independently with ``probability``.
+
+    >>> s = RandomScheduler(0.5)
+    >>> first = [s(t) for t in range(20)]
+    >>> s.reset(); first == [s(t) for t in range(20)]
+    True
+    """
+
+    _positional = ("probability",)
+    probability = param.Number(default=0.5, bounds=(0, 1))
+
+    def _fires(self, t: int) -> bool:
+        return self._uniform(t) < self.probability
+
+
+class DecayingProbabilityScheduler(_RandomScheduler):
+    """Fires at ``t`` with probability ``initial_probability · exp(−decay_rate · (t − start))``."""
+
+    _positional = ("initial_probability", "decay_rate")
+    initial_probability = param.Number(default=1.0, bounds=(0, 1))
+    decay_rate = param.Number(default=0.1, bounds=(0, None))
+
+    def _fires(self, t: int) -> bool:
+        return self._uniform(t) < self.initial_probability * math.exp(-self.decay_rate * (t - self.start))
+
+
+class MemorylessScheduler(_RandomScheduler):
+    """Fires at arrival times of a Bernoulli process with rate ``p``, counted from ``start``.
+
+    Inter-arrival gaps are geometric, ``P(gap = g) = (1 − p)^(g−1) p`` for ``g >= 1``; the first
+    arrival is ``start + gap_1 − 1``, so a late ``start`` delays the process instead of silencing it.
+
+    >>> s = MemorylessScheduler(0.5, start=1000)
+    >>> any(s(t) for t in range(1000, 1100))
+    True
+    >>> any(s(t) for t in range(1000))
+    False
+    """
+
+    _positional = ("p",)
+    p = param.Number(default=0.1, bounds=(0, 1), inclusive_bounds=(False, True))
+
+    def reset(self, seed=None) -> None:
+        super().reset(seed)
+        self._arrivals = np.array([self.start - 1], dtype=np.int64)
+
+    def _fires(self, t: int) -> bool:
+        while self._arrivals[-1] < t:
+            gaps = self._rng.geometric(self.p, _BLOCK)
+            self._arrivals = np.concatenate([self._arrivals, self._arrivals[-1] + np.cumsum(gaps)])
+        i = np.searchsorted(self._arrivals, t)
+        return bool(self._arrivals[i] == t)
+
+
+SCHEDULERS: dict[str, type[Scheduler]] = {
+    cls.__name__: cls
+    for cls in (ContinuousScheduler, PeriodicScheduler, DiscreteScheduler, WindowScheduler, BurstScheduler,
+                CustomScheduler, RandomScheduler, DecayingProbabilityScheduler, MemorylessScheduler)
+}

@@ -1,0 +1,561 @@
+"""Update functions decide *how* a parameter's value changes when its scheduler fires.
+
+The interface is NS-Gym's: built with the scheduler first, ``fn(value, t)`` returns
+``(new_value, fired, delta)``; ``t`` is the 0-based index of the update being taken, ``Y`` the
+current value and ``Y_0`` the initial value (the value at the last :meth:`UpdateFunction.reset`,
+or the first value it was called with). When the scheduler does not fire, or the function
+declines (an exhausted list, a spent budget, a refused proposal), the value is returned
+unchanged with ``fired=False``. ``delta`` is the size of the change (see
+:func:`core.distributions.measure_change`): signed difference for numbers, 1-Wasserstein
+distance for probability vectors.
+
+>>> from core.schedulers import ContinuousScheduler, PeriodicScheduler
+>>> fn = IncrementUpdate(PeriodicScheduler(2), k=0.5)
+>>> fn(1.0, 0), fn(1.0, 1)
+((1.5, True, 0.5), (1.0, False, 0.0))
+>>> fn = SigmoidTransition(ContinuousScheduler(), a=0.0, b=1.0, k=1.0, t0=10)
+>>> round(fn(0.0, 10)[0], 3)
+0.5
+
+Distribution functions take and return probability vectors; the result is always a valid
+distribution (non-negative, summing to 1), and invalid vectors given as settings are rejected at
+construction:
+
+>>> fn = TargetReversion(ContinuousScheduler(), target=[1.0, 0.0], theta=0.5)
+>>> fn([0.5, 0.5], 0)[0]
+array([0.75, 0.25])
+"""
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import param
+
+from .config import Config
+from .distributions import as_distribution, measure_change, renormalise, wasserstein1
+from .errors import ConfigError
+from .schedulers import Scheduler
+
+_DECLINED = object()  # returned by _apply when the function does not change the value
+
+
+def child_seed(seed: np.random.SeedSequence | int | None, index: int) -> np.random.SeedSequence:
+    """The ``index``-th independent child of ``seed``, the same every time it is asked for."""
+    if not isinstance(seed, np.random.SeedSequence):
+        seed = np.random.SeedSequence(0 if seed is None else seed)
+    return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, index))
+
+
+class UpdateFunction(Config):
+    """Base: ``fn(value, t) -> (new_value, fired, delta)``; subclasses define ``_apply``."""
+
+    _positional = ("scheduler",)
+    scheduler = param.ClassSelector(class_=Scheduler, default=None, doc="when the update fires")
+
+    def __init__(self, *args, **settings):
+        super().__init__(*args, **settings)
+        self._y0: Any = None
+
+    def _check(self) -> None:
+        if self.scheduler is None:
+            raise ConfigError(f"{type(self).__name__}.scheduler", "required: a Scheduler such as ContinuousScheduler()")
+
+    def reset(self, initial_value: Any, seed: np.random.SeedSequence | int | None = None) -> None:
+        """Start over from ``Y_0 = initial_value``; random draws restart from ``seed``.
+
+        Raises ConfigError with a path relative to the parameter (``value`` or ``update.<setting>``)
+        when the initial value does not suit this function.
+        """
+        self._y0 = self._validate_value(initial_value)
+        self._rng = np.random.default_rng(child_seed(seed, 1))
+        self.scheduler.reset(child_seed(seed, 0))
+        self._start()
+
+    def __call__(self, value: Any, t: int) -> tuple[Any, bool, float]:
+        if self._y0 is None:
+            self.reset(value)
+        if not self.scheduler(t):
+            return value, False, 0.0
+        y = self._validate_value(value)
+        new = self._apply(y, t)
+        if new is _DECLINED:
+            return value, False, 0.0
+        new = self._finish(new)
+        return new, True, measure_change(y, new)[1]
+
+    def _validate_value(self, value: Any) -> Any:
+        if not isinstance(value, (Real, np.number)) or isinstance(value, (bool, np.bool_)):
+            raise ConfigError("value", f"{type(self).__name__} needs a number, got {value!r}")
+        return value
+
+    def _start(self) -> None:
+        """Reset per-run state (list positions, budgets); called by ``reset``."""
+
+    def _finish(self, new: Any) -> Any:
+        """Bring a result into canonical form (distributions are renormalised)."""
+        return new
+
+    def _apply(self, y: Any, t: int) -> Any:
+        raise NotImplementedError
+
+
+def _logistic(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+# -- scalar updates -----------------------------------------------------------------------------
+
+class NoUpdate(UpdateFunction):
+    """``Y`` (fires but never changes the value)."""
+
+    def _apply(self, y, t):
+        return y
+
+
+class IncrementUpdate(UpdateFunction):
+    """``Y + k``."""
+
+    _positional = ("scheduler", "k")
+    k = param.Number(default=1.0)
+
+    def _apply(self, y, t):
+        return y + self.k
+
+
+class DecrementUpdate(UpdateFunction):
+    """``Y − k``."""
+
+    _positional = ("scheduler", "k")
+    k = param.Number(default=1.0)
+
+    def _apply(self, y, t):
+        return y - self.k
+
+
+class DeterministicTrend(UpdateFunction):
+    """``Y + slope · t``."""
+
+    _positional = ("scheduler", "slope")
+    slope = param.Number(default=0.01)
+
+    def _apply(self, y, t):
+        return y + self.slope * t
+
+
+class ExponentialDecay(UpdateFunction):
+    """``Y_0 · exp(−decay_rate · t)`` (anchored at ``Y_0``, never compounded)."""
+
+    _positional = ("scheduler", "decay_rate")
+    decay_rate = param.Number(default=0.1, bounds=(0, None))
+
+    def _apply(self, y, t):
+        return self._y0 * math.exp(-self.decay_rate * t)
+
+
+class GeometricProgression(UpdateFunction):
+    """``Y_0 · r^t`` (anchored at ``Y_0``, never compounded)."""
+
+    _positional = ("scheduler", "r")
+    r = param.Number(default=0.9)
+
+    def _apply(self, y, t):
+        return self._y0 * self.r ** t
+
+
+class LinearInterpolation(UpdateFunction):
+    """``start_val + (end_val − start_val) · min(t / T, 1)``."""
+
+    _positional = ("scheduler", "start_val", "end_val", "T")
+    start_val = param.Number(default=0.0)
+    end_val = param.Number(default=1.0)
+    T = param.Integer(default=100, bounds=(1, None), doc="update index at which end_val is reached")
+
+    def _apply(self, y, t):
+        return self.start_val + (self.end_val - self.start_val) * min(t / self.T, 1.0)
+
+
+class OrnsteinUhlenbeck(UpdateFunction):
+    """``Y + θ(μ − Y) + σε`` with ``ε ~ N(0, 1)``: mean reversion towards ``mu``."""
+
+    _positional = ("scheduler", "theta", "mu", "sigma")
+    theta = param.Number(default=0.1, bounds=(0, None))
+    mu = param.Number(default=0.0)
+    sigma = param.Number(default=0.0, bounds=(0, None))
+
+    def _apply(self, y, t):
+        return y + self.theta * (self.mu - y) + self.sigma * float(self._rng.standard_normal())
+
+
+class OscillatingUpdate(UpdateFunction):
+    """``Y + δ · sin(t)``."""
+
+    _positional = ("scheduler", "delta")
+    delta = param.Number(default=0.1)
+
+    def _apply(self, y, t):
+        return y + self.delta * math.sin(t)
+
+
+class PolynomialTrend(UpdateFunction):
+    """``Y + Σ_i a_i · t^i`` for ``coeffs = [a_0, a_1, ...]``."""
+
+    _positional = ("scheduler", "coeffs")
+    coeffs = param.List(default=[0.0], item_type=Real)
+
+    def _apply(self, y, t):
+        return y + sum(a * t ** i for i, a in enumerate(self.coeffs))
+
+
+class RandomWalk(UpdateFunction):
+    """``Y + ε`` with ``ε ~ N(mu, sigma²)``."""
+
+    _positional = ("scheduler", "mu", "sigma")
+    mu = param.Number(default=0.0)
+    sigma = param.Number(default=1.0, bounds=(0, None))
+
+    def _apply(self, y, t):
+        return y + float(self._rng.normal(self.mu, self.sigma))
+
+
+class RandomWalkWithDrift(UpdateFunction):
+    """``α + Y + ε`` with ``ε ~ N(mu, sigma²)``."""
+
+    _positional = ("scheduler", "alpha", "mu", "sigma")
+    alpha = param.Number(default=0.0)
+    mu = param.Number(default=0.0)
+    sigma = param.Number(default=1.0, bounds=(0, None))
+
+    def _apply(self, y, t):
+        return self.alpha + y + float(self._rng.normal(self.mu, self.sigma))
+
+
+class RandomWalkWithDriftAndTrend(UpdateFunction):
+    """``α + Y + slope · t + ε`` with ``ε ~ N(mu, sigma²)``."""
+
+    _positional = ("scheduler", "alpha", "mu", "sigma", "slope")
+    alpha = param.Number(default=0.0)
+    mu = param.Number(default=0.0)
+    sigma = param.Number(default=1.0, bounds=(0, None))
+    slope = param.Number(default=0.0)
+
+    def _apply(self, y, t):
+        return self.alpha + y + self.slope * t + float(self._rng.normal(self.mu, self.sigma))
+
+
+class BoundedRandomWalk(UpdateFunction):
+    """``clip(Y + ε, lo, hi)`` with ``ε ~ N(mu, sigma²)``."""
+
+    _positional = ("scheduler", "mu", "sigma", "lo", "hi")
+    mu = param.Number(default=0.0)
+    sigma = param.Number(default=1.0, bounds=(0, None))
+    lo = param.Number(default=0.0)
+    hi = param.Number(default=1.0)
+
+    def _check(self):
+        super()._check()
+        if self.hi < self.lo:
+            raise ConfigError(f"{type(self).__name__}.hi", f"must be >= lo ({self.lo}), got {self.hi}")
+
+    def _apply(self, y, t):
+        return min(max(y + float(self._rng.normal(self.mu, self.sigma)), self.lo), self.hi)
+
+
+class SigmoidTransition(UpdateFunction):
+    """``a + (b − a) / (1 + exp(−k (t − t0)))``: a smooth switch from ``a`` to ``b`` around ``t0``."""
+
+    _positional = ("scheduler", "a", "b", "k", "t0")
+    a = param.Number(default=0.0)
+    b = param.Number(default=1.0)
+    k = param.Number(default=1.0)
+    t0 = param.Number(default=0.0)
+
+    def _apply(self, y, t):
+        return self.a + (self.b - self.a) * _logistic(self.k * (t - self.t0))
+
+
+class _ListUpdate(UpdateFunction):
+    """Base of the updates that walk through a list of values, one entry per firing."""
+
+    def _entries(self) -> list:
+        raise NotImplementedError
+
+    def _check(self):
+        super()._check()
+        if not self._entries():
+            raise ConfigError(f"{type(self).__name__}.{self._positional[1]}", "expected a non-empty list")
+
+    def _start(self):
+        self._position = 0
+
+    def _next(self, wrap: bool):
+        entries = self._entries()
+        if self._position >= len(entries):
+            if not wrap:
+                return _DECLINED
+            self._position = 0
+        self._position += 1
+        return entries[self._position - 1]
+
+
+class StepWiseUpdate(_ListUpdate):
+    """The next entry of ``param_list`` at each firing; once exhausted the value stays, unreported.
+
+    The caller's list is never modified.
+    """
+
+    _positional = ("scheduler", "param_list")
+    param_list = param.List(default=[], item_type=Real)
+
+    def _entries(self):
+        return self.param_list
+
+    def _apply(self, y, t):
+        return self._next(wrap=False)
+
+
+class CyclicUpdate(_ListUpdate):
+    """The next entry of ``value_list`` at each firing, wrapping round at the end."""
+
+    _positional = ("scheduler", "value_list")
+    value_list = param.List(default=[], item_type=Real)
+
+    def _entries(self):
+        return self.value_list
+
+    def _apply(self, y, t):
+        return self._next(wrap=True)
+
+
+# -- distribution updates -----------------------------------------------------------------------
+
+class DistributionUpdate(UpdateFunction):
+    """Base of the updates of a probability vector ``p``; results are renormalised to sum to 1.
+
+    ``_vectors`` names the settings holding probability vectors (validated at construction,
+    and against the length of ``p`` at reset).
+    """
+
+    _vectors: tuple[str, ...] = ()
+
+    def _check(self):
+        super()._check()
+        for name in self._vectors:
+            setting = getattr(self, name)
+            path = f"{type(self).__name__}.{name}"
+            if isinstance(setting, list) and setting and isinstance(setting[0], (list, tuple, np.ndarray)):
+                vectors = [as_distribution(v, f"{path}[{i}]") for i, v in enumerate(setting)]
+                if len({v.size for v in vectors}) > 1:
+                    raise ConfigError(path, "expected vectors of one length, got lengths "
+                                      f"{[v.size for v in vectors]}")
+            else:
+                as_distribution(setting, path)
+
+    def _validate_value(self, value):
+        p = as_distribution(value, "value")
+        for name in self._vectors:
+            setting = np.asarray(getattr(self, name), dtype=float)
+            if setting.shape[-1] != p.size:
+                raise ConfigError(f"update.{name}", f"has {setting.shape[-1]} categories but the value has {p.size}")
+        return p
+
+    def _finish(self, new):
+        return renormalise(new)
+
+
+class DistributionNoUpdate(DistributionUpdate):
+    """``p`` (fires but never changes the distribution)."""
+
+    def _apply(self, p, t):
+        return p
+
+
+class DistributionIncrementUpdate(DistributionUpdate):
+    """Moves mass ``k`` into ``p_0`` (capped at 1); the other entries keep their proportions.
+
+    ``p_0' = min(p_0 + k, 1)``, ``p_i' = p_i (1 − p_0') / (1 − p_0)`` for ``i >= 1``.
+    """
+
+    _positional = ("scheduler", "k")
+    k = param.Number(default=0.1, bounds=(0, 1))
+
+    def _apply(self, p, t):
+        return _set_first(p, min(p[0] + self.k, 1.0))
+
+
+class DistributionDecrementUpdate(DistributionUpdate):
+    """Moves mass ``k`` out of ``p_0`` (down to 0); the other entries keep their proportions.
+
+    ``p_0' = max(p_0 − k, 0)``, ``p_i' = p_i (1 − p_0') / (1 − p_0)``; when all mass was in
+    ``p_0`` the others have no proportions to keep and share the freed mass equally.
+    """
+
+    _positional = ("scheduler", "k")
+    k = param.Number(default=0.1, bounds=(0, 1))
+
+    def _apply(self, p, t):
+        return _set_first(p, max(p[0] - self.k, 0.0))
+
+
+def _set_first(p: np.ndarray, first: float) -> np.ndarray:
+    rest = p[1:]
+    free = 1.0 - first
+    scaled = rest * (free / rest.sum()) if rest.sum() > 0 else np.full(rest.size, free / max(rest.size, 1))
+    return np.concatenate([[first], scaled])
+
+
+class DistributionStepWiseUpdate(_ListUpdate, DistributionUpdate):
+    """The next distribution of ``update_values`` at each firing; once exhausted it stays."""
+
+    _positional = ("scheduler", "update_values")
+    _vectors = ("update_values",)
+    update_values = param.List(default=[])
+
+    def _entries(self):
+        return self.update_values
+
+    def _apply(self, p, t):
+        return self._next(wrap=False)
+
+
+class DistributionCyclicUpdate(_ListUpdate, DistributionUpdate):
+    """The next distribution of ``dist_list`` at each firing, wrapping round at the end."""
+
+    _positional = ("scheduler", "dist_list")
+    _vectors = ("dist_list",)
+    dist_list = param.List(default=[])
+
+    def _entries(self):
+        return self.dist_list
+
+    def _apply(self, p, t):
+        return self._next(wrap=True)
+
+
+class DistributionLinearInterpolation(DistributionUpdate):
+    """``start_dist + (end_dist − start_dist) · min(t / T, 1)``."""
+
+    _positional = ("scheduler", "start_dist", "end_dist", "T")
+    _vectors = ("start_dist", "end_dist")
+    start_dist = param.List(default=[1.0])
+    end_dist = param.List(default=[1.0])
+    T = param.Integer(default=100, bounds=(1, None))
+
+    def _apply(self, p, t):
+        start, end = np.asarray(self.start_dist, float), np.asarray(self.end_dist, float)
+        return start + (end - start) * min(t / self.T, 1.0)
+
+
+class RandomCategorical(DistributionUpdate):
+    """A fresh draw from ``Dirichlet(1, ..., 1)``: uniform over all distributions of that size."""
+
+    def _apply(self, p, t):
+        return self._rng.dirichlet(np.ones(p.size))
+
+
+class TargetReversion(DistributionUpdate):
+    """``(1 − θ) p + θ · target``: a step of size ``theta`` towards ``target``."""
+
+    _positional = ("scheduler", "target", "theta")
+    _vectors = ("target",)
+    target = param.List(default=[1.0])
+    theta = param.Number(default=0.1, bounds=(0, 1))
+
+    def _apply(self, p, t):
+        return (1.0 - self.theta) * p + self.theta * np.asarray(self.target, float)
+
+
+class UniformDrift(DistributionUpdate):
+    """``(1 − α) p + α · u`` with ``u`` the uniform distribution and ``α = rate``."""
+
+    _positional = ("scheduler", "rate")
+    rate = param.Number(default=0.1, bounds=(0, 1))
+
+    def _apply(self, p, t):
+        return (1.0 - self.rate) * p + self.rate / p.size
+
+
+class BudgetBoundedIncrement(UpdateFunction):
+    """Increments while the total absolute change stays within the budget ``B``.
+
+    On a number: ``Y + k``, costing ``|k|``. On a probability vector: mass ``k`` moved into
+    ``p_0`` as in :class:`DistributionIncrementUpdate`, costing its 1-Wasserstein distance.
+    An increment that would take the spent total past ``B`` is declined (and every later one).
+    """
+
+    _positional = ("scheduler", "k", "B")
+    k = param.Number(default=0.1)
+    B = param.Number(default=1.0, bounds=(0, None))
+
+    def _validate_value(self, value):
+        if isinstance(value, (list, tuple, np.ndarray)):
+            if not 0 <= self.k <= 1:
+                raise ConfigError("update.k", f"must be in [0, 1] for a probability vector, got {self.k}")
+            return as_distribution(value, "value")
+        return super()._validate_value(value)
+
+    def _start(self):
+        self.spent = 0.0
+
+    def _apply(self, y, t):
+        if isinstance(y, np.ndarray):
+            new = renormalise(_set_first(y, min(y[0] + self.k, 1.0)))
+            cost = wasserstein1(y, new)
+        else:
+            new, cost = y + self.k, abs(self.k)
+        if self.spent + cost > self.B + 1e-12:
+            return _DECLINED
+        self.spent += cost
+        return new
+
+
+class LCBoundedDistributionUpdate(DistributionUpdate):
+    """Accepts a proposal of ``update_fn`` only if ``W1(p_new, p_last) <= L · |t − t_last|``.
+
+    ``p_last`` is the value set by the last accepted change and ``t_last`` the index of that
+    update (``−1`` for the initial value, which is step 0), so the distribution is
+    L-Lipschitz in update steps between any two changes.
+    """
+
+    _positional = ("scheduler", "L", "update_fn")
+    L = param.Number(default=0.1, bounds=(0, None))
+    update_fn = param.ClassSelector(class_=DistributionUpdate, default=None)
+
+    def _check(self):
+        super()._check()
+        if self.update_fn is None:
+            raise ConfigError(f"{type(self).__name__}.update_fn", "required: a distribution update function")
+
+    def reset(self, initial_value, seed=None):
+        super().reset(initial_value, seed)
+        try:
+            self.update_fn.reset(initial_value, child_seed(seed, 2))
+        except ConfigError as err:
+            raise ConfigError(err.path.replace("update.", "update.update_fn.", 1), err.problem) from None
+
+    def _start(self):
+        self._last, self._t_last = self._y0, -1
+
+    def _apply(self, p, t):
+        proposal, fired, _ = self.update_fn(p, t)
+        if not fired or wasserstein1(proposal, self._last) > self.L * abs(t - self._t_last) + 1e-12:
+            return _DECLINED
+        self._last, self._t_last = proposal, t
+        return proposal
+
+
+UPDATE_FUNCTIONS: dict[str, type[UpdateFunction]] = {
+    cls.__name__: cls
+    for cls in (NoUpdate, IncrementUpdate, DecrementUpdate, DeterministicTrend, ExponentialDecay,
+                GeometricProgression, LinearInterpolation, OrnsteinUhlenbeck, OscillatingUpdate, PolynomialTrend,
+                RandomWalk, RandomWalkWithDrift, RandomWalkWithDriftAndTrend, BoundedRandomWalk,
+                SigmoidTransition, StepWiseUpdate, CyclicUpdate, DistributionNoUpdate,
+                DistributionIncrementUpdate, DistributionDecrementUpdate, DistributionStepWiseUpdate,
+                DistributionCyclicUpdate, DistributionLinearInterpolation, RandomCategorical, TargetReversion,
+                UniformDrift, BudgetBoundedIncrement, LCBoundedDistributionUpdate)
+}

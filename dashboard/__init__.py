@@ -1,0 +1,1 @@
+"""driftlab dashboard: Panel views over the core engine."""
