@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import param
@@ -44,7 +46,19 @@ class Config(param.Parameterized):
             super().__init__(**settings)
         except ValueError as exc:
             raise _as_config_error(exc, cls) from None
+        self._snapshot()
         self._check()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if "_v" in self.__dict__ and name in self._v.__dict__:
+            self._snapshot()
+            self._check()
+
+    def _snapshot(self) -> None:
+        """Copy the settings into ``self._v``, a plain namespace: param's attribute access costs
+        microseconds, too much for update loops that read settings millions of times."""
+        self.__dict__["_v"] = SimpleNamespace(**{name: getattr(self, name) for name in self.settings()})
 
     def _check(self) -> None:
         """Cross-setting validation; raise ConfigError naming ``Class.setting``."""
@@ -54,18 +68,82 @@ class Config(param.Parameterized):
         """The names of the declared settings, in declaration order."""
         return [name for name in cls.param if name != "name"]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The settings that differ from their defaults; a nested config as ``{ClassName: settings}``."""
-        out = {}
+    def to_spec(self) -> dict[str, Any]:
+        """Plain data that :func:`from_spec` rebuilds this from: ``{"type": name, **changed settings}``.
+
+        >>> from core.schedulers import PeriodicScheduler
+        >>> PeriodicScheduler(5, start=2).to_spec()
+        {'type': 'PeriodicScheduler', 'start': 2, 'period': 5}
+        """
+        spec: dict[str, Any] = {"type": type(self).__name__}
+        for name, value in self._changed():
+            spec[name] = value.to_spec() if isinstance(value, Config) else value
+        return spec
+
+    def _changed(self):
         for name in self.settings():
             value = getattr(self, name)
             if not _same(value, self.param[name].default):
-                out[name] = {type(value).__name__: value.to_dict()} if isinstance(value, Config) else value
-        return out
+                yield name, value
+
+    @classmethod
+    def known(cls) -> dict[str, type["Config"]]:
+        """Every public concrete subclass of this one, by class name."""
+        found, todo = {}, [cls]
+        while todo:
+            for sub in todo.pop().__subclasses__():
+                todo.append(sub)
+                if not sub.__name__.startswith("_"):
+                    found[sub.__name__] = sub
+        return found
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items())
+        args = ", ".join(f"{k}={v!r}" for k, v in self._changed())
         return f"{type(self).__name__}({args})"
+
+
+def from_spec(base: type[Config], spec: Any, path: str) -> Config:
+    """Build a ``base`` config from plain data: ``"Name"`` or ``{"type": "Name", setting: value, ...}``.
+
+    Nested configs (a scheduler inside an update function) are specs too. Errors name the field
+    by its path under ``path``.
+
+    >>> from core.update_functions import UpdateFunction
+    >>> from_spec(UpdateFunction, {"type": "IncrementUpdate", "k": 2,
+    ...                            "scheduler": {"type": "PeriodicScheduler", "period": 3}}, "update")
+    IncrementUpdate(scheduler=PeriodicScheduler(period=3), k=2)
+    >>> from_spec(UpdateFunction, {"type": "IncrementUpdate", "k": "two", "scheduler": "ContinuousScheduler"},
+    ...           "ramp.height.update")
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: ramp.height.update.k: only takes numeric values, not <class 'str'>.
+    """
+    if isinstance(spec, base):
+        return spec
+    kind = base.__name__
+    if isinstance(spec, str):
+        name, settings = spec, {}
+    elif isinstance(spec, Mapping) and "type" in spec:
+        name, settings = spec["type"], {k: v for k, v in spec.items() if k != "type"}
+    else:
+        raise ConfigError(path, f"expected a {kind} name or a mapping with a 'type' key, got {spec!r}")
+    known = base.known()
+    if name not in known:
+        raise ConfigError(f"{path}.type" if isinstance(spec, Mapping) else path,
+                          f"unknown {kind} {name!r}; expected one of {', '.join(sorted(known))}"
+                          + did_you_mean(str(name), list(known)))
+    cls = known[name]
+    for key, value in settings.items():
+        declared = cls.param[key] if key in cls.param else None
+        if isinstance(declared, param.ClassSelector) and isinstance(declared.class_, type) \
+                and issubclass(declared.class_, Config):
+            settings[key] = from_spec(declared.class_, value, f"{path}.{key}")
+    try:
+        return cls(**settings)
+    except ConfigError as err:
+        if err.path == name or err.path.startswith(name + "."):
+            raise ConfigError(path + err.path[len(name):], err.problem) from None
+        raise
 
 
 def did_you_mean(name: str, choices: list[str]) -> str:
@@ -86,4 +164,5 @@ def _as_config_error(exc: ValueError, cls: str) -> ConfigError:
     match = _PARAM_NAME.search(message)
     if not match:
         return ConfigError(cls, message)
-    return ConfigError(match.group(1), message[match.end():])
+    setting = match.group(1).rsplit(".", 1)[-1]  # param names the class that declared it
+    return ConfigError(f"{cls}.{setting}", message[match.end():])

@@ -8,7 +8,8 @@ A :class:`Parameter` takes one of three forms:
   :class:`~core.errors.ScheduleExhaustedError`. With only a schedule, its first entry is step 0;
   with a ``value`` too, the value is step 0 and the schedule supplies steps 1, 2, ...;
 - an ``update`` function (see :mod:`core.update_functions`) applied to the initial ``value``:
-  ``value_{k+1}, fired, delta = update(value_k, t=k)``.
+  ``value_{k+1}, fired, delta = update(value_k, t=k)``. It is given as an object or as plain data
+  (``{"type": "IncrementUpdate", "k": 1, "scheduler": "ContinuousScheduler"}``).
 
 The value at step ``k`` is a pure function of the definition, the seed and ``k``: random draws
 come from a Generator seeded with ``SeedSequence(seed, spawn_key=<name as bytes>)``, each step is
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import did_you_mean
+from .config import did_you_mean, from_spec
 from .distributions import measure_change
 from .errors import ConfigError, ScheduleExhaustedError
 from .update_functions import UpdateFunction
@@ -104,12 +105,11 @@ class Parameter:
     def _check_update(self, value, update) -> UpdateFunction | None:
         if update is None:
             return None
-        if not isinstance(update, UpdateFunction):
-            raise ConfigError(f"{self.name}.update", "expected an update function such as "
-                              f"IncrementUpdate(ContinuousScheduler(), k=1), got {update!r}")
         if value is _UNSET:
             raise ConfigError(f"{self.name}.value", "required with an update function (it is the initial value)")
-        return copy.deepcopy(update)  # the caller's object may serve several parameters
+        if isinstance(update, UpdateFunction):
+            return copy.deepcopy(update)  # the caller's object may serve several parameters
+        return from_spec(UpdateFunction, copy.deepcopy(update), f"{self.name}.update")
 
     def _start_update(self) -> Any:
         try:

@@ -38,11 +38,11 @@ class Scheduler(Config):
         self.reset()
 
     def _check(self) -> None:
-        if self.end < self.start:
-            raise ConfigError(f"{type(self).__name__}.end", f"must be >= start ({self.start}), got {self.end}")
+        if self._v.end < self._v.start:
+            raise ConfigError(f"{type(self).__name__}.end", f"must be >= start ({self._v.start}), got {self._v.end}")
 
     def __call__(self, t: int) -> bool:
-        return self.start <= t <= self.end and self._fires(t)
+        return self._v.start <= t <= self._v.end and self._fires(t)
 
     def _fires(self, t: int) -> bool:
         raise NotImplementedError
@@ -66,7 +66,7 @@ class PeriodicScheduler(Scheduler):
     from_start = param.Boolean(default=False, doc="count the period from start instead of from 0")
 
     def _fires(self, t: int) -> bool:
-        return (t - self.start if self.from_start else t) % self.period == 0
+        return (t - self._v.start if self._v.from_start else t) % self._v.period == 0
 
 
 class DiscreteScheduler(Scheduler):
@@ -82,9 +82,9 @@ class DiscreteScheduler(Scheduler):
 
     def _check(self) -> None:
         super()._check()
-        if any(t < 0 for t in self.event_list):
-            raise ConfigError(f"{type(self).__name__}.event_list", f"expected indices >= 0, got {self.event_list}")
-        self._events = frozenset(self.event_list)
+        if any(t < 0 for t in self._v.event_list):
+            raise ConfigError(f"{type(self).__name__}.event_list", f"expected indices >= 0, got {self._v.event_list}")
+        self._events = frozenset(self._v.event_list)
 
     def _fires(self, t: int) -> bool:
         return t in self._events
@@ -104,13 +104,13 @@ class WindowScheduler(Scheduler):
     def _check(self) -> None:
         super()._check()
         path = f"{type(self).__name__}.windows"
-        for i, window in enumerate(self.windows):
+        for i, window in enumerate(self._v.windows):
             if not (isinstance(window, (list, tuple)) and len(window) == 2
                     and all(isinstance(x, (int, np.integer)) for x in window) and 0 <= window[0] <= window[1]):
                 raise ConfigError(f"{path}[{i}]", f"expected a pair of integers 0 <= first <= last, got {window!r}")
 
     def _fires(self, t: int) -> bool:
-        return any(a <= t <= b for a, b in self.windows)
+        return any(a <= t <= b for a, b in self._v.windows)
 
 
 class BurstScheduler(Scheduler):
@@ -126,7 +126,7 @@ class BurstScheduler(Scheduler):
     off_duration = param.Integer(default=1, bounds=(0, None))
 
     def _fires(self, t: int) -> bool:
-        return (t - self.start) % (self.on_duration + self.off_duration) < self.on_duration
+        return (t - self._v.start) % (self._v.on_duration + self._v.off_duration) < self._v.on_duration
 
 
 class CustomScheduler(Scheduler):
@@ -136,7 +136,7 @@ class CustomScheduler(Scheduler):
     fn = param.Callable(default=None, allow_None=False, doc="t -> bool")
 
     def _fires(self, t: int) -> bool:
-        return bool(self.fn(t))
+        return bool(self._v.fn(t))
 
 
 class _RandomScheduler(Scheduler):
@@ -169,7 +169,7 @@ class RandomScheduler(_RandomScheduler):
     probability = param.Number(default=0.5, bounds=(0, 1))
 
     def _fires(self, t: int) -> bool:
-        return self._uniform(t) < self.probability
+        return self._uniform(t) < self._v.probability
 
 
 class DecayingProbabilityScheduler(_RandomScheduler):
@@ -180,7 +180,7 @@ class DecayingProbabilityScheduler(_RandomScheduler):
     decay_rate = param.Number(default=0.1, bounds=(0, None))
 
     def _fires(self, t: int) -> bool:
-        return self._uniform(t) < self.initial_probability * math.exp(-self.decay_rate * (t - self.start))
+        return self._uniform(t) < self._v.initial_probability * math.exp(-self._v.decay_rate * (t - self._v.start))
 
 
 class MemorylessScheduler(_RandomScheduler):
@@ -201,11 +201,11 @@ class MemorylessScheduler(_RandomScheduler):
 
     def reset(self, seed=None) -> None:
         super().reset(seed)
-        self._arrivals = np.array([self.start - 1], dtype=np.int64)
+        self._arrivals = np.array([self._v.start - 1], dtype=np.int64)
 
     def _fires(self, t: int) -> bool:
         while self._arrivals[-1] < t:
-            gaps = self._rng.geometric(self.p, _BLOCK)
+            gaps = self._rng.geometric(self._v.p, _BLOCK)
             self._arrivals = np.concatenate([self._arrivals, self._arrivals[-1] + np.cumsum(gaps)])
         i = np.searchsorted(self._arrivals, t)
         return bool(self._arrivals[i] == t)

@@ -60,7 +60,7 @@ class UpdateFunction(Config):
         self._y0: Any = None
 
     def _check(self) -> None:
-        if self.scheduler is None:
+        if self._v.scheduler is None:
             raise ConfigError(f"{type(self).__name__}.scheduler", "required: a Scheduler such as ContinuousScheduler()")
 
     def reset(self, initial_value: Any, seed: np.random.SeedSequence | int | None = None) -> None:
@@ -71,13 +71,13 @@ class UpdateFunction(Config):
         """
         self._y0 = self._validate_value(initial_value)
         self._rng = np.random.default_rng(child_seed(seed, 1))
-        self.scheduler.reset(child_seed(seed, 0))
+        self._v.scheduler.reset(child_seed(seed, 0))
         self._start()
 
     def __call__(self, value: Any, t: int) -> tuple[Any, bool, float]:
         if self._y0 is None:
             self.reset(value)
-        if not self.scheduler(t):
+        if not self._v.scheduler(t):
             return value, False, 0.0
         y = self._validate_value(value)
         new = self._apply(y, t)
@@ -125,7 +125,7 @@ class IncrementUpdate(UpdateFunction):
     k = param.Number(default=1.0)
 
     def _apply(self, y, t):
-        return y + self.k
+        return y + self._v.k
 
 
 class DecrementUpdate(UpdateFunction):
@@ -135,7 +135,7 @@ class DecrementUpdate(UpdateFunction):
     k = param.Number(default=1.0)
 
     def _apply(self, y, t):
-        return y - self.k
+        return y - self._v.k
 
 
 class DeterministicTrend(UpdateFunction):
@@ -145,7 +145,7 @@ class DeterministicTrend(UpdateFunction):
     slope = param.Number(default=0.01)
 
     def _apply(self, y, t):
-        return y + self.slope * t
+        return y + self._v.slope * t
 
 
 class ExponentialDecay(UpdateFunction):
@@ -155,7 +155,7 @@ class ExponentialDecay(UpdateFunction):
     decay_rate = param.Number(default=0.1, bounds=(0, None))
 
     def _apply(self, y, t):
-        return self._y0 * math.exp(-self.decay_rate * t)
+        return self._y0 * math.exp(-self._v.decay_rate * t)
 
 
 class GeometricProgression(UpdateFunction):
@@ -165,7 +165,7 @@ class GeometricProgression(UpdateFunction):
     r = param.Number(default=0.9)
 
     def _apply(self, y, t):
-        return self._y0 * self.r ** t
+        return self._y0 * self._v.r ** t
 
 
 class LinearInterpolation(UpdateFunction):
@@ -177,7 +177,7 @@ class LinearInterpolation(UpdateFunction):
     T = param.Integer(default=100, bounds=(1, None), doc="update index at which end_val is reached")
 
     def _apply(self, y, t):
-        return self.start_val + (self.end_val - self.start_val) * min(t / self.T, 1.0)
+        return self._v.start_val + (self._v.end_val - self._v.start_val) * min(t / self._v.T, 1.0)
 
 
 class OrnsteinUhlenbeck(UpdateFunction):
@@ -189,7 +189,7 @@ class OrnsteinUhlenbeck(UpdateFunction):
     sigma = param.Number(default=0.0, bounds=(0, None))
 
     def _apply(self, y, t):
-        return y + self.theta * (self.mu - y) + self.sigma * float(self._rng.standard_normal())
+        return y + self._v.theta * (self._v.mu - y) + self._v.sigma * float(self._rng.standard_normal())
 
 
 class OscillatingUpdate(UpdateFunction):
@@ -199,7 +199,7 @@ class OscillatingUpdate(UpdateFunction):
     delta = param.Number(default=0.1)
 
     def _apply(self, y, t):
-        return y + self.delta * math.sin(t)
+        return y + self._v.delta * math.sin(t)
 
 
 class PolynomialTrend(UpdateFunction):
@@ -209,7 +209,7 @@ class PolynomialTrend(UpdateFunction):
     coeffs = param.List(default=[0.0], item_type=Real)
 
     def _apply(self, y, t):
-        return y + sum(a * t ** i for i, a in enumerate(self.coeffs))
+        return y + sum(a * t ** i for i, a in enumerate(self._v.coeffs))
 
 
 class RandomWalk(UpdateFunction):
@@ -220,7 +220,7 @@ class RandomWalk(UpdateFunction):
     sigma = param.Number(default=1.0, bounds=(0, None))
 
     def _apply(self, y, t):
-        return y + float(self._rng.normal(self.mu, self.sigma))
+        return y + float(self._rng.normal(self._v.mu, self._v.sigma))
 
 
 class RandomWalkWithDrift(UpdateFunction):
@@ -232,7 +232,7 @@ class RandomWalkWithDrift(UpdateFunction):
     sigma = param.Number(default=1.0, bounds=(0, None))
 
     def _apply(self, y, t):
-        return self.alpha + y + float(self._rng.normal(self.mu, self.sigma))
+        return self._v.alpha + y + float(self._rng.normal(self._v.mu, self._v.sigma))
 
 
 class RandomWalkWithDriftAndTrend(UpdateFunction):
@@ -245,7 +245,7 @@ class RandomWalkWithDriftAndTrend(UpdateFunction):
     slope = param.Number(default=0.0)
 
     def _apply(self, y, t):
-        return self.alpha + y + self.slope * t + float(self._rng.normal(self.mu, self.sigma))
+        return self._v.alpha + y + self._v.slope * t + float(self._rng.normal(self._v.mu, self._v.sigma))
 
 
 class BoundedRandomWalk(UpdateFunction):
@@ -259,11 +259,11 @@ class BoundedRandomWalk(UpdateFunction):
 
     def _check(self):
         super()._check()
-        if self.hi < self.lo:
-            raise ConfigError(f"{type(self).__name__}.hi", f"must be >= lo ({self.lo}), got {self.hi}")
+        if self._v.hi < self._v.lo:
+            raise ConfigError(f"{type(self).__name__}.hi", f"must be >= lo ({self._v.lo}), got {self._v.hi}")
 
     def _apply(self, y, t):
-        return min(max(y + float(self._rng.normal(self.mu, self.sigma)), self.lo), self.hi)
+        return min(max(y + float(self._rng.normal(self._v.mu, self._v.sigma)), self._v.lo), self._v.hi)
 
 
 class SigmoidTransition(UpdateFunction):
@@ -276,7 +276,7 @@ class SigmoidTransition(UpdateFunction):
     t0 = param.Number(default=0.0)
 
     def _apply(self, y, t):
-        return self.a + (self.b - self.a) * _logistic(self.k * (t - self.t0))
+        return self._v.a + (self._v.b - self._v.a) * _logistic(self._v.k * (t - self._v.t0))
 
 
 class _ListUpdate(UpdateFunction):
@@ -313,7 +313,7 @@ class StepWiseUpdate(_ListUpdate):
     param_list = param.List(default=[], item_type=Real)
 
     def _entries(self):
-        return self.param_list
+        return self._v.param_list
 
     def _apply(self, y, t):
         return self._next(wrap=False)
@@ -326,7 +326,7 @@ class CyclicUpdate(_ListUpdate):
     value_list = param.List(default=[], item_type=Real)
 
     def _entries(self):
-        return self.value_list
+        return self._v.value_list
 
     def _apply(self, y, t):
         return self._next(wrap=True)
@@ -385,7 +385,7 @@ class DistributionIncrementUpdate(DistributionUpdate):
     k = param.Number(default=0.1, bounds=(0, 1))
 
     def _apply(self, p, t):
-        return _set_first(p, min(p[0] + self.k, 1.0))
+        return _set_first(p, min(p[0] + self._v.k, 1.0))
 
 
 class DistributionDecrementUpdate(DistributionUpdate):
@@ -399,7 +399,7 @@ class DistributionDecrementUpdate(DistributionUpdate):
     k = param.Number(default=0.1, bounds=(0, 1))
 
     def _apply(self, p, t):
-        return _set_first(p, max(p[0] - self.k, 0.0))
+        return _set_first(p, max(p[0] - self._v.k, 0.0))
 
 
 def _set_first(p: np.ndarray, first: float) -> np.ndarray:
@@ -417,7 +417,7 @@ class DistributionStepWiseUpdate(_ListUpdate, DistributionUpdate):
     update_values = param.List(default=[])
 
     def _entries(self):
-        return self.update_values
+        return self._v.update_values
 
     def _apply(self, p, t):
         return self._next(wrap=False)
@@ -431,7 +431,7 @@ class DistributionCyclicUpdate(_ListUpdate, DistributionUpdate):
     dist_list = param.List(default=[])
 
     def _entries(self):
-        return self.dist_list
+        return self._v.dist_list
 
     def _apply(self, p, t):
         return self._next(wrap=True)
@@ -447,8 +447,8 @@ class DistributionLinearInterpolation(DistributionUpdate):
     T = param.Integer(default=100, bounds=(1, None))
 
     def _apply(self, p, t):
-        start, end = np.asarray(self.start_dist, float), np.asarray(self.end_dist, float)
-        return start + (end - start) * min(t / self.T, 1.0)
+        start, end = np.asarray(self._v.start_dist, float), np.asarray(self._v.end_dist, float)
+        return start + (end - start) * min(t / self._v.T, 1.0)
 
 
 class RandomCategorical(DistributionUpdate):
@@ -467,7 +467,7 @@ class TargetReversion(DistributionUpdate):
     theta = param.Number(default=0.1, bounds=(0, 1))
 
     def _apply(self, p, t):
-        return (1.0 - self.theta) * p + self.theta * np.asarray(self.target, float)
+        return (1.0 - self._v.theta) * p + self._v.theta * np.asarray(self._v.target, float)
 
 
 class UniformDrift(DistributionUpdate):
@@ -477,7 +477,7 @@ class UniformDrift(DistributionUpdate):
     rate = param.Number(default=0.1, bounds=(0, 1))
 
     def _apply(self, p, t):
-        return (1.0 - self.rate) * p + self.rate / p.size
+        return (1.0 - self._v.rate) * p + self._v.rate / p.size
 
 
 class BudgetBoundedIncrement(UpdateFunction):
@@ -494,8 +494,8 @@ class BudgetBoundedIncrement(UpdateFunction):
 
     def _validate_value(self, value):
         if isinstance(value, (list, tuple, np.ndarray)):
-            if not 0 <= self.k <= 1:
-                raise ConfigError("update.k", f"must be in [0, 1] for a probability vector, got {self.k}")
+            if not 0 <= self._v.k <= 1:
+                raise ConfigError("update.k", f"must be in [0, 1] for a probability vector, got {self._v.k}")
             return as_distribution(value, "value")
         return super()._validate_value(value)
 
@@ -504,11 +504,11 @@ class BudgetBoundedIncrement(UpdateFunction):
 
     def _apply(self, y, t):
         if isinstance(y, np.ndarray):
-            new = renormalise(_set_first(y, min(y[0] + self.k, 1.0)))
+            new = renormalise(_set_first(y, min(y[0] + self._v.k, 1.0)))
             cost = wasserstein1(y, new)
         else:
-            new, cost = y + self.k, abs(self.k)
-        if self.spent + cost > self.B + 1e-12:
+            new, cost = y + self._v.k, abs(self._v.k)
+        if self.spent + cost > self._v.B + 1e-12:
             return _DECLINED
         self.spent += cost
         return new
@@ -528,13 +528,13 @@ class LCBoundedDistributionUpdate(DistributionUpdate):
 
     def _check(self):
         super()._check()
-        if self.update_fn is None:
+        if self._v.update_fn is None:
             raise ConfigError(f"{type(self).__name__}.update_fn", "required: a distribution update function")
 
     def reset(self, initial_value, seed=None):
         super().reset(initial_value, seed)
         try:
-            self.update_fn.reset(initial_value, child_seed(seed, 2))
+            self._v.update_fn.reset(initial_value, child_seed(seed, 2))
         except ConfigError as err:
             raise ConfigError(err.path.replace("update.", "update.update_fn.", 1), err.problem) from None
 
@@ -542,8 +542,8 @@ class LCBoundedDistributionUpdate(DistributionUpdate):
         self._last, self._t_last = self._y0, -1
 
     def _apply(self, p, t):
-        proposal, fired, _ = self.update_fn(p, t)
-        if not fired or wasserstein1(proposal, self._last) > self.L * abs(t - self._t_last) + 1e-12:
+        proposal, fired, _ = self._v.update_fn(p, t)
+        if not fired or wasserstein1(proposal, self._last) > self._v.L * abs(t - self._t_last) + 1e-12:
             return _DECLINED
         self._last, self._t_last = proposal, t
         return proposal

@@ -1,0 +1,272 @@
+"""Parameters and the ParameterStore: forms, steps, change logs, reproducibility, errors."""
+import copy
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.errors import ConfigError, ScheduleExhaustedError
+from core.parameters import Parameter, ParameterStore
+from core.schedulers import ContinuousScheduler, PeriodicScheduler, RandomScheduler
+from core.update_functions import (IncrementUpdate, RandomCategorical, RandomWalk, StepWiseUpdate,
+                                   TargetReversion)
+
+STREAMGEN_GUIDE = {
+    "background": {"signal_length": 256, "offset": {"schedule": [0.0, 0.2, 0.5]},
+                   "strength": {"schedule": [0.1, 0.4], "strategy": "cycle"}},
+    "ramp": {"height": {"schedule": [0.9, 0.8, 0.7]}, "length": {"schedule": [128, 64, 32]}},
+    "step": {"length": {"value": 128}, "kernel_size": {"schedule": [1, 10, 20]}},
+}
+
+
+def random_store(seed=0):
+    return ParameterStore({
+        "walk": {"value": 0.0, "update": RandomWalk(RandomScheduler(0.5), sigma=1.0)},
+        "probs": {"value": [0.5, 0.3, 0.2], "update": RandomCategorical(PeriodicScheduler(3))},
+        "scope": {"level": {"value": 1, "update": IncrementUpdate(PeriodicScheduler(2), k=1)},
+                  "cycle": {"value": 9, "schedule": [1, 2, 3], "strategy": "cycle"}},
+    }, seed=seed)
+
+
+# -- forms ---------------------------------------------------------------------------------------
+
+def test_streamgen_guide_example_after_one_update():
+    store = ParameterStore(STREAMGEN_GUIDE)
+    store.update()
+    assert store.get_params() == {
+        "background.offset": 0.2, "background.signal_length": 256, "background.strength": 0.4,
+        "ramp.height": 0.8, "ramp.length": 64, "step.kernel_size": 10, "step.length": 128}
+
+
+def test_caller_dict_is_not_mutated():
+    definition = copy.deepcopy(STREAMGEN_GUIDE)
+    store = ParameterStore(definition)
+    store.set_update_step(5)
+    assert definition == STREAMGEN_GUIDE
+
+
+def test_schedule_forms_and_strategies():
+    assert Parameter("a", schedule=[1, 2, 3]).timeline(4) == [1, 2, 3, 3, 3]
+    assert Parameter("a", schedule=[1, 2, 3], strategy="cycle").timeline(6) == [1, 2, 3, 1, 2, 3, 1]
+    assert Parameter("a", 0, schedule=[1, 2], strategy="cycle").timeline(5) == [0, 1, 2, 1, 2, 1]
+    assert Parameter("a", 0, schedule=[1, 2]).timeline(4) == [0, 1, 2, 2, 2]
+    assert Parameter("a", 5).timeline(2) == [5, 5, 5]
+    assert Parameter("a", schedule=(x * x for x in range(3))).timeline(3) == [0, 1, 4, 4]
+
+
+def test_raise_strategy_fails_clearly_and_leaves_state():
+    p = Parameter("ramp.height", schedule=[0.9, 0.8], strategy="raise")
+    p.update()
+    with pytest.raises(ScheduleExhaustedError, match="ramp.height: step 2 is past the end of its schedule of 2"):
+        p.update()
+    assert p.update_step == 1 and p.value == 0.8
+
+
+def test_update_function_form():
+    p = Parameter("x", 1.0, update=IncrementUpdate(PeriodicScheduler(2), k=0.5))
+    assert p.timeline(5) == [1.0, 1.5, 1.5, 2.0, 2.0, 2.5]  # fires at t = 0, 2, 4
+
+
+def test_update_given_as_plain_data():
+    p = Parameter("x", 1.0, update={"type": "IncrementUpdate", "k": 2,
+                                    "scheduler": {"type": "PeriodicScheduler", "period": 2}})
+    assert p.timeline(3) == [1.0, 3.0, 3.0, 5.0]
+
+
+def test_shared_update_object_serves_independent_parameters():
+    fn = StepWiseUpdate(ContinuousScheduler(), [1, 2, 3])
+    store = ParameterStore({"a": {"value": 0, "update": fn}, "b": {"value": 0, "update": fn}})
+    store.update()
+    store.update()
+    assert store.get_params() == {"a": 2, "b": 2}
+
+
+def test_values_cannot_be_rewritten_through_the_returned_array():
+    p = Parameter("p", [0.5, 0.5], update=TargetReversion(ContinuousScheduler(), target=[1.0, 0.0], theta=0.5))
+    value = p.update()
+    with pytest.raises(ValueError):
+        value[0] = 0.0
+
+
+# -- steps ---------------------------------------------------------------------------------------
+
+def test_set_update_step_jumps_both_ways_without_changing_history():
+    store = random_store()
+    forward = [dict(store.set_update_step(k)) for k in range(60)]
+    for k in [59, 3, 40, 0, 17]:
+        got = store.set_update_step(k)
+        assert _same(got, forward[k])
+    assert store.update_step == 17
+
+
+def test_timeline_and_to_dataframe_do_not_move_the_step():
+    store = random_store()
+    store.set_update_step(4)
+    frame = store.to_dataframe(30)
+    assert store.update_step == 4 and frame.shape == (31, 4) and frame.index.name == "step"
+    assert store["walk"].timeline(30) == list(frame["walk"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 300), st.integers(0, 2**32 - 1))
+def test_set_update_step_equals_k_updates_from_a_fresh_store(k, seed):
+    jumped = random_store(seed)
+    jumped.set_update_step(k)
+    stepped = random_store(seed)
+    for _ in range(k):
+        stepped.update()
+    assert _same(jumped.get_params(), stepped.get_params())
+
+
+def test_timelines_identical_across_processes():
+    script = (
+        "import json, numpy as np\n"
+        "from tests.test_parameters import random_store\n"
+        "frame = random_store(seed=123).to_dataframe(200)\n"
+        "print(json.dumps({c: [np.asarray(v).tolist() for v in frame[c]] for c in frame}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env={"PYTHONHASHSEED": "999", "PATH": ""}).stdout
+    here = random_store(seed=123).to_dataframe(200)
+    assert json.loads(out) == {c: [np.asarray(v).tolist() for v in here[c]] for c in here}
+
+
+def test_seed_and_name_decide_random_timelines():
+    a = random_store(seed=1)["walk"].timeline(50)
+    assert a == random_store(seed=1)["walk"].timeline(50)
+    assert a != random_store(seed=2)["walk"].timeline(50)
+    twin = ParameterStore({"walk": {"value": 0.0, "update": RandomWalk(ContinuousScheduler())},
+                           "walk2": {"value": 0.0, "update": RandomWalk(ContinuousScheduler())}})
+    assert twin["walk"].timeline(20) != twin["walk2"].timeline(20)
+
+
+# -- change log ----------------------------------------------------------------------------------
+
+def test_change_log_records_fired_changed_and_delta():
+    p = Parameter("x", 0.0, update=StepWiseUpdate(PeriodicScheduler(2), [1.0, 1.0]))
+    log = p.change_log(6)
+    assert log["fired"].tolist() == [True, False, True, False, False, False]
+    assert log["changed"].tolist() == [True, False, False, False, False, False]
+    assert log["delta"].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_change_log_uses_wasserstein_for_distributions():
+    p = Parameter("probs", schedule=[[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    assert p.change_log(1)["delta"].tolist() == [2.0]
+
+
+def test_store_change_points():
+    store = ParameterStore(STREAMGEN_GUIDE)
+    assert store.change_points(6) == [1, 2, 3, 4, 5, 6]  # strength cycles forever
+    store = ParameterStore({"a": {"schedule": [0, 0, 1]}, "b": {"value": 0, "schedule": [0, 0, 0, 2]}})
+    assert store.change_points(8) == [2, 4]
+
+
+# -- store ---------------------------------------------------------------------------------------
+
+def test_get_scope_shares_parameter_objects():
+    store = ParameterStore(STREAMGEN_GUIDE)
+    ramp = store.get_scope("ramp")
+    assert ramp["height"] is store["ramp.height"]
+    assert ramp.get_params() == {"height": 0.9, "length": 128}
+    store.update()
+    assert ramp.get_params() == {"height": 0.8, "length": 64}
+    assert store.scopes == ["background", "ramp", "step"]
+
+
+def test_deep_scopes_and_dotted_keys():
+    store = ParameterStore({"a": {"b": {"c": 1}}, "a.d": 2})
+    assert store.names == ["a.b.c", "a.d"]
+    assert store.get_scope("a").get_scope("b").get_params() == {"c": 1}
+
+
+def test_setitem_builds_at_the_current_step_and_getitem_suggests():
+    store = ParameterStore({"a": {"schedule": [1, 2, 3]}})
+    store.update()
+    store["b"] = {"schedule": [10, 20, 30]}
+    store["c"] = Parameter("c", 7)
+    assert store.get_params() == {"a": 2, "b": 20, "c": 7}
+    with pytest.raises(KeyError, match="did you mean 'b'"):
+        store["bb"]
+
+
+def test_or_returns_a_new_store_sharing_parameters():
+    a = ParameterStore({"x": 1, "y": 2})
+    b = ParameterStore({"y": 3, "z": 4})
+    merged = a | b
+    assert merged.get_params() == {"x": 1, "y": 3, "z": 4}
+    assert merged["z"] is b["z"] and a.get_params() == {"x": 1, "y": 2}
+    assert (a | Parameter("w", 0)).names == ["w", "x", "y"]
+    b.update()
+    with pytest.raises(ConfigError, match="different update steps"):
+        a | b
+
+
+def test_dataframe_round_trip():
+    store = ParameterStore(STREAMGEN_GUIDE)
+    frame = store.to_dataframe(5)
+    rebuilt = ParameterStore.from_dataframe(frame)
+    pd.testing.assert_frame_equal(rebuilt.to_dataframe(5), frame)
+    assert rebuilt.change_log(5).query("parameter == 'background.signal_length'")["fired"].sum() == 0
+
+
+def test_from_dataframe_with_vector_cells():
+    frame = pd.DataFrame({"node.probs": [[0.5, 0.5], [0.9, 0.1]]})
+    store = ParameterStore.from_dataframe(frame)
+    store.update()
+    assert store["node.probs"].value == [0.9, 0.1]
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("definition, path", [
+    ({"ramp": {"height": {"value": 1, "schedul": [1]}}}, "ramp.height.schedul"),
+    ({"ramp": {"height": {"schedule": 5}}}, "ramp.height.schedule"),
+    ({"ramp": {"height": {"schedule": "abc"}}}, "ramp.height.schedule"),
+    ({"ramp": {"height": {"schedule": []}}}, "ramp.height.schedule"),
+    ({"ramp": {"height": {"schedule": [1], "strategy": "loop"}}}, "ramp.height.strategy"),
+    ({"ramp": {"height": {"value": 1, "strategy": "cycle"}}}, "ramp.height.strategy"),
+    ({"ramp": {"height": {"value": 1, "update": {"type": "IncrementUpdate", "k": 1,
+                                                  "scheduler": {"type": "PeriodicScheduler", "period": -2}}}}},
+     "ramp.height.update.scheduler.period"),
+    ({"ramp": {"height": {"value": 1, "update": {"type": "IncrementUpdat"}}}}, "ramp.height.update.type"),
+    ({"ramp": {"height": {"value": 1, "update": 3}}}, "ramp.height.update"),
+    ({"ramp": {"height": {"update": {"type": "NoUpdate", "scheduler": "ContinuousScheduler"}}}}, "ramp.height.value"),
+    ({"node": {"probs": {"value": [0.5, 0.6], "update": {"type": "UniformDrift",
+                                                         "scheduler": "ContinuousScheduler"}}}}, "node.probs.value"),
+    ({"node": {"probs": {"value": [0.5, 0.5], "update": {
+        "type": "TargetReversion", "target": [0.2, 0.2], "scheduler": "ContinuousScheduler"}}}},
+     "node.probs.update.target"),
+    ({"ramp": {}}, "ramp"),
+    ({"ramp": 1, "ramp.height": 2}, "ramp"),
+    ({"ramp": {"height": {"value": 1, "schedule": [1], "update": {"type": "NoUpdate"}}}}, "ramp.height"),
+])
+def test_malformed_definitions_name_the_parameter_path(definition, path):
+    with pytest.raises(ConfigError) as err:
+        ParameterStore(definition)
+    assert err.value.path == path
+    assert str(err.value).startswith(path + ": ")
+
+
+def test_bad_steps_and_seeds():
+    store = ParameterStore({"a": 1})
+    with pytest.raises(ConfigError, match="step: expected an integer >= 0"):
+        store.set_update_step(-1)
+    with pytest.raises(ConfigError, match="seed"):
+        ParameterStore({"a": 1}, seed=-3)
+
+
+def test_store_step_is_all_or_nothing():
+    store = ParameterStore({"ok": {"schedule": [1, 2, 3, 4]}, "short": {"schedule": [1, 2], "strategy": "raise"}})
+    with pytest.raises(ScheduleExhaustedError):
+        store.set_update_step(3)
+    assert store.update_step == 0 and store["ok"].update_step == 0
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)

@@ -1,0 +1,114 @@
+"""Schedulers fire at the update indices their written rules give."""
+import math
+
+import numpy as np
+import pytest
+
+from core.errors import ConfigError
+from core.schedulers import (SCHEDULERS, BurstScheduler, ContinuousScheduler, CustomScheduler,
+                             DecayingProbabilityScheduler, DiscreteScheduler, MemorylessScheduler,
+                             PeriodicScheduler, RandomScheduler, WindowScheduler)
+
+
+def firings(scheduler, n=20):
+    return [t for t in range(n) if scheduler(t)]
+
+
+def test_continuous_fires_inside_inclusive_window():
+    assert firings(ContinuousScheduler(start=3, end=6)) == [3, 4, 5, 6]
+    assert firings(ContinuousScheduler(), 5) == [0, 1, 2, 3, 4]
+
+
+def test_periodic_counts_from_zero_or_from_start():
+    assert firings(PeriodicScheduler(4)) == [0, 4, 8, 12, 16]
+    assert firings(PeriodicScheduler(4, start=5)) == [8, 12, 16]
+    assert firings(PeriodicScheduler(4, start=5, from_start=True)) == [5, 9, 13, 17]
+    assert firings(PeriodicScheduler(period=3, end=7)) == [0, 3, 6]
+
+
+def test_discrete_window_burst_custom():
+    assert firings(DiscreteScheduler([2, 7, 30])) == [2, 7]
+    assert firings(DiscreteScheduler([2, 7], start=5)) == [7]
+    assert firings(WindowScheduler([(0, 1), (10, 12)])) == [0, 1, 10, 11, 12]
+    assert firings(BurstScheduler(on_duration=3, off_duration=2, start=4)) == [4, 5, 6, 9, 10, 11, 14, 15, 16, 19]
+    assert firings(CustomScheduler(lambda t: t * t % 5 == 1)) == [1, 4, 6, 9, 11, 14, 16, 19]
+
+
+@pytest.mark.parametrize("make", [lambda: RandomScheduler(0.3), lambda: MemorylessScheduler(0.2),
+                                  lambda: DecayingProbabilityScheduler(0.9, 0.05)])
+def test_random_schedulers_are_pure_functions_of_seed_and_t(make):
+    a, b = make(), make()
+    a.reset(np.random.SeedSequence(7))
+    b.reset(np.random.SeedSequence(7))
+    forward = [a(t) for t in range(3000)]
+    backward = [b(t) for t in reversed(range(3000))][::-1]
+    assert forward == backward
+    a.reset(np.random.SeedSequence(7))
+    assert [a(t) for t in range(3000)] == forward
+    a.reset(np.random.SeedSequence(8))
+    assert [a(t) for t in range(3000)] != forward
+
+
+def test_random_scheduler_rate():
+    s = RandomScheduler(0.3)
+    s.reset(1)
+    rate = np.mean([s(t) for t in range(20000)])
+    assert abs(rate - 0.3) < 0.015
+
+
+def test_memoryless_gaps_are_geometric_and_late_start_still_fires():
+    s = MemorylessScheduler(0.25, start=5000)
+    s.reset(3)
+    times = firings(s, 25000)
+    assert times and times[0] >= 5000
+    gaps = np.diff(times)
+    assert abs(gaps.mean() - 1 / 0.25) < 0.2  # mean of Geometric(p) is 1/p
+    assert gaps.min() >= 1
+
+
+def test_decaying_probability_follows_its_envelope():
+    s = DecayingProbabilityScheduler(initial_probability=0.8, decay_rate=0.01, start=100)
+    s.reset(5)
+    fired = np.array([s(t) for t in range(100, 40100)]).reshape(-1, 400)  # 100 windows of 400 updates
+    t_mid = 100 + np.arange(100) * 400 + 200
+    assert not any(s(t) for t in range(100))
+    early = fired[0].mean()
+    assert abs(early - np.mean(0.8 * np.exp(-0.01 * np.arange(400)))) < 0.03
+    assert fired[5:].mean() < 0.01 and t_mid[5] > 2000
+
+
+def test_own_seed_overrides_the_parameter_seed():
+    a, b = RandomScheduler(0.5, seed=11), RandomScheduler(0.5, seed=11)
+    a.reset(1)
+    b.reset(2)
+    assert firings(a, 200) == firings(b, 200)
+
+
+@pytest.mark.parametrize("make, path", [
+    (lambda: PeriodicScheduler(-2), "PeriodicScheduler.period"),
+    (lambda: PeriodicScheduler(0), "PeriodicScheduler.period"),
+    (lambda: PeriodicScheduler(2, start=-1), "PeriodicScheduler.start"),
+    (lambda: ContinuousScheduler(start=5, end=2), "ContinuousScheduler.end"),
+    (lambda: RandomScheduler(1.5), "RandomScheduler.probability"),
+    (lambda: MemorylessScheduler(0.0), "MemorylessScheduler.p"),
+    (lambda: WindowScheduler([(3, 1)]), "WindowScheduler.windows[0]"),
+    (lambda: DiscreteScheduler([-1]), "DiscreteScheduler.event_list"),
+    (lambda: PeriodicScheduler(2, perod=3), "PeriodicScheduler.perod"),
+    (lambda: BurstScheduler(1, 2, 3), "BurstScheduler"),
+])
+def test_bad_settings_name_the_field(make, path):
+    with pytest.raises(ConfigError) as err:
+        make()
+    assert err.value.path == path
+
+
+def test_unknown_setting_suggests_the_closest():
+    with pytest.raises(ConfigError, match="did you mean 'period'"):
+        PeriodicScheduler(perod=3)
+
+
+def test_registry_lists_every_scheduler():
+    assert set(SCHEDULERS) == {"ContinuousScheduler", "PeriodicScheduler", "DiscreteScheduler", "WindowScheduler",
+                               "BurstScheduler", "CustomScheduler", "RandomScheduler",
+                               "DecayingProbabilityScheduler", "MemorylessScheduler"}
+    assert math.isinf(ContinuousScheduler().end)
