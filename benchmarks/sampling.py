@@ -1,0 +1,110 @@
+"""Sampling speed of the time-series tree: ``SamplingTree.batch`` against two baselines.
+
+(a) streamgen 2.0.1 ``collect`` on the same tree, built with streamgen's own API from the
+    guide's per-sample functions (when streamgen is importable; it is timed on fewer samples);
+(b) a hand-vectorised numpy version of the same generator, written here.
+
+All three draw from the same parameters (step 0 of ``time_series()``); each timing is the best
+of a few runs, and the ratios are in samples per second. Run: ``python benchmarks/sampling.py``.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+
+import numpy as np
+
+from core.library import time_series
+
+N = 100_000
+N_STREAMGEN = 10_000
+REPEATS = 3
+LABELS = np.array(["background", "ramp", "step"])
+
+
+def best_rate(fn, n: int, repeats: int = REPEATS) -> float:
+    """Samples per second of ``fn(n)``, best of ``repeats`` runs."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(n)
+        times.append(time.perf_counter() - start)
+    return n / min(times)
+
+
+def hand_vectorised(n: int, p: dict, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The time-series generator written directly in numpy: one pass per pattern over its samples."""
+    size = p["signal_length"]
+    X = rng.normal(p["background.offset"], p["background.strength"], (n, size))
+    kind = rng.choice(3, n, p=p["classes.probs"])
+
+    rows = np.flatnonzero(kind == 1)
+    length = p["ramp.length"]
+    start = rng.integers(0, size - length, rows.size)
+    X[rows[:, None], start[:, None] + np.arange(length)] += np.linspace(0.0, p["ramp.height"], length)
+
+    rows = np.flatnonzero(kind == 2)
+    length, k = p["step.length"], p["step.kernel_size"]
+    start = rng.integers(0, size - length, rows.size)[:, None]
+    i = start - (k - 1) // 2 + np.arange(length + k - 1)
+    overlap = np.minimum(start + length - 1, i + (k - 1) // 2) - np.maximum(start, i - k // 2) + 1
+    inside = (i >= 0) & (i < size)
+    X[np.broadcast_to(rows[:, None], i.shape)[inside], i[inside]] += overlap[inside] / k
+    return X, LABELS[kind]
+
+
+def streamgen_tree(p: dict):
+    """The same tree in streamgen 2.0.1, with the guide's per-sample functions; None without streamgen."""
+    try:
+        from streamgen.samplers.tree import SamplingTree as StreamgenTree
+    except ImportError:
+        return None
+
+    def background(signal_, signal_length, offset, strength, rng):
+        return rng.normal(offset, strength, signal_length)
+
+    def ramp(signal, height, length, rng):
+        ramp_signal = np.zeros(len(signal))
+        ramp_start = rng.choice(range(len(signal) - length))
+        ramp_signal[ramp_start:ramp_start + length] = np.linspace(0.0, height, length)
+        return signal + ramp_signal
+
+    def step(signal, length, kernel_size, rng):
+        step_signal = np.zeros(len(signal))
+        step_start = rng.choice(range(len(signal) - length))
+        step_signal[step_start:step_start + length] = 1.0
+        return signal + np.convolve(step_signal, np.ones(kernel_size) / kernel_size, mode="same")
+
+    params = {"signal_length": p["signal_length"],
+              "background": {"offset": p["background.offset"], "strength": p["background.strength"]},
+              "ramp": {"height": p["ramp.height"], "length": p["ramp.length"]},
+              "step": {"length": p["step.length"], "kernel_size": p["step.kernel_size"]}}
+    nodes = [background, {"name": "classes", "probs": list(p["classes.probs"]), "background": "background",
+                          "ramp": [ramp, "ramp"], "step": [step, "step"]}]
+    return StreamgenTree(nodes, params, rng=0)
+
+
+def main() -> None:
+    tree = time_series(seed=0)
+    params = tree.get_params()
+    tree.batch(1_000)  # warm-up
+    ours = best_rate(tree.batch, N)
+    rng = np.random.default_rng(0)
+    numpy_rate = best_rate(lambda n: hand_vectorised(n, params, rng), N)
+    print(f"driftlab SamplingTree.batch({N:_}):   {ours:12,.0f} samples/s")
+    print(f"hand-vectorised numpy ({N:_}):        {numpy_rate:12,.0f} samples/s")
+
+    peer = streamgen_tree(params)
+    if peer is None:
+        print("streamgen: not importable, skipped")
+    else:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            streamgen_rate = best_rate(peer.collect, N_STREAMGEN, repeats=1)  # its progress bar is muted
+        print(f"streamgen 2.0.1 collect({N_STREAMGEN:_}):   {streamgen_rate:12,.0f} samples/s")
+        print(f"ratio vs streamgen:          {ours / streamgen_rate:8.1f}x   (target >= 10x)")
+    print(f"ratio vs hand-vectorised:    {ours / numpy_rate:8.2f}x   (target >= 0.5x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Rotated digits: scikit-learn's bundled 8×8 digits under drifting rotation, noise and class priors.
+
+The branching node ``classes`` picks a label ``ℓ`` in 0..9 with ``classes.probs``; the branch
+draws a random image of digit ``permutation[ℓ]`` (global ``permutation``, the identity unless
+labels are permuted) from ``sklearn.datasets.load_digits`` (no download), scaled to [0, 1]; then
+every image is rotated by ``rotate.angle`` degrees (bilinear, same size) and gets Gaussian noise
+of ``noise.std``, clipped to [0, 1].
+
+Drift: covariate shift through the angle and the noise, prior shift through ``classes.probs``,
+and with ``permute_labels=True`` concept drift: in a last regime label ``ℓ`` is given to images
+of digit ``(ℓ + 1) mod 10``. Each regime holds for ``regime_length`` steps.
+
+>>> tree = rotated_digits(seed=0)
+>>> X, y = tree.batch(5)
+>>> X.shape, y.dtype.kind, tree.classes == list(range(10))
+((5, 8, 8), 'i', True)
+>>> tree.change_points(15)
+[4, 8, 12]
+"""
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+from scipy import ndimage
+
+from ..nodes import ClassLabelNode, TransformNode, batched
+from ..tree import SamplingTree
+
+IDENTITY = list(range(10))
+SKEWED = [0.16] * 5 + [0.04] * 5
+REGIMES = {  # calm, covariate shift, stronger covariate shift, prior shift[, concept shift]
+    "rotate.angle": [0.0, 30.0, 60.0, 60.0, 60.0],
+    "noise.std": [0.0, 0.05, 0.1, 0.1, 0.1],
+    "classes.probs": [[0.1] * 10] * 3 + [SKEWED] * 2,
+    "permutation": [IDENTITY] * 4 + [[(label + 1) % 10 for label in IDENTITY]],
+}
+
+
+@cache
+def _images_by_digit() -> tuple[np.ndarray, ...]:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = digits.images / 16.0
+    return tuple(images[digits.target == d] for d in range(10))
+
+
+def _draw_digit(label: int):
+    """The transform of branch ``label``: random images of digit ``permutation[label]``."""
+    @batched
+    def digit(x, permutation, rng):
+        pool = _images_by_digit()[permutation[label]]
+        return pool[rng.integers(0, len(pool), len(x))]
+    return digit
+
+
+@batched
+def rotate(x, angle):
+    """Every image of the group rotated by ``angle`` degrees about its centre (bilinear, same size)."""
+    return ndimage.rotate(x, angle, axes=(2, 1), reshape=False, order=1) if angle else x
+
+
+@batched
+def noise(x, std, rng):
+    """Adds ``N(0, std²)`` noise, clipped to [0, 1]."""
+    return np.clip(x + rng.normal(0.0, std, x.shape), 0.0, 1.0) if std else x
+
+
+def rotated_digits(seed: int = 0, regime_length: int = 4, drift: bool = True,
+                   permute_labels: bool = False) -> SamplingTree:
+    """The rotated-digits tree with the default drifting schedule (``drift=False``: the calm regime only)."""
+    regimes = 5 if permute_labels else 4
+    params = {name: ({"schedule": [v for v in values[:regimes] for _ in range(regime_length)]} if drift else values[0])
+              for name, values in REGIMES.items()}
+    branches = {str(label): [TransformNode(_draw_digit(label)), ClassLabelNode(label)] for label in IDENTITY}
+    return SamplingTree([{"name": "classes", **branches}, rotate, noise], params, rng=seed)

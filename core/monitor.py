@@ -1,0 +1,238 @@
+"""The monitoring loop: evaluate → aggregate → detect → adapt, with a tidy history.
+
+For each stream batch the model is evaluated (``evaluate(X, y) -> {metric: value}``). Every
+``interval`` batches the chosen metric of those batches is aggregated (mean | median | last) and
+fed to every detector: that is a *check*. When the ``trigger`` detector alarms (or, in the periodic
+arm, every ``period`` checks) the loop pauses and calls ``adapt(monitor)`` (a retraining episode),
+then resets the detectors — the adapted model is a new regime of the metric — and resumes. The
+stream's update step advances every ``batches_per_step`` batches.
+
+Arms (``adaptation``): ``"drift"`` adapts on alarms; ``"detect_only"`` detects but never adapts;
+``"periodic"`` adapts every ``period`` checks whatever the detectors say; ``"never"`` neither
+detects nor adapts (the no-maintenance baseline).
+
+The Monitor is the only place that calls stream, model, detectors and trainer together; it
+announces what happens through events (``batch``, ``alarm``, ``adapt_start``, ``adapt_end``) so
+that a dashboard can follow without the monitor knowing about it.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import did_you_mean
+from .errors import ConfigError
+
+AGGREGATES: dict[str, Callable[[list[float]], float]] = {
+    "mean": lambda values: float(np.mean(values)),
+    "median": lambda values: float(np.median(values)),
+    "last": lambda values: float(values[-1]),
+}
+ADAPTATIONS = ("drift", "detect_only", "periodic", "never")
+EVENTS = ("batch", "alarm", "adapt_start", "adapt_end")
+
+
+class Monitor:
+    """Runs a model on a drifting stream, detects drift on a metric, and adapts on alarms."""
+
+    def __init__(self, tree, evaluate: Callable[[Any, Any], Mapping[str, float]], detectors=None, *,
+                 metric: str = "accuracy", batch_size: int = 256, interval: int = 1, aggregate: str = "mean",
+                 batches_per_step: int = 10, adapt: Callable[["Monitor"], Any] | None = None,
+                 adaptation: str = "drift", period: int = 10, trigger: str | None = None, collector=None):
+        self.detectors = _named_detectors(detectors)
+        self.adaptation = _choice(adaptation, ADAPTATIONS, "adaptation")
+        self.aggregate = _choice(aggregate, list(AGGREGATES), "aggregate")
+        for name, value in [("batch_size", batch_size), ("interval", interval),
+                            ("batches_per_step", batches_per_step), ("period", period)]:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ConfigError(f"monitor.{name}", f"expected an integer >= 1, got {value!r}")
+        if self.adaptation in ("drift", "periodic") and adapt is None:
+            raise ConfigError("monitor.adapt", f"adaptation={self.adaptation!r} needs an adapt callable")
+        if self.adaptation in ("drift", "detect_only") and not self.detectors:
+            raise ConfigError("monitor.detectors", f"adaptation={self.adaptation!r} needs at least one detector")
+        if trigger is not None and trigger not in self.detectors:
+            raise ConfigError("monitor.trigger", f"expected one of the detectors {list(self.detectors)}, got {trigger!r}")
+        self.tree, self.evaluate, self.adapt, self.collector = tree, evaluate, adapt, collector
+        self.metric, self.batch_size, self.interval = metric, int(batch_size), int(interval)
+        self.batches_per_step, self.period = int(batches_per_step), int(period)
+        self.trigger = trigger or next(iter(self.detectors), None)
+        self.batch_index = 0
+        self.episodes: list[dict[str, Any]] = []
+        self._rows: list[dict[str, Any]] = []
+        self._pending: list[float] = []
+        self._checks = 0
+        self._listeners: dict[str, list[Callable]] = {event: [] for event in EVENTS}
+        self._stop = threading.Event()
+
+    # -- events -----------------------------------------------------------------------------
+
+    def on(self, event: str, callback: Callable[[dict], Any]) -> None:
+        """Call ``callback(payload)`` on ``event`` (one of ``EVENTS``)."""
+        self._listeners[_choice(event, EVENTS, "event")].append(callback)
+
+    def _emit(self, event: str, payload: dict) -> None:
+        for callback in self._listeners[event]:
+            callback(payload)
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self, max_batches: int | None = None, max_steps: int | None = None) -> pd.DataFrame:
+        """Process batches until ``max_batches`` more are done, the stream reaches step ``max_steps``,
+        or :meth:`stop` is called; returns the history. Calling it again resumes."""
+        if max_batches is None and max_steps is None:
+            raise ConfigError("run", "give max_batches or max_steps, or the loop never ends")
+        self._stop.clear()
+        done = 0
+        while not self._stop.is_set():
+            if max_batches is not None and done >= max_batches:
+                break
+            if max_steps is not None and self.tree.update_step >= max_steps:
+                break
+            self.step()
+            done += 1
+        return self.history
+
+    def stop(self) -> None:
+        """Ask a running :meth:`run` to return after the batch in progress (thread-safe)."""
+        self._stop.set()
+
+    def step(self) -> dict[str, Any]:
+        """Process one batch: evaluate, maybe check the detectors and adapt, maybe advance the stream."""
+        X, y = self.tree.batch(self.batch_size)
+        metrics = dict(self.evaluate(X, y))
+        if self.metric not in metrics:
+            raise ConfigError("monitor.metric", f"evaluate returned no {self.metric!r}; it returned {sorted(metrics)}")
+        if self.collector is not None:
+            self.collector.collect_batch({"x": X, "y": y})
+        row: dict[str, Any] = {"batch": self.batch_index, "step": self.tree.update_step, **metrics,
+                               "check": -1, "value": np.nan, "alarm": False, "adapted": False}
+        self._pending.append(float(metrics[self.metric]))
+        if len(self._pending) == self.interval:
+            self._check(row)
+        self._rows.append(row)
+        self._emit("batch", row)
+        self.batch_index += 1
+        if self.batch_index % self.batches_per_step == 0:
+            self.tree.update()
+        return row
+
+    def _check(self, row: dict[str, Any]) -> None:
+        value = AGGREGATES[self.aggregate](self._pending)
+        self._pending.clear()
+        row["check"], row["value"] = self._checks, value
+        self._checks += 1
+        if self.adaptation != "never":
+            alarmed = []
+            for name, detector in self.detectors.items():
+                detector.update(value)
+                row[f"{name}.statistic"] = float(detector.statistic)
+                row[f"{name}.alarm"] = bool(detector.drift_detected)
+                if detector.drift_detected:
+                    alarmed.append(name)
+            row["alarm"] = self.trigger in alarmed
+            if alarmed:
+                self._emit("alarm", {**row, "detectors": alarmed})
+        if self.adaptation == "drift" and row["alarm"]:
+            self._adapt(row, "drift")
+        elif self.adaptation == "periodic" and row["check"] % self.period == self.period - 1:
+            self._adapt(row, "periodic")
+
+    def adapt_now(self, reason: str = "manual") -> dict[str, Any]:
+        """Run an adaptation episode now (a manual trigger) and return its record."""
+        if self.adapt is None:
+            raise ConfigError("monitor.adapt", "no adapt callable was given")
+        row = self._rows[-1] if self._rows else {"batch": self.batch_index, "step": self.tree.update_step}
+        return self._adapt(row, reason)
+
+    def _adapt(self, row: dict[str, Any], reason: str) -> dict[str, Any]:
+        episode = {"episode": len(self.episodes), "batch": row["batch"], "step": row["step"], "reason": reason}
+        self._emit("adapt_start", episode)
+        start = time.perf_counter()
+        result = self.adapt(self)
+        episode["seconds"] = time.perf_counter() - start
+        if isinstance(result, Mapping):
+            episode.update(result)
+        for detector in self.detectors.values():
+            detector.reset()
+        row["adapted"] = True
+        self.episodes.append(episode)
+        self._emit("adapt_end", episode)
+        return episode
+
+    # -- results ----------------------------------------------------------------------------
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """One row per batch: batch, step, metrics, check, value, ``<detector>.statistic``/``.alarm``,
+        alarm, adapted, and ``change_point`` (the first batch of a step whose parameters changed)."""
+        frame = pd.DataFrame(self._rows)
+        if frame.empty:
+            return frame
+        changed_steps = set(self.change_points())
+        first_of_step = frame["step"].ne(frame["step"].shift())
+        frame["change_point"] = first_of_step & frame["step"].isin(changed_steps)
+        return frame
+
+    def change_points(self, min_delta: float = 0.0) -> list[int]:
+        """Steps reached so far at which a parameter changed by more than ``min_delta``."""
+        last = self.tree.update_step
+        if last == 0:
+            return []
+        log = self.tree.params.change_log(last)
+        big = log["changed"] & ~(log["delta"].abs() <= min_delta)  # a change of no size (nan) counts
+        return sorted(int(k) for k in log.loc[big, "step"].unique())
+
+    def detection_report(self, min_delta: float = 0.0) -> pd.DataFrame:
+        """Per detector and segment between true change points: detected or missed, delay, false alarms.
+
+        Segment ``i`` starts at the first batch of change point ``i`` (the first segment, from batch
+        0, holds no change: every alarm in it is false). A change is detected by the first alarm in
+        its segment; the delay is counted in batches from the segment's first batch; every other
+        alarm in the segment is a false alarm.
+        """
+        frame = self.history
+        columns = ["detector", "step", "batch", "detected", "alarm_batch", "delay_batches", "false_alarms"]
+        if frame.empty or not self.detectors or f"{self.trigger}.alarm" not in frame:
+            return pd.DataFrame(columns=columns)
+        steps = set(self.change_points(min_delta))
+        starts = frame.loc[frame["step"].ne(frame["step"].shift()) & frame["step"].isin(steps), ["step", "batch"]]
+        bounds = [(0, 0, False)] + [(int(s), int(b), True) for s, b in starts.itertuples(index=False)]
+        rows = []
+        for name in self.detectors:
+            alarms = frame.loc[frame[f"{name}.alarm"].fillna(False).astype(bool), "batch"].to_numpy()
+            for i, (step, first, is_change) in enumerate(bounds):
+                end = bounds[i + 1][1] if i + 1 < len(bounds) else np.inf
+                inside = alarms[(alarms >= first) & (alarms < end)]
+                detected = is_change and inside.size > 0
+                rows.append({"detector": name, "step": step, "batch": first,
+                             "detected": detected if is_change else np.nan,
+                             "alarm_batch": int(inside[0]) if detected else np.nan,
+                             "delay_batches": int(inside[0] - first) if detected else np.nan,
+                             "false_alarms": int(inside.size - detected)})
+        return pd.DataFrame(rows, columns=columns)
+
+
+def _named_detectors(detectors) -> dict[str, Any]:
+    if detectors is None:
+        return {}
+    if isinstance(detectors, Mapping):
+        named = dict(detectors)
+    else:
+        named = {type(detectors).__name__: detectors}
+    for name, detector in named.items():
+        missing = [a for a in ("update", "drift_detected", "statistic", "reset") if not hasattr(detector, a)]
+        if missing:
+            raise ConfigError(f"monitor.detectors.{name}", f"is not a detector: it lacks {', '.join(missing)}")
+    return named
+
+
+def _choice(value: str, choices, path: str) -> str:
+    if value not in choices:
+        raise ConfigError(path, f"expected one of {', '.join(map(repr, choices))}, got {value!r}"
+                          + did_you_mean(str(value), list(choices)))
+    return value

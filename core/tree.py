@@ -1,0 +1,599 @@
+"""SamplingTree: a labeled, drifting data stream drawn from a tree of transforms.
+
+A sample starts as ``None`` at the root and is passed through the transforms on one
+root-to-leaf path; branching nodes choose the path, label nodes set its label. The shorthand
+and the nodes are described in :mod:`core.nodes`.
+
+Parameters live in one :class:`~core.parameters.ParameterStore` (``tree.params``): a transform
+named ``ramp`` gets the parameters of scope ``ramp`` and the top-level parameters its signature
+names, read from the store at call time, so ``tree.params`` always shows what the transforms
+use. A branching node named ``classes`` takes its probabilities from ``classes.probs``;
+unnamed branching nodes are named ``branching_node``, ``branching_node_1``, ... in the order
+they are written. A scope that no node is named after is rejected as a typo, as is a scoped
+parameter its transform does not take; signatures are read once, when the tree is built.
+
+Sampling draws the path of every sample at once, then runs each path's transforms on its group
+of samples (a batched transform once per group with stacked inputs, any other once per sample)
+and puts the results back in sample order; ``collect`` and ``batch`` make the same draws.
+
+Randomness: the ``d``-th draw (a call of ``sample``, ``collect`` or ``batch``, counted from 0)
+since the tree moved to step ``k`` uses the Generator
+``default_rng(SeedSequence(seed, spawn_key=(k, d)))``, for its branch choices and for every
+transform that declares ``rng``. Moving to a step (``update``, ``set_update_step``, even to the
+current step) restarts its count, so ``set_update_step(k)`` then ``batch(n)`` returns exactly
+the first batch of ``n`` drawn at step ``k``, in any process.
+
+>>> import numpy as np
+>>> def noise(x, scale, rng):
+...     return rng.normal(0.0, scale, 3)
+>>> def shift(x, by):
+...     return x + by
+>>> tree = SamplingTree([noise, {"name": "kind", "probs": [0.5, 0.5],
+...                              "up": [shift, "up"], "flat": "flat"}],
+...                     params={"noise": {"scale": 0.1}, "shift": {"by": {"schedule": [1.0, 5.0]}}}, rng=42)
+>>> X, y = tree.batch(4)
+>>> X.shape, sorted(set(y.tolist()))
+((4, 3), ['flat', 'up'])
+>>> tree.update()
+{'kind.probs': [0.5, 0.5], 'noise.scale': 0.1, 'shift.by': 5.0}
+>>> _ = tree.set_update_step(0)  # replays step 0 from its first draw
+>>> bool(np.array_equal(tree.batch(4)[0], X))
+True
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import did_you_mean
+from .distributions import as_distribution
+from .errors import ConfigError
+from .nodes import ClassLabelNode, Placed, TransformNode, append_label, parse, set_label, walk
+from .parameters import ParameterStore
+
+STRATEGIES = ("stochastic", "balanced", "balanced pruned")
+
+
+@dataclass(frozen=True, eq=False)
+class _Transform:
+    """A transform bound to the store: ``bindings`` are (keyword, parameter name) pairs."""
+
+    node: TransformNode
+    path: str
+    bindings: tuple[tuple[str, str], ...]
+
+    def kwargs(self, store: ParameterStore) -> dict[str, Any]:
+        return {keyword: store[name].value for keyword, name in self.bindings}
+
+    def __call__(self, xs: Any, store: ParameterStore, rng: np.random.Generator) -> Any:
+        fn, kwargs = self.node.fn, self.kwargs(store)
+        if self.node.wants_rng:
+            kwargs["rng"] = rng
+        try:
+            if not self.node.batched:
+                return [fn(x, **kwargs) for x in xs]
+            out = fn(_stack(xs), **kwargs)
+        except Exception as exc:
+            exc.add_note(f"in transform {self.node.name!r} at {self.path}")
+            raise
+        if not hasattr(out, "__len__") or len(out) != len(xs):
+            raise ConfigError(self.path, f"batched transform {self.node.name!r} must return one output per "
+                              f"sample of its group of {len(xs)}, got {type(out).__name__}")
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class _Branch:
+    """A branching node with its resolved name; ``probs`` is the store name of its probabilities."""
+
+    placed: Placed
+    name: str
+    probs: str | None
+
+    @property
+    def size(self) -> int:
+        return len(self.placed.branches)
+
+
+@dataclass(frozen=True, eq=False)
+class _Path:
+    """A root-to-leaf path: its transforms, its label, and its (branching node, branch index) choices."""
+
+    transforms: tuple[_Transform, ...]
+    label: Any
+    choices: tuple[tuple[Placed, int], ...]
+
+
+class SamplingTree:
+    """A tree of transforms, branches and labels that draws labeled samples (see the module doc).
+
+    ``nodes`` is the shorthand of :mod:`core.nodes`; ``params`` a ParameterStore (used as is),
+    a nested dict or a DataFrame for one (built with the tree's seed); ``rng`` a seed, a
+    Generator (the seed it was made from is used, not its state) or None (fresh entropy,
+    kept in ``tree.seed``). With ``multi_label=True`` label strings append to the sample's
+    tuple of labels (empty when it has none) instead of replacing its label.
+
+    >>> tree = SamplingTree([lambda x: 1.0, {"a": "A", "b": "B"}], rng=0)
+    >>> x, label = tree.sample()
+    >>> x, label in ("A", "B")
+    (1.0, True)
+    >>> [label for _, label in tree.collect(2, strategy="balanced")]
+    ['A', 'A', 'B', 'B']
+    """
+
+    def __init__(self, nodes: Any, params: ParameterStore | Mapping | pd.DataFrame | None = None,
+                 rng: int | np.random.Generator | None = None, multi_label: bool = False):
+        self.seed = _seed_of(rng)
+        self.multi_label = bool(multi_label)
+        self._chain = parse(nodes, "tree")
+        if not self._chain:
+            raise ConfigError("tree", "expected at least one node")
+        placed = list(walk(self._chain))
+        names = _branch_names(placed)
+        self.params = self._store(params, placed, names)
+        self._branches = {p: _Branch(p, name, f"{name}.probs" if f"{name}.probs" in self.params else None)
+                          for p, name in names.items()}
+        self._transforms = {p: self._bind(p) for p in placed if isinstance(p.node, TransformNode)}
+        self._check_scopes(placed)
+        for branch in self._branches.values():
+            self._probs(branch)
+        self._paths = [self._path(steps, choices) for steps, choices in _expand(self._chain)]
+        self.classes = self._classes()
+        self._label_array = _label_array([p.label for p in self._paths], self.multi_label)
+        self._probs_cache: tuple[tuple, np.ndarray] = ((), np.ones(0))
+        self._draw_step, self._draws = self.params.update_step, 0
+
+    # -- construction ---------------------------------------------------------------------------
+
+    def _store(self, params: Any, placed: list[Placed], names: dict) -> ParameterStore:
+        """The tree's store: ``params`` plus the parameters given inline on the nodes."""
+        if isinstance(params, ParameterStore):
+            store = params
+        elif isinstance(params, pd.DataFrame):
+            store = ParameterStore.from_dataframe(params, seed=self.seed)
+        elif params is None or isinstance(params, Mapping):
+            store = ParameterStore(params, seed=self.seed)
+        else:
+            raise ConfigError("params", f"expected a ParameterStore, a dict or a DataFrame, got {type(params).__name__}")
+        inline: dict[str, Any] = {}
+        seen: set[int] = set()
+        for p in placed:
+            if isinstance(p.node, TransformNode) and id(p.node) not in seen:
+                seen.add(id(p.node))
+                definitions = {f"{p.node.name}.{k}": v for k, v in p.node.params.items()}
+            elif p.branches and p.node.probs is not None:
+                definitions = {f"{names[p]}.probs": p.node.probs}
+            else:
+                continue
+            for name in definitions:
+                if name in store or name in inline:
+                    raise ConfigError(f"{p.path}.params", f"parameter {name!r} is defined twice (inline and in "
+                                      "the tree's params, or inline on two nodes of one name)")
+            inline.update(definitions)
+        if not inline:
+            return store
+        extra = ParameterStore(inline, seed=self.seed)
+        extra.set_update_step(store.update_step)
+        return store | extra
+
+    def _bind(self, placed: Placed) -> _Transform:
+        """Which store parameter feeds which keyword of a transform (checked here, once)."""
+        node, store = placed.node, self.params
+        prefix = node.name + "."
+        bindings = {}
+        for name in store.names:
+            if name.startswith(prefix):
+                keyword = name[len(prefix):]
+                if keyword not in node.arguments and not node.takes_any or keyword == "rng":
+                    raise ConfigError(name, f"is not a parameter of transform {node.name!r} at {placed.path}; it "
+                                      f"accepts {', '.join(sorted(node.arguments)) or 'none'}"
+                                      + did_you_mean(keyword, sorted(node.arguments)))
+                bindings[keyword] = name
+        for keyword in node.arguments - bindings.keys() - {"rng"}:
+            if keyword in store:  # a global parameter, shared with every transform that names it
+                bindings[keyword] = keyword
+        missing = sorted(node.required - bindings.keys() - {"rng"})
+        if missing:
+            raise ConfigError(f"{node.name}.{missing[0]}", f"transform {node.name!r} at {placed.path} needs "
+                              f"{missing[0]!r}: define parameter '{node.name}.{missing[0]}' or a global '{missing[0]}'")
+        return _Transform(node, placed.path, tuple(sorted(bindings.items())))
+
+    def _check_scopes(self, placed: list[Placed]) -> None:
+        """Every scoped parameter belongs to a node: a scope no node is named after is a typo."""
+        scopes = {p.node.name for p in placed if isinstance(p.node, TransformNode)}
+        for branch in self._branches.values():
+            if branch.name in scopes:
+                raise ConfigError(branch.placed.path, f"branching node {branch.name!r} has the name of a transform; "
+                                  "each needs its own scope")
+            extra = [n for n in self.params.names if n.startswith(branch.name + ".") and n != branch.probs]
+            if extra:
+                raise ConfigError(extra[0], f"a branching node's scope holds only 'probs' ({branch.placed.path})")
+        known = scopes | {b.name for b in self._branches.values()}
+        for name in self.params.names:
+            if "." in name and not any(name.startswith(scope + ".") for scope in known):
+                raise ConfigError(name, "is in a scope that no node of the tree is named after; nodes: "
+                                  + ", ".join(sorted(known)) + did_you_mean(name.split(".")[0], sorted(known)))
+
+    def _probs(self, branch: _Branch, k: int | None = None) -> np.ndarray:
+        """The probabilities of ``branch`` at step ``k``, checked (without ``k``: every step we can see)."""
+        if branch.probs is None:
+            return np.full(branch.size, 1.0 / branch.size)
+        parameter, path = self.params[branch.probs], f"{branch.placed.path}.probs"
+        values = [parameter.value, *(parameter.schedule or [])] if k is None else [parameter[k]]
+        for value in values:
+            p = as_distribution(value, path)
+            if p.size != branch.size:
+                raise ConfigError(path, f"expected {branch.size} probabilities (branches "
+                                  f"{', '.join(branch.placed.node.keys)}), got {p.size}")
+        return p
+
+    def _path(self, steps: list[Placed], choices: list[tuple[Placed, int]]) -> _Path:
+        label: Any = () if self.multi_label else None
+        for p in steps:
+            if isinstance(p.node, ClassLabelNode):
+                label_func = p.node.label_func or (append_label if self.multi_label else set_label)
+                label = label_func(label, p.node.label)
+        transforms = tuple(self._transforms[p] for p in steps if isinstance(p.node, TransformNode))
+        return _Path(transforms, label, tuple(choices))
+
+    def _classes(self) -> list:
+        """Labels in tree order (label elements for a multi-label tree): the stable index of each class."""
+        labels = [item for p in self._paths for item in (p.label if self.multi_label else [p.label])]
+        return list(dict.fromkeys(label for label in labels if label is not None))
+
+    # -- steps ------------------------------------------------------------------------------------
+
+    @property
+    def update_step(self) -> int:
+        """The current update step ``k``."""
+        return self.params.update_step
+
+    def set_update_step(self, k: int) -> dict[str, Any]:
+        """Move to step ``k`` (its draws start over, see the module doc); returns the parameter values."""
+        for branch in self._branches.values():
+            self._probs(branch, k)
+        values = self.params.set_update_step(k)
+        self._draw_step, self._draws = k, 0
+        return values
+
+    def update(self) -> dict[str, Any]:
+        """Move to the next step; returns the parameter values."""
+        return self.set_update_step(self.update_step + 1)
+
+    def get_params(self) -> dict[str, Any]:
+        """The current parameter values, flat and sorted by name."""
+        return self.params.get_params()
+
+    def change_points(self, k_end: int) -> list[int]:
+        """The steps ``1..k_end`` at which some parameter of the tree changes."""
+        return self.params.change_points(k_end)
+
+    # -- sampling ---------------------------------------------------------------------------------
+
+    def sample(self) -> tuple[Any, Any]:
+        """One ``(x, label)`` (one draw)."""
+        return self.collect(1)[0]
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return self
+
+    def __next__(self) -> tuple[Any, Any]:
+        return self.sample()
+
+    def collect(self, n: int, strategy: str = "stochastic", progress: bool = False) -> list[tuple[Any, Any]]:
+        """``n`` samples as a list of ``(x, label)``; the balanced strategies give ``n`` per path.
+
+        ``"balanced"`` takes every root-to-leaf path in tree order, ``"balanced pruned"`` only
+        the paths whose probability is not zero. ``progress`` prints a bar to stderr.
+        """
+        path_of, outputs = self._draw(n, strategy, progress)
+        xs: list[Any] = [None] * len(path_of)
+        for idx, out in outputs:
+            for j, i in enumerate(idx):
+                xs[i] = out[j]
+        return [(x, self._paths[p].label) for x, p in zip(xs, path_of.tolist())]
+
+    def batch(self, n: int, strategy: str = "stochastic", progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` samples as arrays ``(X, y)``: the fast path, same draws as :meth:`collect`.
+
+        ``X`` stacks the samples on a first axis (an object array when their shapes or types
+        differ). ``y`` holds the labels: a str array for string labels, an int array for integer
+        labels, otherwise (tuples of a multi-label tree, ``None``) an object array.
+        """
+        path_of, outputs = self._draw(n, strategy, progress)
+        return _assemble(len(path_of), outputs), self._label_array[path_of]
+
+    def experiences(self, n_experiences: int, samples_per_experience: int,
+                    strategy: str = "stochastic") -> list[tuple[np.ndarray, np.ndarray]]:
+        """Batches at steps ``k, k+1, ...`` from the current ``k``; the tree ends on the last.
+
+        Experience ``i`` is the first draw at step ``k + i``, so ``set_update_step(k + i)`` then
+        ``batch(samples_per_experience)`` replays it.
+        """
+        start = self.update_step
+        out = []
+        for i in range(_check_count(n_experiences, "n_experiences")):
+            self.set_update_step(start + i)
+            out.append(self.batch(samples_per_experience, strategy))
+        return out
+
+    def _draw(self, n: int, strategy: str, progress: bool) -> tuple[np.ndarray, list]:
+        """One draw: the path of each sample, and ``(sample indices, outputs)`` per path."""
+        n = _check_count(n, "n")
+        if strategy not in STRATEGIES:
+            raise ConfigError("strategy", f"expected one of {', '.join(map(repr, STRATEGIES))}, got {strategy!r}"
+                              + did_you_mean(str(strategy), list(STRATEGIES)))
+        rng = self._next_rng()
+        probs = self._path_probabilities()
+        if strategy == "stochastic":
+            cumulative = np.cumsum(probs)
+            path_of = np.searchsorted(cumulative / cumulative[-1], rng.random(n), side="right")
+        else:
+            paths = np.flatnonzero(probs > 0) if strategy == "balanced pruned" else np.arange(len(self._paths))
+            path_of = np.repeat(paths, n)
+        order = np.argsort(path_of, kind="stable")
+        counts = np.bincount(path_of, minlength=len(self._paths))
+        bar = _ProgressBar(len(path_of)) if progress else None
+        outputs = []
+        for path, end, count in zip(self._paths, np.cumsum(counts), counts):
+            if not count:
+                continue
+            xs: Any = np.full(count, None, dtype=object)
+            for transform in path.transforms:
+                xs = transform(xs, self.params, rng)
+            outputs.append((order[end - count:end], xs))
+            if bar:
+                bar.advance(count)
+        return path_of, outputs
+
+    def _next_rng(self) -> np.random.Generator:
+        if self.params.update_step != self._draw_step:  # the store was moved directly
+            self._draw_step, self._draws = self.params.update_step, 0
+        seed = np.random.SeedSequence(self.seed, spawn_key=(self._draw_step, self._draws))
+        self._draws += 1
+        return np.random.default_rng(seed)
+
+    def _path_probabilities(self) -> np.ndarray:
+        """``P(path)``: the product of the probabilities of its branch choices (kept while they last)."""
+        values = tuple(self.params[b.probs].value if b.probs else None for b in self._branches.values())
+        cached, probs = self._probs_cache
+        if len(cached) == len(values) and all(a is b for a, b in zip(cached, values)) and probs.size:
+            return probs
+        per_branch = {p: self._probs(b, self.update_step) for p, b in self._branches.items()}
+        probs = np.array([np.prod([per_branch[b][i] for b, i in path.choices]) for path in self._paths])
+        self._probs_cache = (values, probs)
+        return probs
+
+    # -- labels and torch -------------------------------------------------------------------------
+
+    def encode(self, y: Any) -> np.ndarray:
+        """Labels as class indices into ``tree.classes`` (a 0/1 matrix for a multi-label tree).
+
+        >>> tree = SamplingTree({"a": "cat", "b": "dog"}, rng=0)
+        >>> tree.classes, tree.encode(["dog", "cat"]).tolist()
+        (['cat', 'dog'], [1, 0])
+        """
+        if self.multi_label:
+            index = {label: i for i, label in enumerate(self.classes)}
+            out = np.zeros((len(y), len(self.classes)), dtype=np.float32)
+            for row, labels in enumerate(y):
+                out[row, [index[label] for label in labels]] = 1.0
+            return out
+        codes = pd.Categorical(pd.Series(np.asarray(y, dtype=object)), categories=self.classes).codes
+        if np.any(codes < 0):
+            bad = np.asarray(y, dtype=object)[codes < 0][0]
+            raise ConfigError("y", f"label {bad!r} is not one of the tree's classes {self.classes}")
+        return codes.astype(np.int64)
+
+    def to_dataset(self, X: Any, y: Any):
+        """An experience ``(X, y)`` as a ``torch.utils.data.TensorDataset`` of float32 X and encoded y.
+
+        Its ``classes`` and ``class_to_idx`` attributes give the label <-> index mapping, the same
+        for every experience of this tree (labels in tree order).
+        """
+        import torch
+        from torch.utils.data import TensorDataset
+
+        dataset = TensorDataset(torch.as_tensor(np.asarray(X, dtype=np.float32)), torch.as_tensor(self.encode(y)))
+        dataset.classes = list(self.classes)
+        dataset.class_to_idx = {label: i for i, label in enumerate(self.classes)}
+        return dataset
+
+    # -- views ------------------------------------------------------------------------------------
+
+    def to_graph(self) -> dict[str, Any]:
+        """The tree as plain data: nodes (id = path), edges (with branch and probability), step, seed.
+
+        Nodes that follow a branching node get an edge from the end of every branch, so the graph
+        is the merged DAG the shorthand describes.
+        """
+        nodes, edges = [], []
+
+        def link(chain: tuple[Placed, ...], incoming: list) -> list:
+            for placed in chain:
+                edges.extend({"source": s, "target": placed.path, "branch": key, "probability": prob}
+                             for s, key, prob in incoming)
+                nodes.append(self._describe(placed))
+                if placed.branches:
+                    probs = self._probs(self._branches[placed], self.update_step).tolist()
+                    incoming = [end for (key, sub), prob in zip(placed.branches, probs)
+                                for end in link(sub, [(placed.path, key, prob)])]
+                else:
+                    incoming = [(placed.path, None, None)]
+            return incoming
+
+        link(self._chain, [])
+        return {"nodes": nodes, "edges": edges, "step": self.update_step, "seed": self.seed}
+
+    def _describe(self, placed: Placed) -> dict[str, Any]:
+        node = placed.node
+        if isinstance(node, TransformNode):
+            return {"id": placed.path, "kind": "transform", "name": node.name, "batched": node.batched,
+                    "params": self._transforms[placed].kwargs(self.params)}
+        if isinstance(node, ClassLabelNode):
+            return {"id": placed.path, "kind": "label", "name": f"label {node.label!r}", "label": node.label}
+        branch = self._branches[placed]
+        return {"id": placed.path, "kind": "branch", "name": branch.name, "branches": list(node.keys),
+                "probs": self._probs(branch, self.update_step).tolist(), "param": branch.probs}
+
+    def to_dot(self) -> str:
+        """Graphviz source of :meth:`to_graph` (render it with any Graphviz, none is needed here)."""
+        graph = self.to_graph()
+        shapes = {"transform": "box", "branch": "diamond", "label": "cds"}
+        lines = ["digraph SamplingTree {", "  rankdir=TB;"]
+        for node in graph["nodes"]:
+            text = node["name"]
+            if node.get("params"):
+                text += "\n" + ", ".join(f"{k}={_show(v)}" for k, v in node["params"].items())
+            lines.append(f'  "{_dot(node["id"])}" [label="{_dot(text)}", shape={shapes[node["kind"]]}];')
+        for edge in graph["edges"]:
+            label = "" if edge["branch"] is None else f' [label="{_dot(edge["branch"])}\\np={edge["probability"]:.3g}"]'
+            lines.append(f'  "{_dot(edge["source"])}" -> "{_dot(edge["target"])}"{label};')
+        return "\n".join(lines + ["}"])
+
+    def __str__(self) -> str:
+        return "\n".join([f"SamplingTree(step={self.update_step}, seed={self.seed})", *self._lines(self._chain, "")])
+
+    def _lines(self, chain: tuple[Placed, ...], prefix: str) -> Iterator[str]:
+        for placed in chain:
+            info = self._describe(placed)
+            if info["kind"] == "transform":
+                args = ", ".join(f"{k}={_show(v)}" for k, v in info["params"].items())
+                yield f"{prefix}{info['name']}({args})"
+            elif info["kind"] == "label":
+                yield prefix + info["name"]
+            else:
+                yield f"{prefix}<{info['name']}>"
+                for b, ((key, sub), p) in enumerate(zip(placed.branches, info["probs"])):
+                    last = b == len(placed.branches) - 1
+                    yield f"{prefix}{'└─' if last else '├─'} {key} (p={p:.3g})"
+                    yield from self._lines(sub, prefix + ("   " if last else "│  "))
+
+    def __repr__(self) -> str:
+        return (f"SamplingTree({len(self._paths)} paths, classes={self.classes}, step={self.update_step}, "
+                f"seed={self.seed})")
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+def _seed_of(rng: Any) -> int:
+    """The tree's integer seed from ``rng`` (see :class:`SamplingTree`)."""
+    if rng is None:
+        return int(np.random.SeedSequence().entropy)
+    if isinstance(rng, np.random.Generator):
+        seq = rng.bit_generator.seed_seq
+        if not isinstance(seq, np.random.SeedSequence):
+            raise ConfigError("rng", "expected a Generator made from a seed (np.random.default_rng(seed))")
+        if isinstance(seq.entropy, int) and not seq.spawn_key:
+            return seq.entropy
+        return int.from_bytes(seq.generate_state(4).tobytes(), "little")
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
+        return int(rng)
+    raise ConfigError("rng", f"expected None, an integer seed >= 0 or a numpy Generator, got {rng!r}")
+
+
+def _branch_names(placed: list[Placed]) -> dict[Placed, str]:
+    """Each branching node's scope name; unnamed ones are numbered in the order they are written."""
+    names: dict[Placed, str] = {}
+    unnamed = 0
+    for p in placed:
+        if not p.branches:
+            continue
+        name = p.node.name
+        if name is None:
+            name = "branching_node" if unnamed == 0 else f"branching_node_{unnamed}"
+            unnamed += 1
+        if name in names.values():
+            raise ConfigError(f"{p.path}.name", f"two branching nodes are named {name!r}; each needs its own scope")
+        names[p] = name
+    return names
+
+
+def _expand(chain: tuple[Placed, ...]) -> Iterator[tuple[list[Placed], list[tuple[Placed, int]]]]:
+    """Every root-to-leaf path of ``chain``: the nodes it passes, and its branch choices, in tree order."""
+    for i, placed in enumerate(chain):
+        if placed.branches:
+            for b, (_, sub) in enumerate(placed.branches):
+                for steps, choices in _expand(sub + chain[i + 1:]):
+                    yield [*chain[:i], *steps], [(placed, b), *choices]
+            return
+    yield list(chain), []
+
+
+def _label_array(labels: list, multi_label: bool) -> np.ndarray:
+    kinds = {type(label) for label in labels}
+    if not multi_label and kinds <= {str, np.str_}:
+        return np.array(labels, dtype=str)
+    if not multi_label and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in labels):
+        return np.array(labels, dtype=np.int64)
+    out = np.empty(len(labels), dtype=object)
+    out[:] = labels if not multi_label else [tuple(label) for label in labels]
+    return out
+
+
+def _stack(xs: Any) -> np.ndarray:
+    """Per-sample outputs stacked on a first axis (an object array when they do not stack)."""
+    if isinstance(xs, np.ndarray):
+        return xs
+    try:
+        return np.stack(xs)
+    except (ValueError, TypeError):
+        out = np.empty(len(xs), dtype=object)
+        for i, x in enumerate(xs):
+            out[i] = x
+        return out
+
+
+def _assemble(n: int, outputs: list) -> np.ndarray:
+    """The outputs of every path put back in sample order."""
+    stacked = [(idx, _stack(out)) for idx, out in outputs]
+    shapes = {out.shape[1:] for _, out in stacked}
+    if len(shapes) == 1 and all(out.dtype != object for _, out in stacked):
+        X = np.empty((n, *shapes.pop()), dtype=np.result_type(*(out.dtype for _, out in stacked)))
+        for idx, out in stacked:
+            X[idx] = out
+        return X
+    X = np.empty(n, dtype=object)
+    for idx, out in outputs:
+        for j, i in enumerate(idx):
+            X[i] = out[j]
+    return X if n else np.empty(0)
+
+
+def _check_count(n: Any, path: str) -> int:
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ConfigError(path, f"expected an integer >= 0, got {n!r}")
+    return int(n)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        text = f"{value:.4g}"
+        return text if any(c in text for c in ".en") else text + ".0"
+    if isinstance(value, (list, tuple, np.ndarray)) and len(value) <= 12:
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return repr(value)
+
+
+def _dot(text: Any) -> str:
+    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+class _ProgressBar:
+    """A dependency-free progress bar on stderr."""
+
+    def __init__(self, total: int, width: int = 30):
+        self.total, self.done, self.width = max(total, 1), 0, width
+
+    def advance(self, k: int) -> None:
+        self.done += k
+        filled = self.width * self.done // self.total
+        sys.stderr.write(f"\rsampling [{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total}")
+        if self.done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()

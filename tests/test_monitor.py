@@ -1,0 +1,167 @@
+"""The monitoring loop on a real drifting stream, with a real (nearest-centroid) model."""
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.buffers import DataUser, SequentialBuffer
+from core.detectors import make_detector
+from core.errors import ConfigError
+from core.library.time_series import background, ramp, step
+from core.monitor import Monitor
+from core.tree import SamplingTree
+
+
+class NearestCentroid:
+    """A small real classifier: predicts the label of the closest class mean."""
+
+    def fit(self, X, y):
+        self.labels = np.unique(y)
+        self.centroids = np.stack([X[y == label].mean(axis=0) for label in self.labels])
+        return self
+
+    def evaluate(self, X, y):
+        distances = ((X[:, None, :] - self.centroids[None]) ** 2).sum(-1)
+        predicted = self.labels[distances.argmin(1)]
+        accuracy = float((predicted == y).mean())
+        return {"accuracy": accuracy, "error": 1.0 - accuracy}
+
+
+def drifting_tree(seed=3):
+    """The built-in time-series transforms with one abrupt covariate shift at step 4."""
+    params = {"signal_length": 64,
+              "background": {"offset": {"value": 0.0, "schedule": [0.0, 0.0, 0.0, 3.0]}, "strength": 0.1},
+              "ramp": {"height": 1.0, "length": 16}, "step": {"length": 16, "kernel_size": 1}}
+    nodes = [background, {"name": "classes", "background": "background", "ramp": [ramp, "ramp"],
+                          "step": [step, "step"]}]
+    return SamplingTree(nodes, params, rng=seed)
+
+
+def fitted_model(tree):
+    X, y = tree.batch(2000)
+    tree.set_update_step(tree.update_step)  # leave the stream exactly where it was
+    return NearestCentroid().fit(X, y)
+
+
+def make_monitor(adaptation="drift", seed=3, **kwargs):
+    tree = drifting_tree(seed)
+    model = fitted_model(tree)
+    user = DataUser(SequentialBuffer(("x", "y"), max_size=128))
+
+    def refit(monitor):
+        user.update()
+        data = user.get_data()
+        model.fit(data["x"], np.asarray(data["y"]))  # string labels come back as a list
+        return {"samples": len(user)}
+
+    settings = dict(metric="accuracy", batch_size=64, interval=2, batches_per_step=5,
+                    detectors={"ph": make_detector("PageHinkley", threshold=1.0, min_instances=5, mode="down")},
+                    adapt=refit, adaptation=adaptation, collector=user.collector)
+    settings.update(kwargs)
+    return Monitor(tree, model.evaluate, **settings), model
+
+
+def test_loop_advances_the_stream_and_aggregates_each_interval():
+    monitor, _ = make_monitor(adaptation="never", aggregate="median", interval=3, batches_per_step=4)
+    history = monitor.run(max_batches=12)
+    assert history["batch"].tolist() == list(range(12))
+    assert history["step"].tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    checks = history[history["check"] >= 0]
+    assert checks["batch"].tolist() == [2, 5, 8, 11]
+    for i, row in enumerate(checks.itertuples()):
+        assert row.value == np.median(history["accuracy"][3 * i:3 * i + 3])
+    assert not any(c.endswith(".alarm") for c in history)  # the never arm runs no detector
+
+
+def test_drift_arm_detects_the_shift_and_adapts_once_the_model_recovers():
+    monitor, model = make_monitor()
+    history = monitor.run(max_steps=8)
+    assert history["change_point"].sum() == 1
+    change_batch = int(history.loc[history["change_point"], "batch"].iloc[0])
+    assert change_batch == 20  # step 4 starts at batch 4 · 5
+    assert monitor.episodes and monitor.episodes[0]["batch"] >= change_batch
+    assert monitor.episodes[0]["reason"] == "drift" and monitor.episodes[0]["samples"] == 128
+    after = history[history["batch"] > monitor.episodes[-1]["batch"]]
+    assert after["accuracy"].mean() > 0.9  # the refitted model works on the new regime
+
+
+def test_detection_report_scores_against_true_change_points():
+    monitor, _ = make_monitor(adaptation="detect_only")
+    monitor.run(max_steps=8)
+    report = monitor.detection_report()
+    assert report["step"].tolist() == [0, 4]
+    before, change = report.iloc[0], report.iloc[1]
+    assert np.isnan(before["detected"]) and before["false_alarms"] == 0
+    assert change["detected"] and 0 <= change["delay_batches"] <= 6
+    assert not monitor.episodes
+
+
+def test_periodic_arm_adapts_every_period_checks():
+    monitor, _ = make_monitor(adaptation="periodic", period=3)
+    history = monitor.run(max_batches=18)
+    assert [e["batch"] for e in monitor.episodes] == [5, 11, 17]  # checks 2, 5, 8 at every 2nd batch
+    assert history["adapted"].sum() == 3
+
+
+def test_events_arrive_in_order():
+    monitor, _ = make_monitor()
+    seen = []
+    for event in ("batch", "alarm", "adapt_start", "adapt_end"):
+        monitor.on(event, lambda payload, event=event: seen.append(event))
+    monitor.run(max_steps=8)
+    assert seen.count("batch") == 40
+    first_alarm = seen.index("alarm")
+    assert seen[first_alarm + 1:first_alarm + 3] == ["adapt_start", "adapt_end"]
+
+
+def test_same_seed_same_history():
+    a = make_monitor(seed=5)[0].run(max_steps=6)
+    b = make_monitor(seed=5)[0].run(max_steps=6)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_stop_from_another_thread_and_resume():
+    monitor, _ = make_monitor(adaptation="never")
+    monitor.on("batch", lambda row: monitor.stop() if row["batch"] == 6 else None)
+    worker = threading.Thread(target=monitor.run, kwargs={"max_batches": 1000})
+    worker.start()
+    worker.join(timeout=60)
+    assert len(monitor.history) == 7
+    monitor.run(max_batches=3)
+    assert monitor.history["batch"].tolist() == list(range(10))
+
+
+def test_collector_receives_every_batch():
+    monitor, _ = make_monitor(adaptation="detect_only")
+    monitor.run(max_batches=5)
+    assert monitor.collector.collected == 5 * 64
+
+
+def test_manual_adaptation():
+    monitor, _ = make_monitor(adaptation="detect_only")
+    monitor.run(max_batches=3)
+    episode = monitor.adapt_now()
+    assert episode["reason"] == "manual" and episode["batch"] == 2
+
+
+@pytest.mark.parametrize("kwargs, path", [
+    ({"adaptation": "sometimes"}, "adaptation"),
+    ({"aggregate": "mode"}, "aggregate"),
+    ({"interval": 0}, "monitor.interval"),
+    ({"batch_size": 2.5}, "monitor.batch_size"),
+    ({"adapt": None}, "monitor.adapt"),
+    ({"detectors": None}, "monitor.detectors"),
+    ({"trigger": "adwin"}, "monitor.trigger"),
+    ({"detectors": {"bad": object()}}, "monitor.detectors.bad"),
+])
+def test_bad_settings(kwargs, path):
+    with pytest.raises(ConfigError) as err:
+        make_monitor(**kwargs)
+    assert err.value.path == path
+
+
+def test_unknown_metric_is_reported():
+    monitor, _ = make_monitor(metric="f1")
+    with pytest.raises(ConfigError, match="evaluate returned no 'f1'"):
+        monitor.step()
