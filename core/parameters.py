@@ -12,7 +12,7 @@ A :class:`Parameter` takes one of three forms:
   (``{"type": "IncrementUpdate", "k": 1, "scheduler": "ContinuousScheduler"}``).
 
 The value at step ``k`` is a pure function of the definition, the seed and ``k``: random draws
-come from a Generator seeded with ``SeedSequence(seed, spawn_key=<name as bytes>)``, each step is
+come from a Generator seeded from the store's seed and the name (:func:`core.seeds.parameter_seed`), each step is
 computed once and kept, so :meth:`Parameter.set_update_step` can jump back and forth in O(1)
 amortised time without ever changing history.
 
@@ -36,6 +36,7 @@ import pandas as pd
 from .config import did_you_mean, from_spec
 from .distributions import measure_change
 from .errors import ConfigError, ScheduleExhaustedError
+from .seeds import parameter_seed
 from .update_functions import UpdateFunction
 
 STRATEGIES = ("hold", "cycle", "raise")
@@ -53,11 +54,6 @@ class _Unset:
 
 
 _UNSET: Any = _Unset()
-
-
-def parameter_seed(seed: int, name: str) -> np.random.SeedSequence:
-    """The seed of parameter ``name`` in a store seeded with ``seed`` (stable across processes)."""
-    return np.random.SeedSequence(seed, spawn_key=tuple(name.encode("utf-8")))
 
 
 class Parameter:
@@ -265,8 +261,8 @@ class ParameterStore:
         """Add or replace a parameter: a constant, a definition dict, or a :class:`Parameter`."""
         parameter = _parameter(self._prefix + name, definition, self.seed)
         _check_nesting([*self._params, name], self._prefix)
-        parameter[self._step]  # raises before anything changes if the step is out of its reach
-        parameter.set_update_step(self._step)
+        parameter[self.update_step]  # raises before anything changes if the step is out of its reach
+        parameter.set_update_step(self.update_step)
         self._params[name] = parameter
 
     def __contains__(self, name: object) -> bool:
@@ -306,26 +302,26 @@ class ParameterStore:
         if isinstance(other, Parameter):
             others, step = {other.name: other}, other.update_step
         elif isinstance(other, ParameterStore):
-            others, step = other._params, other._step
+            others, step = other._params, other.update_step
         else:
             return NotImplemented
-        if step != self._step:
-            raise ConfigError("|", f"cannot merge parameters at different update steps ({self._step} and {step})")
+        if step != self.update_step:
+            raise ConfigError("|", f"cannot merge parameters at different update steps ({self.update_step} and {step})")
         merged = {**self._params, **others}
         _check_nesting(merged, self._prefix)
         return self._view(merged, self._prefix)
 
     def _view(self, params: dict[str, Parameter], prefix: str) -> "ParameterStore":
         view = ParameterStore.__new__(ParameterStore)
-        view.seed, view._params, view._prefix, view._step = self.seed, params, prefix, self._step
+        view.seed, view._params, view._prefix, view._step = self.seed, params, prefix, self.update_step
         return view
 
     # -- steps ------------------------------------------------------------------------------
 
     @property
     def update_step(self) -> int:
-        """The current step ``k`` of every parameter in the store."""
-        return self._step
+        """The current step ``k`` of the store's parameters (shared objects may be moved by another store)."""
+        return next(iter(self._params.values())).update_step if self._params else self._step
 
     def set_update_step(self, k: int) -> dict[str, Any]:
         """Move every parameter to step ``k``; if any cannot reach it, none moves."""
@@ -339,7 +335,7 @@ class ParameterStore:
 
     def update(self) -> dict[str, Any]:
         """Move every parameter to the next step and return the new values."""
-        return self.set_update_step(self._step + 1)
+        return self.set_update_step(self.update_step + 1)
 
     # -- tables -----------------------------------------------------------------------------
 
@@ -382,7 +378,7 @@ class ParameterStore:
         return sorted(int(k) for k in log.loc[log["changed"], "step"].unique())
 
     def __repr__(self) -> str:
-        return f"ParameterStore({self.get_params()!r}, step={self._step})"
+        return f"ParameterStore({self.get_params()!r}, step={self.update_step})"
 
 
 def _build(params: Mapping | Iterable[Parameter] | None, seed: int) -> dict[str, Parameter]:

@@ -18,7 +18,7 @@ and puts the results back in sample order; ``collect`` and ``batch`` make the sa
 
 Randomness: the ``d``-th draw (a call of ``sample``, ``collect`` or ``batch``, counted from 0)
 since the tree moved to step ``k`` uses the Generator
-``default_rng(SeedSequence(seed, spawn_key=(k, d)))``, for its branch choices and for every
+``default_rng(draw_seed(seed, k, d))`` (:mod:`core.seeds`), for its branch choices and for every
 transform that declares ``rng``. Moving to a step (``update``, ``set_update_step``, even to the
 current step) restarts its count, so ``set_update_step(k)`` then ``batch(n)`` returns exactly
 the first batch of ``n`` drawn at step ``k``, in any process.
@@ -53,6 +53,7 @@ import pandas as pd
 from .config import did_you_mean
 from .distributions import as_distribution
 from .errors import ConfigError
+from .seeds import draw_seed
 from .nodes import ClassLabelNode, Placed, TransformNode, append_label, parse, set_label, walk
 from .parameters import ParameterStore
 
@@ -354,7 +355,7 @@ class SamplingTree:
     def _next_rng(self) -> np.random.Generator:
         if self.params.update_step != self._draw_step:  # the store was moved directly
             self._draw_step, self._draws = self.params.update_step, 0
-        seed = np.random.SeedSequence(self.seed, spawn_key=(self._draw_step, self._draws))
+        seed = draw_seed(self.seed, self._draw_step, self._draws)
         self._draws += 1
         return np.random.default_rng(seed)
 

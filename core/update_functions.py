@@ -38,15 +38,9 @@ from .config import Config
 from .distributions import as_distribution, measure_change, renormalise, wasserstein1
 from .errors import ConfigError
 from .schedulers import Scheduler
+from .seeds import child_seed
 
 _DECLINED = object()  # returned by _apply when the function does not change the value
-
-
-def child_seed(seed: np.random.SeedSequence | int | None, index: int) -> np.random.SeedSequence:
-    """The ``index``-th independent child of ``seed``, the same every time it is asked for."""
-    if not isinstance(seed, np.random.SeedSequence):
-        seed = np.random.SeedSequence(0 if seed is None else seed)
-    return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, index))
 
 
 class UpdateFunction(Config):
@@ -405,7 +399,7 @@ class DistributionDecrementUpdate(DistributionUpdate):
 def _set_first(p: np.ndarray, first: float) -> np.ndarray:
     rest = p[1:]
     free = 1.0 - first
-    scaled = rest * (free / rest.sum()) if rest.sum() > 0 else np.full(rest.size, free / max(rest.size, 1))
+    scaled = rest / rest.sum() * free if rest.sum() > 0 else np.full(rest.size, free / max(rest.size, 1))
     return np.concatenate([[first], scaled])
 
 
