@@ -19,6 +19,7 @@ The shorthand is streamgen's:
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ class TransformNode:
             raise ConfigError("fn", f"expected a callable transform, got {fn!r}")
         self.fn = fn
         self.name = _check_name(name if name is not None else _callable_name(fn), "name")
-        self.batched = bool(getattr(fn, "batched", False)) if batched is None else bool(batched)
+        self.batched = bool(getattr(unwrap(fn), "batched", False)) if batched is None else bool(batched)
         self.params = _definitions(params, self.name)
         self._inspect()
 
@@ -226,9 +227,15 @@ def _node(spec: Any, path: str) -> Node:
                       f"or a list of these; got {spec!r}")
 
 
-def _callable_name(fn: Callable) -> str:
-    while not hasattr(fn, "__name__") and hasattr(fn, "func"):  # functools.partial
+def unwrap(fn: Callable) -> Callable:
+    """The function inside ``functools.partial`` layers (a transform with fixed arguments)."""
+    while isinstance(fn, functools.partial):
         fn = fn.func
+    return fn
+
+
+def _callable_name(fn: Callable) -> str:
+    fn = unwrap(fn)
     return getattr(fn, "__name__", type(fn).__name__)
 
 

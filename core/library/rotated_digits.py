@@ -19,12 +19,13 @@ of digit ``(ℓ + 1) mod 10``. Each regime holds for ``regime_length`` steps.
 """
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 from scipy import ndimage
 
-from ..nodes import ClassLabelNode, TransformNode, batched
+from ..nodes import ClassLabelNode, batched
+from ..registry import TRANSFORMS
 from ..tree import SamplingTree
 
 IDENTITY = list(range(10))
@@ -46,21 +47,22 @@ def _images_by_digit() -> tuple[np.ndarray, ...]:
     return tuple(images[digits.target == d] for d in range(10))
 
 
-def _draw_digit(label: int):
-    """The transform of branch ``label``: random images of digit ``permutation[label]``."""
-    @batched
-    def digit(x, permutation, rng):
-        pool = _images_by_digit()[permutation[label]]
-        return pool[rng.integers(0, len(pool), len(x))]
-    return digit
+@TRANSFORMS.register
+@batched
+def digit(x, label, permutation, rng):
+    """Random images of digit ``permutation[label]``, one per sample of the group (``label`` is fixed per branch)."""
+    pool = _images_by_digit()[permutation[label]]
+    return pool[rng.integers(0, len(pool), len(x))]
 
 
+@TRANSFORMS.register
 @batched
 def rotate(x, angle):
     """Every image of the group rotated by ``angle`` degrees about its centre (bilinear, same size)."""
     return ndimage.rotate(x, angle, axes=(2, 1), reshape=False, order=1) if angle else x
 
 
+@TRANSFORMS.register
 @batched
 def noise(x, std, rng):
     """Adds ``N(0, std²)`` noise, clipped to [0, 1]."""
@@ -73,5 +75,5 @@ def rotated_digits(seed: int = 0, regime_length: int = 4, drift: bool = True,
     regimes = 5 if permute_labels else 4
     params = {name: ({"schedule": [v for v in values[:regimes] for _ in range(regime_length)]} if drift else values[0])
               for name, values in REGIMES.items()}
-    branches = {str(label): [TransformNode(_draw_digit(label)), ClassLabelNode(label)] for label in IDENTITY}
+    branches = {str(label): [partial(digit, label=label), ClassLabelNode(label)] for label in IDENTITY}
     return SamplingTree([{"name": "classes", **branches}, rotate, noise], params, rng=seed)

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..nodes import batched
+from ..registry import TRANSFORMS
 from ..tree import SamplingTree
 
 REGIMES = {  # calm, covariate shift, concept shift, prior shift
@@ -39,12 +40,14 @@ REGIMES = {  # calm, covariate shift, concept shift, prior shift
 }
 
 
+@TRANSFORMS.register
 @batched
 def background(x, signal_length, offset, strength, rng):
     """``len(x)`` signals of Gaussian noise ``N(offset, strength²)``."""
     return rng.normal(offset, strength, (len(x), signal_length))
 
 
+@TRANSFORMS.register
 @batched
 def ramp(x, height, length, rng):
     """Adds ``linspace(0, height, length)`` at a start drawn uniformly from ``[0, L − length)``."""
@@ -54,6 +57,7 @@ def ramp(x, height, length, rng):
     return x
 
 
+@TRANSFORMS.register
 @batched
 def step(x, length, kernel_size, rng):
     """Adds a unit step of ``length`` points at a uniform start, smoothed by a ``kernel_size`` moving average.

@@ -1,0 +1,87 @@
+"""Registries: the names by which a scenario file refers to code (transforms, models, scenarios).
+
+A scenario file can only name what has been registered (the built-in library registers its own;
+users register theirs with the decorator), or a ``module:attribute`` path inside a module the
+operator has explicitly allowed. So a file alone, an uploaded one say, can never import code.
+
+>>> TRANSFORMS = Registry("transform")
+>>> @TRANSFORMS.register
+... def shift(x, by):
+...     return x + by
+>>> TRANSFORMS.get("shift", "tree[0].transform") is shift
+True
+>>> TRANSFORMS.get("os:system", "tree[0].transform")
+Traceback (most recent call last):
+...
+core.errors.ConfigError: tree[0].transform: 'os:system' is an import path, and module 'os' is not among the allowed imports (none); an operator can allow it with --allow-import os
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .config import did_you_mean
+from .errors import ConfigError
+
+
+class Registry:
+    """Objects of one kind by name, with a reverse lookup for writing files."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._items: dict[str, Any] = {}
+
+    def register(self, obj: Any = None, *, name: str | None = None) -> Any:
+        """Register ``obj`` under ``name`` (default ``obj.__name__``); usable as a decorator."""
+        if obj is None:
+            return lambda target: self.register(target, name=name)
+        key = name or getattr(obj, "__name__", None)
+        if not key:
+            raise ConfigError(self.kind, f"cannot register {obj!r} without a name")
+        if key in self._items and self._items[key] is not obj:
+            raise ConfigError(key, f"a different {self.kind} is already registered under this name")
+        self._items[key] = obj
+        return obj
+
+    @property
+    def names(self) -> list[str]:
+        """Registered names, sorted."""
+        return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+    def get(self, name: Any, path: str, allowed_imports: Iterable[str] = ()) -> Any:
+        """The object named ``name``; a ``module:attribute`` path only inside an allowed module."""
+        if not isinstance(name, str) or not name:
+            raise ConfigError(path, f"expected the name of a {self.kind}, got {name!r}")
+        if name in self._items:
+            return self._items[name]
+        if ":" not in name:
+            raise ConfigError(path, f"unknown {self.kind} {name!r}; known: {', '.join(self.names) or 'none'}"
+                              + did_you_mean(name, self.names))
+        module, _, attribute = name.partition(":")
+        allowed = tuple(allowed_imports)
+        if not any(module == a or module.startswith(a + ".") for a in allowed):
+            raise ConfigError(path, f"{name!r} is an import path, and module {module!r} is not among the allowed "
+                              f"imports ({', '.join(allowed) or 'none'}); an operator can allow it with "
+                              f"--allow-import {module}")
+        try:
+            found = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError) as exc:
+            raise ConfigError(path, f"cannot import {name!r}: {exc}") from None
+        return found
+
+    def name_of(self, obj: Any) -> str | None:
+        """The name ``obj`` is registered under, or None."""
+        return next((name for name, item in self._items.items() if item is obj), None)
+
+
+def import_path(obj: Callable) -> str:
+    """``module:qualname`` of a function or class defined at module level."""
+    return f"{obj.__module__}:{obj.__qualname__}"
+
+
+TRANSFORMS = Registry("transform")
+MODELS = Registry("model")
