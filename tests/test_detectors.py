@@ -1,6 +1,7 @@
 """Drift detectors: river equivalence, chunking, statistics, registry, ensemble, control arms."""
 from __future__ import annotations
 
+import json
 import math
 import random
 
@@ -420,9 +421,10 @@ def test_kswin_without_a_seed_takes_one_when_built_and_replays_it_after_every_re
 
 def test_registry_lists_and_builds_every_detector_with_rivers_defaults():
     assert list(DETECTORS) == ["ADWIN", "KSWIN", "PageHinkley", "DDM", "EDDM", "HDDM_A", "HDDM_W", "FHDDM",
-                               "CUSUM", "NoDrift", "Periodic"]
+                               "CUSUM", "NoDrift", "Periodic", "DetectorEnsemble"]
     for name, cls in DETECTORS.items():
-        assert type(make_detector(name)) is cls
+        settings = {"detectors": ["ADWIN", "DDM"]} if cls is DetectorEnsemble else {}  # it has no default members
+        assert type(make_detector(name, **settings)) is cls
     assert make_detector("ADWIN", delta=0.01).delta == 0.01
     assert PageHinkley().param.values() | {"name": None} == {
         "name": None, "min_instances": 30, "delta": 0.005, "threshold": 50.0, "alpha": 1 - 0.0001, "mode": "both"}
@@ -484,7 +486,7 @@ def test_settings_are_fixed_after_construction():
     assert detector.delta == 0.01
 
 
-@pytest.mark.parametrize("detectors", [[], [ADWIN(), "DDM"], "ADWIN"])
+@pytest.mark.parametrize("detectors", [[], [ADWIN(), 3], "ADWIN"])
 def test_ensemble_needs_a_list_of_detectors(detectors):
     with pytest.raises(ConfigError) as error:
         DetectorEnsemble(detectors)
@@ -498,3 +500,65 @@ def test_ensemble_refuses_the_same_detector_twice():
     with pytest.raises(ConfigError) as error:
         DetectorEnsemble([DDM()], vote="most")
     assert error.value.path == "DetectorEnsemble.vote"
+
+
+# ---------------------------------------------------------------------------------------------
+# The ensemble as plain data
+
+
+def _ensemble() -> DetectorEnsemble:
+    return DetectorEnsemble([
+        PageHinkley(threshold=10.0), KSWIN(alpha=0.01, seed=7), CUSUM(k=0.05, h=1.0),
+        DetectorEnsemble([DDM(warm_start=20), Periodic(period=500)], vote="any"),
+    ], vote="majority", window=30)
+
+
+def test_ensemble_spec_lists_its_members_as_their_own_specs():
+    spec = _ensemble().to_spec()
+    assert spec == {
+        "type": "DetectorEnsemble",
+        "detectors": [
+            {"type": "PageHinkley", "threshold": 10.0}, {"type": "KSWIN", "alpha": 0.01, "seed": 7},
+            {"type": "CUSUM", "k": 0.05, "h": 1.0},
+            {"type": "DetectorEnsemble", "detectors": [{"type": "DDM", "warm_start": 20},
+                                                       {"type": "Periodic", "period": 500}],
+             "vote": "any", "window": 1},
+        ],
+        "vote": "majority", "window": 30,
+    }
+    assert json.loads(json.dumps(spec)) == spec  # plain data, as a scenario file holds it
+
+
+def test_ensemble_round_trips_through_its_spec_and_raises_the_same_alarms():
+    spec = _ensemble().to_spec()
+    rebuilt = from_spec(DriftDetector, spec, "detectors.ens")
+    assert type(rebuilt) is DetectorEnsemble and rebuilt.to_spec() == spec
+    assert [type(member) for member in rebuilt.detectors] == [PageHinkley, KSWIN, CUSUM, DetectorEnsemble]
+    values = _streams(3)["unit_interval"]
+    expected = _ensemble().update_many(values, trace=True)
+    assert expected.alarms.tolist() == [1002, 2033, 3016]  # the stream shifts at 1000, 2000, 3000
+    got = rebuilt.update_many(values, trace=True)
+    assert got.alarms.tolist() == expected.alarms.tolist()
+    assert np.array_equal(got.statistic, expected.statistic)
+    assert make_detector("DetectorEnsemble", **{k: v for k, v in spec.items() if k != "type"}).to_spec() == spec
+
+
+def test_ensemble_builds_members_given_as_names_or_mappings():
+    ensemble = DetectorEnsemble(["ADWIN", {"type": "DDM", "warm_start": 20}, NoDrift()], "any")
+    assert [type(member) for member in ensemble.detectors] == [ADWIN, DDM, NoDrift]
+    assert ensemble.detectors[1].warm_start == 20 and ensemble.vote == "any"
+
+
+@pytest.mark.parametrize(("member", "path", "problem"), [
+    ({"type": "DDM", "warm_start": -1}, "detectors.ens.detectors[1].warm_start", "at least 0"),
+    ({"type": "DMM"}, "detectors.ens.detectors[1].type", "did you mean 'DDM'"),
+    ("ADWN", "detectors.ens.detectors[1]", "did you mean 'ADWIN'"),
+    ({"warm_start": 20}, "detectors.ens.detectors[1]", "mapping with a 'type' key"),
+    ({"type": "DetectorEnsemble", "detectors": ["ADWIN", {"type": "KSWIN", "alpha": 2}]},
+     "detectors.ens.detectors[1].detectors[1].alpha", "at most 1"),
+])
+def test_a_bad_member_spec_is_named_by_its_path(member, path, problem):
+    with pytest.raises(ConfigError) as error:
+        from_spec(DriftDetector, {"type": "DetectorEnsemble", "detectors": ["ADWIN", member]}, "detectors.ens")
+    assert error.value.path == path
+    assert problem in error.value.problem

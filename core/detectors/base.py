@@ -1,0 +1,115 @@
+"""The detector protocol: :class:`DriftDetector` (river's ``update``/``drift_detected`` plus
+``update_many`` and ``statistic``) and :class:`DetectorTrace`.
+
+``update_many`` vectorises segment by segment: a subclass's ``_scan`` handles a block of values
+up to and including the first alarm, the loop here resets the detector and goes on with the rest.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..config import Config
+from ..errors import ConfigError
+
+# update_many works in blocks that start small after an alarm and double while none comes, so the
+# work thrown away after an alarm stays below the work kept.
+_FIRST_BLOCK = 512
+_LAST_BLOCK = 1 << 16
+
+
+class DetectorTrace(NamedTuple):
+    """What ``update_many(values, trace=True)`` returns: alarms, warnings and the statistic per value."""
+
+    alarms: np.ndarray  #: indices into ``values`` after which ``drift_detected`` was True
+    warnings: np.ndarray  #: indices into ``values`` after which ``warning_detected`` was True
+    statistic: np.ndarray  #: ``statistic`` after each value (float64, same length as ``values``)
+
+
+class DriftDetector(Config):
+    """Base of driftlab's drift detectors: river's protocol plus ``update_many`` and ``statistic``.
+
+    A subclass declares its settings as constant ``param`` parameters and implements ``update(x)``,
+    ``reset()`` and ``_scan(values, trace)``: feed ``values`` up to and including the first alarm,
+    return how many were used plus the statistic and warning flags for each of them. It lists its
+    state in ``__slots__``: other attributes of a ``param`` class are about twice as slow to reach.
+    """
+
+    __slots__ = ('_drift', '_warning', '_statistic')
+    # Settings are constant, so Config's re-check on every attribute write has nothing to do; here
+    # writes are per-value state, millions a second.
+    __setattr__ = object.__setattr__
+
+    def __init__(self, *args, **settings):
+        super().__init__(*args, **settings)
+        self._configure()
+        self.reset()
+
+    def _configure(self) -> None:
+        """Copy settings into plain attributes, so the per-value code never touches ``param``."""
+
+    def reset(self) -> None:
+        """Forget every value seen, as if just constructed."""
+        self._drift = False
+        self._warning = False
+        self._statistic = 0.0
+
+    def update(self, x) -> None:
+        """Feed one value."""
+        raise NotImplementedError
+
+    @property
+    def drift_detected(self) -> bool:
+        """Whether the last value raised a drift alarm."""
+        return self._drift
+
+    @property
+    def warning_detected(self) -> bool:
+        """Whether the detector is in its warning zone after the last value."""
+        return self._warning
+
+    @property
+    def statistic(self) -> float:
+        """The quantity the detector thresholds, after the last value."""
+        return self._statistic
+
+    def update_many(self, values, *, trace: bool = False):
+        """Feed every value in order; return the indices of the alarms (or a DetectorTrace if ``trace``)."""
+        x = _as_values(values)
+        alarms, statistics, warned = [], [], []
+        start, block = 0, _FIRST_BLOCK
+        while start < x.size:
+            if self._drift:
+                self.reset()
+            used, statistic, warning = self._scan(x[start:start + block], trace)
+            if trace:
+                statistics.append(statistic)
+                warned.append(np.zeros(used, bool) if warning is None else warning)
+            start += used
+            if self._drift:
+                alarms.append(start - 1)
+                block = _FIRST_BLOCK
+            else:
+                block = min(2 * block, _LAST_BLOCK)
+        alarms = np.array(alarms, dtype=np.intp)
+        if not trace:
+            return alarms
+        return DetectorTrace(
+            alarms,
+            np.flatnonzero(np.concatenate(warned)) if warned else np.array([], np.intp),
+            np.concatenate(statistics) if statistics else np.array([], float),
+        )
+
+    def _scan(self, x: np.ndarray, trace: bool) -> tuple[int, np.ndarray | None, np.ndarray | None]:
+        raise NotImplementedError
+
+
+def _as_values(values) -> np.ndarray:
+    try:
+        x = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ConfigError("values", f"expected a 1-D array of numbers ({error})") from None
+    if x.ndim != 1:
+        raise ConfigError("values", f"expected a 1-D array of numbers, got shape {x.shape}")
+    return x

@@ -1,0 +1,58 @@
+"""Control arms for experiments: NoDrift (never alarms) and Periodic (alarms on a fixed clock)."""
+from __future__ import annotations
+
+import numpy as np
+import param
+
+from .base import DriftDetector
+
+
+class NoDrift(DriftDetector):
+    """Control arm that never raises an alarm (river's ``drift.NoDrift``). statistic = 0.
+
+    >>> NoDrift().update_many([0.0, 5.0, 100.0])
+    array([], dtype=int64)
+    """
+
+    def update(self, x) -> None:
+        pass
+
+    def _scan(self, x, trace):
+        return x.size, np.zeros(x.size), None
+
+
+class Periodic(DriftDetector):
+    """Control arm that raises an alarm every ``period`` values, whatever they are.
+
+    The same alarms as river's ``drift.DummyDriftDetector(t_0=period)``.
+    statistic = values since the last alarm.
+
+    >>> Periodic(period=3).update_many([0.0] * 10)
+    array([2, 5, 8])
+    """
+
+    __slots__ = ('_period', '_n')
+    _positional = ("period",)
+
+    period = param.Integer(300, bounds=(1, None), constant=True, doc="Values between two alarms.")
+
+    def _configure(self):
+        self._period = self.period
+
+    def reset(self) -> None:
+        super().reset()
+        self._n = 0
+
+    def update(self, x) -> None:
+        if self._drift:
+            self.reset()
+        self._n += 1
+        self._statistic = float(self._n)
+        self._drift = self._n >= self._period
+
+    def _scan(self, x, trace):
+        used = min(x.size, self._period - self._n)
+        statistic = np.arange(self._n + 1, self._n + used + 1, dtype=float)
+        self._n += used
+        self._statistic, self._drift = float(self._n), self._n >= self._period
+        return used, statistic, None

@@ -1,0 +1,178 @@
+"""Cumulative-sum tests for a change in the mean of real values: PageHinkley and CUSUM."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import param
+
+from ..errors import ConfigError
+from ._vector import _cumsum_from, _recurrence, _until_first
+from .base import DriftDetector
+
+
+class PageHinkley(DriftDetector):
+    """Page-Hinkley test for a change in the mean: river's ``drift.PageHinkley``, re-implemented, vectorised.
+
+    With x̄_t the mean of the values since the last reset (U_0 = L_0 = 0),
+        U_t = alpha·U_{t−1} + (x_t − x̄_t − delta),    L_t = alpha·L_{t−1} + (x_t − x̄_t + delta),
+        statistic = max(U_t − min_{j≤t} U_j,  max_{j≤t} L_j − L_t)
+    (mode "up" keeps the first term, "down" the second). Drift when statistic > threshold, once
+    t ≥ min_instances.
+
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(42)
+    >>> stream = np.concatenate([rng.normal(0, 1, 1000), rng.normal(4, 1, 1000)])
+    >>> PageHinkley().update_many(stream)
+    array([1008, 1920])
+    """
+
+    __slots__ = (
+        '_min_instances', '_threshold', '_delta', '_alpha', '_mode', '_n', '_total', '_up', '_down',
+        '_up_min', '_down_max',
+    )
+    _positional = ("min_instances", "delta", "threshold", "alpha", "mode")
+
+    min_instances = param.Integer(30, bounds=(0, None), constant=True,
+                                  doc="Values (since the last reset) before an alarm is possible.")
+    delta = param.Number(0.005, bounds=(0, None), constant=True, doc="Change tolerated per value.")
+    threshold = param.Number(50.0, bounds=(0, None), constant=True, doc="Alarm when the statistic exceeds this.")
+    alpha = param.Number(1 - 0.0001, bounds=(0, 1), inclusive_bounds=(False, True), constant=True,
+                         doc="Forgetting factor of the cumulative sums.")
+    mode = param.Selector(default="both", objects=["up", "down", "both"], constant=True,
+                          doc="Watch for increases, decreases or both.")
+
+    def _configure(self):
+        self._min_instances, self._threshold = self.min_instances, self.threshold
+        self._delta, self._alpha, self._mode = self.delta, self.alpha, self.mode
+
+    def reset(self) -> None:
+        super().reset()
+        self._n, self._total = 0, 0.0
+        self._up = self._down = 0.0
+        self._up_min, self._down_max = math.inf, -math.inf
+
+    def update(self, x) -> None:
+        if self._drift:
+            self.reset()
+        n = self._n = self._n + 1
+        self._total += x
+        deviation = x - self._total / n
+        up = self._up = self._alpha * self._up + (deviation - self._delta)
+        down = self._down = self._alpha * self._down + (deviation + self._delta)
+        if up < self._up_min:
+            self._up_min = up
+        if down > self._down_max:
+            self._down_max = down
+        rise, fall = up - self._up_min, self._down_max - down
+        self._statistic = rise if self._mode == "up" else fall if self._mode == "down" else max(rise, fall)
+        self._drift = n >= self._min_instances and self._statistic > self._threshold
+
+    def _scan(self, x, trace):
+        n = self._n + np.arange(1, x.size + 1)
+        totals = _cumsum_from(self._total, x)
+        deviation = x - totals / n
+        up = _recurrence(self._alpha, deviation - self._delta, self._up)
+        down = _recurrence(self._alpha, deviation + self._delta, self._down)
+        up_min = np.minimum.accumulate(np.concatenate(([self._up_min], up)))[1:]
+        down_max = np.maximum.accumulate(np.concatenate(([self._down_max], down)))[1:]
+        rise, fall = up - up_min, down_max - down
+        statistic = rise if self._mode == "up" else fall if self._mode == "down" else np.maximum(rise, fall)
+        alarm = (n >= self._min_instances) & (statistic > self._threshold)
+        used = _until_first(alarm)
+        i = used - 1
+        self._n, self._total = int(n[i]), float(totals[i])
+        self._up, self._down = float(up[i]), float(down[i])
+        self._up_min, self._down_max = float(up_min[i]), float(down_max[i])
+        self._statistic, self._drift = float(statistic[i]), bool(alarm[i])
+        return used, statistic[:used], None
+
+
+class CUSUM(DriftDetector):
+    """Two-sided tabular CUSUM (Page, 1954) for a shift of the mean away from mu_0; river has no CUSUM.
+
+        S⁺_t = max(0, S⁺_{t−1} + x_t − mu_0 − k),    S⁻_t = max(0, S⁻_{t−1} + mu_0 − x_t − k),
+        statistic = max(S⁺_t, S⁻_t);    drift when statistic > h.
+
+    k (the allowance) and h (the decision interval) are in the units of x; for data with standard
+    deviation σ the textbook choice is k = σ/2 and h = 4σ to 5σ. With mu_0=None, mu_0 is the mean of
+    the first ``warmup`` values after each reset (the sums start after them). The sums are computed
+    as S_t = C_t − min(0, min_{j≤t} C_j), C_t the running sum of the increments: Lindley's closed
+    form of the same recursion, which vectorises.
+
+    >>> cusum = CUSUM(mu_0=0.0, k=0.5, h=2.0)
+    >>> for x in [1.0, 2.0, -1.0, 1.5, 3.0]:
+    ...     cusum.update(x)
+    ...     print(cusum.statistic, cusum.drift_detected)
+    0.5 False
+    2.0 False
+    0.5 False
+    1.5 False
+    4.0 True
+    """
+
+    __slots__ = (
+        '_k', '_h', '_warmup', '_mu', '_seen', '_warm_total', '_up_sum', '_up_low', '_down_sum',
+        '_down_low',
+    )
+    _positional = ("k", "h", "mu_0", "warmup")
+
+    k = param.Number(0.5, bounds=(0, None), constant=True, doc="Allowance: shift per value ignored.")
+    h = param.Number(5.0, bounds=(0, None), inclusive_bounds=(False, True), constant=True,
+                     doc="Decision interval: alarm when a sum exceeds it.")
+    mu_0 = param.Number(None, allow_None=True, constant=True,
+                        doc="In-control mean; None estimates it from the first warmup values.")
+    warmup = param.Integer(30, bounds=(1, None), constant=True,
+                           doc="Values averaged for mu_0 when it is not given.")
+
+    def _check(self):
+        if self._v.mu_0 is not None and not math.isfinite(self._v.mu_0):
+            raise ConfigError("CUSUM.mu_0", f"expected a finite number or None, got {self._v.mu_0}")
+
+    def _configure(self):
+        self._k, self._h, self._warmup = self.k, self.h, self.warmup
+
+    def reset(self) -> None:
+        super().reset()
+        self._mu = self.mu_0
+        self._seen, self._warm_total = 0, 0.0
+        self._up_sum = self._up_low = self._down_sum = self._down_low = 0.0
+
+    def update(self, x) -> None:
+        if self._drift:
+            self.reset()
+        if self._mu is None:
+            self._seen += 1
+            self._warm_total += x
+            if self._seen == self._warmup:
+                self._mu = self._warm_total / self._warmup
+            return
+        up = self._up_sum = self._up_sum + ((x - self._mu) - self._k)
+        down = self._down_sum = self._down_sum + ((self._mu - x) - self._k)
+        if up < self._up_low:
+            self._up_low = up
+        if down < self._down_low:
+            self._down_low = down
+        self._statistic = max(up - self._up_low, down - self._down_low)
+        self._drift = self._statistic > self._h
+
+    def _scan(self, x, trace):
+        if self._mu is None:
+            used = min(self._warmup - self._seen, x.size)
+            self._warm_total = float(_cumsum_from(self._warm_total, x[:used])[-1])
+            self._seen += used
+            if self._seen == self._warmup:
+                self._mu = self._warm_total / self._warmup
+            return used, np.zeros(used), None
+        up = _cumsum_from(self._up_sum, (x - self._mu) - self._k)
+        down = _cumsum_from(self._down_sum, (self._mu - x) - self._k)
+        up_low = np.minimum.accumulate(np.concatenate(([self._up_low], up)))[1:]
+        down_low = np.minimum.accumulate(np.concatenate(([self._down_low], down)))[1:]
+        statistic = np.maximum(up - up_low, down - down_low)
+        used = _until_first(statistic > self._h)
+        i = used - 1
+        self._up_sum, self._up_low = float(up[i]), float(up_low[i])
+        self._down_sum, self._down_low = float(down[i]), float(down_low[i])
+        self._statistic = float(statistic[i])
+        self._drift = self._statistic > self._h
+        return used, statistic[:used], None
