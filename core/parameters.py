@@ -40,7 +40,7 @@ from .seeds import parameter_seed
 from .update_functions import UpdateFunction
 
 STRATEGIES = ("hold", "cycle", "raise")
-DEFINITION_KEYS = ("value", "schedule", "strategy", "update")
+DEFINITION_KEYS = ("value", "schedule", "strategy", "update", "edits")
 
 
 class _Unset:
@@ -60,7 +60,8 @@ class Parameter:
     """A named value over update steps: a constant, a schedule, or an update function."""
 
     def __init__(self, name: str, value: Any = _UNSET, schedule: Iterable | None = None,
-                 strategy: str = "hold", update: UpdateFunction | None = None, seed: int = 0):
+                 strategy: str = "hold", update: UpdateFunction | None = None, seed: int = 0,
+                 edits: Iterable[Mapping[str, Any]] = ()):
         if not isinstance(name, str) or not name or name.startswith(".") or name.endswith("."):
             raise ConfigError("name", f"expected a non-empty dotted name such as 'ramp.height', got {name!r}")
         self.name = name
@@ -73,8 +74,14 @@ class Parameter:
         self._log: list[tuple[bool, float]] = []  # (fired, delta) of steps 1..len-1
         if self.update_function is not None:
             self._computed = [self._start_update()]
+        self._origin = 0  # the step at which the current definition starts (after edits)
+        self._history: list[Any] = []  # values of steps 0..origin-1, kept by edits
+        self._history_fired: list[bool] = []  # fired flags of steps 1..origin-1
+        self._edits: list[dict[str, Any]] = []
         self._step = 0
         self._value = self[0]
+        for i, edit in enumerate(edits):
+            self._apply_edit(edit, f"{name}.edits[{i}]")
 
     # -- definition -------------------------------------------------------------------------
 
@@ -114,6 +121,48 @@ class Parameter:
             raise err.within(self.name) from None
         return _frozen(self.update_function._validate_value(self._initial))
 
+    def edited(self, step: int, definition: Any) -> "Parameter":
+        """A new parameter with this one's values before ``step`` and ``definition`` from ``step`` on.
+
+        ``definition`` is a constant or a definition dict (``value``, ``schedule``, ``strategy``,
+        ``update``); an update function continues with absolute update indices ``t``. The edit is
+        recorded (``definition()["edits"]``), so a file written from the result rebuilds it exactly.
+
+        >>> p = Parameter("x", schedule=[1, 2, 3, 4])
+        >>> p.edited(2, {"schedule": [9, 8]}).timeline(4)
+        [1, 2, 9, 8, 8]
+        """
+        step = _check_step(step, f"{self.name} edit step")
+        spec = dict(definition) if isinstance(definition, Mapping) else {"value": definition}
+        return Parameter(self.name, seed=self.seed, **self._base_definition(),
+                         edits=[*self._edits, {"step": step, **spec}])
+
+    def _apply_edit(self, edit: Any, path: str) -> None:
+        if not isinstance(edit, Mapping) or "step" not in edit:
+            raise ConfigError(path, f"expected a mapping with 'step' and a definition, got {edit!r}")
+        spec = {k: v for k, v in edit.items() if k != "step"}
+        step = _check_step(edit["step"], f"{path}.step")
+        if not self._edits:
+            self._base = self._base_definition()
+        if step < self._origin:
+            raise ConfigError(f"{path}.step", f"edits must come in step order; the previous one is at {self._origin}")
+        keys = [k for k in DEFINITION_KEYS if k != "edits"]
+        unknown = [k for k in spec if k not in keys]
+        if unknown:
+            raise ConfigError(f"{path}.{unknown[0]}", f"unknown key in an edit; expected step, "
+                              f"{', '.join(keys)}" + did_you_mean(str(unknown[0]), keys))
+        history = self.timeline(step - 1) if step else []
+        fired = [self._fired(k) for k in range(1, step)]
+        try:
+            successor = Parameter(self.name, seed=self.seed, **spec)
+        except ConfigError as err:
+            raise ConfigError(path + err.path[len(self.name):], err.problem) from None
+        self.__dict__.update({k: v for k, v in successor.__dict__.items()
+                              if k in ("strategy", "_schedule", "update_function", "_initial", "_computed", "_log")})
+        self._origin, self._history, self._history_fired = step, history, fired
+        self._edits.append({"step": step, **copy.deepcopy(spec)})
+        self._value = self[self._step]
+
     @property
     def schedule(self) -> list | None:
         """The schedule's entries (a copy), or None."""
@@ -126,6 +175,15 @@ class Parameter:
 
     def definition(self) -> dict[str, Any]:
         """The keyword arguments that rebuild this parameter (without its name and seed)."""
+        out = self._base_definition()
+        if self._edits:
+            out["edits"] = copy.deepcopy(self._edits)
+        return out
+
+    def _base_definition(self) -> dict[str, Any]:
+        """The definition this parameter started with, before any edit."""
+        if self._edits:
+            return copy.deepcopy(self._base)
         out: dict[str, Any] = {}
         if self._initial is not _UNSET:
             out["value"] = copy.deepcopy(self._initial)
@@ -142,15 +200,18 @@ class Parameter:
     def __getitem__(self, k: int) -> Any:
         """The value at step ``k`` (computed once, then kept); does not move the current step."""
         k = _check_step(k, f"{self.name} step")
+        if k < self._origin:
+            return self._history[k]
+        j = k - self._origin  # the step counted from the start of the current definition
         if self.update_function is not None:
-            self._compute_to(k)
-            return self._computed[k]
+            self._compute_to(j)
+            return self._computed[j]
         if self._schedule is None:
             return self._initial
         offset = 0 if self._initial is _UNSET else 1
-        if k < offset:
+        if j < offset:
             return self._initial
-        i = k - offset
+        i = j - offset
         n = len(self._schedule)
         if i >= n:
             if self.strategy == "hold":
@@ -160,13 +221,13 @@ class Parameter:
             else:
                 raise ScheduleExhaustedError(
                     f"{self.name}: step {k} is past the end of its schedule of {n} values (strategy 'raise'); "
-                    f"the last step it defines is {n - 1 + offset}")
+                    f"the last step it defines is {self._origin + n - 1 + offset}")
         return self._schedule[i]
 
-    def _compute_to(self, k: int) -> None:
+    def _compute_to(self, j: int) -> None:
         values, log, update = self._computed, self._log, self.update_function
-        while len(values) <= k:
-            new, fired, delta = update(values[-1], len(values) - 1)
+        while len(values) <= j:
+            new, fired, delta = update(values[-1], self._origin + len(values) - 1)
             values.append(_frozen(new))
             log.append((bool(fired), float(delta)))
 
@@ -214,12 +275,17 @@ class Parameter:
             {"step": int, "fired": bool, "changed": bool, "delta": float})
 
     def _fired(self, k: int) -> bool:
+        if k < self._origin:
+            return self._history_fired[k - 1]
+        if k == self._origin:  # an edit fires where it changes the value
+            return measure_change(self[k - 1], self[k])[0]
+        j = k - self._origin
         if self.update_function is not None:
-            self._compute_to(k)
-            return self._log[k - 1][0]
+            self._compute_to(j)
+            return self._log[j - 1][0]
         if self._schedule is None:
             return False
-        i = k - (0 if self._initial is _UNSET else 1)
+        i = j - (0 if self._initial is _UNSET else 1)
         return i < len(self._schedule) or self.strategy == "cycle"
 
     def __repr__(self) -> str:
@@ -264,6 +330,23 @@ class ParameterStore:
         parameter[self.update_step]  # raises before anything changes if the step is out of its reach
         parameter.set_update_step(self.update_step)
         self._params[name] = parameter
+
+    def edit(self, name: str, definition: Any) -> Parameter:
+        """Redefine parameter ``name`` from the current step on; earlier steps keep their values.
+
+        On a bad definition a ConfigError is raised and nothing changes. Stores sharing the old
+        Parameter object keep it; this store holds the edited one (:meth:`Parameter.edited`).
+
+        >>> store = ParameterStore({"a": {"schedule": [1, 2, 3]}})
+        >>> store.set_update_step(1)
+        {'a': 2}
+        >>> store.edit("a", 7).timeline(3)
+        [1, 7, 7, 7]
+        """
+        edited = self[name].edited(self.update_step, definition)
+        edited.set_update_step(self.update_step)
+        self._params[name] = edited
+        return edited
 
     def __contains__(self, name: object) -> bool:
         return name in self._params

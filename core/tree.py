@@ -53,9 +53,9 @@ import pandas as pd
 from .config import did_you_mean
 from .distributions import as_distribution
 from .errors import ConfigError
-from .seeds import draw_seed
 from .nodes import ClassLabelNode, Placed, TransformNode, append_label, parse, set_label, walk
 from .parameters import ParameterStore
+from .seeds import draw_seed
 
 STRATEGIES = ("stochastic", "balanced", "balanced pruned")
 
@@ -224,13 +224,20 @@ class SamplingTree:
         """The probabilities of ``branch`` at step ``k``, checked (without ``k``: every step we can see)."""
         if branch.probs is None:
             return np.full(branch.size, 1.0 / branch.size)
-        parameter, path = self.params[branch.probs], f"{branch.placed.path}.probs"
+        # name the field where it was written: inline on the node, or in the parameters
+        parameter = self.params[branch.probs]
+        inline = branch.placed.node.probs is not None
+        path = f"{branch.placed.path}.probs" if inline else branch.probs
+        where = "" if inline else f" (branching node at {branch.placed.path})"
         values = [parameter.value, *(parameter.schedule or [])] if k is None else [parameter[k]]
         for value in values:
-            p = as_distribution(value, path)
+            try:
+                p = as_distribution(value, path)
+            except ConfigError as err:
+                raise ConfigError(err.path, err.problem + where) from None
             if p.size != branch.size:
                 raise ConfigError(path, f"expected {branch.size} probabilities (branches "
-                                  f"{', '.join(branch.placed.node.keys)}), got {p.size}")
+                                  f"{', '.join(branch.placed.node.keys)}), got {p.size}" + where)
         return p
 
     def _path(self, steps: list[Placed], choices: list[tuple[Placed, int]]) -> _Path:
@@ -246,6 +253,15 @@ class SamplingTree:
         """Labels in tree order (label elements for a multi-label tree): the stable index of each class."""
         labels = [item for p in self._paths for item in (p.label if self.multi_label else [p.label])]
         return list(dict.fromkeys(label for label in labels if label is not None))
+
+    @property
+    def chain(self) -> tuple[Placed, ...]:
+        """The parsed nodes, each with its path (see :func:`core.nodes.parse`)."""
+        return self._chain
+
+    def branch_name(self, placed: Placed) -> str:
+        """The name of a branching node of this tree: the scope of its ``probs``."""
+        return self._branches[placed].name
 
     # -- steps ------------------------------------------------------------------------------------
 

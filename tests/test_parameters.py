@@ -222,6 +222,43 @@ def test_from_dataframe_with_vector_cells():
     assert store["node.probs"].value == [0.9, 0.1]
 
 
+# -- live edits ----------------------------------------------------------------------------------
+
+def test_edit_keeps_history_and_continues_with_absolute_t():
+    store = random_store(seed=4)
+    before = store.to_dataframe(30)
+    store.set_update_step(12)
+    edited = store.edit("scope.level", {"value": 100, "update": IncrementUpdate(PeriodicScheduler(2), k=1)})
+    after = store.to_dataframe(30)
+    pd.testing.assert_frame_equal(after.iloc[:12], before.iloc[:12])
+    assert after["scope.level"].iloc[12:17].tolist() == [100, 101, 101, 102, 102]  # fires at even t = 12, 14, ...
+    assert store.update_step == 12 and edited.value == 100
+    log = edited.change_log(13)
+    assert log["changed"].iloc[11] and log["fired"].tolist()[:11] == store["scope.level"].change_log(11)["fired"].tolist()
+
+
+def test_edited_parameter_rebuilds_from_its_definition():
+    store = random_store(seed=4)
+    store.set_update_step(5)
+    store.edit("walk", {"schedule": [1.0, 2.0]})
+    store.set_update_step(9)
+    store.edit("walk", 3.5)
+    rebuilt = ParameterStore({"walk": store["walk"].definition()}, seed=4)
+    assert rebuilt["walk"].timeline(12) == store["walk"].timeline(12)
+    assert [e["step"] for e in store["walk"].definition()["edits"]] == [5, 9]
+
+
+def test_bad_edit_changes_nothing():
+    store = random_store()
+    store.set_update_step(3)
+    original = store["walk"]
+    with pytest.raises(ConfigError, match=r"walk\.edits\[0\]\.strategy: expected one of"):
+        store.edit("walk", {"schedule": [1], "strategy": "loop"})
+    assert store["walk"] is original and store.update_step == 3
+    with pytest.raises(ConfigError, match=r"walk.edits\[0\].step: edits must come in step order"):
+        Parameter("walk", 0, edits=[{"step": 4, "value": 1}, {"step": 2, "value": 3}])
+
+
 # -- errors --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("definition, path", [

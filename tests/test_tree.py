@@ -130,7 +130,13 @@ def test_two_unnamed_branching_nodes_get_their_own_scopes():
 def test_invalid_probabilities_are_rejected_at_construction_with_the_node_path(probs, problem):
     with pytest.raises(ConfigError, match=problem) as info:
         two_way(probs)
-    assert info.value.path == "tree[1].probs"
+    assert info.value.path == "tree[1].probs"  # written inline: named where it was written
+
+
+def test_invalid_probabilities_from_the_store_name_the_parameter_and_the_node():
+    with pytest.raises(ConfigError) as info:
+        two_way(kind={"probs": [0.5, 0.6]})
+    assert info.value.path == "kind.probs" and str(info.value).endswith("(branching node at tree[1])")
 
 
 def test_nested_branching_node_errors_name_the_branch_path():
