@@ -255,7 +255,7 @@ def test_bad_edit_changes_nothing():
     with pytest.raises(ConfigError, match=r"walk\.edits\[0\]\.strategy: expected one of"):
         store.edit("walk", {"schedule": [1], "strategy": "loop"})
     assert store["walk"] is original and store.update_step == 3
-    with pytest.raises(ConfigError, match=r"walk.edits\[0\].step: edits must come in step order"):
+    with pytest.raises(ConfigError, match=r"walk.edits\[1\].step: edits must come in step order"):
         Parameter("walk", 0, edits=[{"step": 4, "value": 1}, {"step": 2, "value": 3}])
 
 
