@@ -1,7 +1,10 @@
-"""Ready scenarios: functions returning a drifting :class:`~core.tree.SamplingTree`, by name."""
+"""Built-in streams (``TREES``: functions returning a drifting :class:`~core.tree.SamplingTree`) and
+ready experiments (``SCENARIOS``: functions returning a :class:`~core.scenario.Scenario`)."""
 from .rotated_digits import rotated_digits
+from .scenarios import SCENARIOS, detector_comparison, rotated_digits_replay, time_series_drift
 from .time_series import time_series
 
-SCENARIOS = {"time_series": time_series, "rotated_digits": rotated_digits}
+TREES = {"time_series": time_series, "rotated_digits": rotated_digits}
 
-__all__ = ["SCENARIOS", "rotated_digits", "time_series"]
+__all__ = ["SCENARIOS", "TREES", "detector_comparison", "rotated_digits", "rotated_digits_replay", "time_series",
+           "time_series_drift"]

@@ -1,0 +1,66 @@
+"""Ready scenarios: whole experiments (stream, detectors, monitor, model, trainer), by name.
+
+Each function returns a validated :class:`~core.scenario.Scenario`; ``driftlab export NAME``
+writes it as YAML (the files in ``assets/scenarios/`` are those exports).
+"""
+from __future__ import annotations
+
+from ..scenario import Scenario, scenario_from_tree
+from .rotated_digits import rotated_digits
+from .time_series import time_series
+
+
+def time_series_drift(seed: int = 0) -> Scenario:
+    """Covariate, concept and prior drift on the time series; a 1-D CNN retrained with replay on alarms."""
+    return scenario_from_tree(
+        time_series(seed),
+        name="time_series_drift",
+        description="Time series under covariate (background), concept (ramp/step shape) and prior (class mix) "
+                    "drift; Page-Hinkley on the accuracy triggers replay retraining of a 1-D CNN.",
+        detectors={"page_hinkley": {"type": "PageHinkley", "min_instances": 5, "threshold": 0.5, "mode": "down"}},
+        monitor={"batch_size": 128, "batches_per_step": 5, "max_steps": 16, "pretrain_samples": 1024},
+        model={"type": "Conv1dNet", "channels": [8, 16]},
+        trainer={"strategy": {"type": "replay", "ratio": 0.5}, "max_iter": 60, "batch_size": 64, "lr": 0.003,
+                 "eval_samples": 256},
+        buffers={"current": {"type": "SequentialBuffer", "max_size": 512},
+                 "memory": {"type": "ReservoirBuffer", "max_size": 1024}},
+    )
+
+
+def rotated_digits_replay(seed: int = 0) -> Scenario:
+    """Digits that rotate, get noisy and change class mix; drift-triggered replay keeps the old regimes."""
+    return scenario_from_tree(
+        rotated_digits(seed),
+        name="rotated_digits_replay",
+        description="scikit-learn's 8x8 digits under growing rotation and noise, then skewed class priors; "
+                    "Page-Hinkley on the accuracy triggers replay retraining of a small CNN.",
+        detectors={"page_hinkley": {"type": "PageHinkley", "min_instances": 5, "threshold": 0.5, "mode": "down"}},
+        monitor={"batch_size": 128, "batches_per_step": 5, "max_steps": 16, "pretrain_samples": 1024},
+        model={"type": "DigitsCNN"},
+        trainer={"strategy": {"type": "replay", "ratio": 0.5}, "max_iter": 80, "batch_size": 64, "lr": 0.003,
+                 "eval_samples": 256},
+        buffers={"current": {"type": "SequentialBuffer", "max_size": 512},
+                 "memory": {"type": "ClassBalancedBuffer", "max_size": 2000}},
+    )
+
+
+def detector_comparison(seed: int = 0) -> Scenario:
+    """Several detectors side by side on one monitored metric; the model is trained once and never adapted."""
+    return scenario_from_tree(
+        time_series(seed),
+        name="detector_comparison",
+        description="The drifting time series watched by ADWIN, KSWIN, Page-Hinkley and CUSUM on the same "
+                    "accuracy; no retraining, so every regime change shows in the metric.",
+        detectors={"page_hinkley": {"type": "PageHinkley", "min_instances": 5, "threshold": 0.5, "mode": "down"},
+                   "adwin": {"type": "ADWIN", "delta": 0.01, "clock": 4, "grace_period": 5},
+                   "kswin": {"type": "KSWIN", "alpha": 0.001, "window_size": 40, "stat_size": 10, "seed": seed},
+                   "cusum": {"type": "CUSUM", "k": 0.02, "h": 0.3, "warmup": 5}},
+        monitor={"batch_size": 128, "batches_per_step": 5, "max_steps": 16, "adaptation": "detect_only",
+                 "pretrain_samples": 1024},
+        model={"type": "Conv1dNet", "channels": [8, 16]},
+        trainer={"strategy": "naive", "max_iter": 60, "batch_size": 64, "lr": 0.003, "eval_samples": 256},
+    )
+
+
+SCENARIOS = {"time_series_drift": time_series_drift, "rotated_digits_replay": rotated_digits_replay,
+             "detector_comparison": detector_comparison}

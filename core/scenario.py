@@ -1,0 +1,552 @@
+"""Scenario files: one YAML document describes a whole experiment.
+
+Sections, in the order a file is written: ``name``, ``description``, ``seed``; ``tree`` (the
+sampling tree's topology); ``parameters`` (every stream parameter, as :class:`ParameterStore`
+takes them); ``detectors``; ``monitor``; ``model``; ``trainer``; ``buffers``.
+
+The tree is written with plain data: a list chains nodes; a string is a label
+(``{label: 3}`` for any other label); ``{transform: NAME}`` is a registered transform
+(:data:`core.registry.TRANSFORMS`; optional ``name`` for its scope and ``args`` for fixed keyword
+arguments); ``{branch: NAME, branches: {key: node or list}}`` a branching node whose
+probabilities are the parameter ``NAME.probs``. A file names code only through registries, or
+through ``module:function`` paths inside modules the operator allowed (``allowed_imports``):
+a file alone never imports anything.
+
+Validation builds every part before anything runs; every error is a
+:class:`~core.errors.ConfigError` naming the field by its path in the file
+(``parameters.ramp.height.update.k``) and what was expected.
+
+Overrides, lowest to highest: the file, environment variables ``DRIFTLAB_<PATH>`` (``__``
+between levels: ``DRIFTLAB_MONITOR__BATCH_SIZE=128``), then ``--set path=value`` items; values
+are parsed as YAML.
+
+>>> from core.library import SCENARIOS
+>>> scenario = SCENARIOS["time_series_drift"]()
+>>> again = load_scenario(dump_scenario(scenario))
+>>> again.spec == scenario.spec
+True
+>>> load_scenario("seed: 1\\ntree: [a]\\nmonitr: {}")
+Traceback (most recent call last):
+...
+core.errors.ConfigError: monitr: unknown section; expected one of name, description, seed, tree, parameters, detectors, monitor, model, trainer, buffers (did you mean 'monitor'?)
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import param
+import yaml
+
+from . import buffers as buffer_module
+from .config import Config, did_you_mean, from_spec
+from .detectors import DriftDetector
+from .errors import ConfigError
+from .monitor import ADAPTATIONS, AGGREGATES, Monitor
+from .nodes import BranchingNode, ClassLabelNode, TransformNode, unwrap
+from .parameters import DEFINITION_KEYS, Parameter, ParameterStore
+from .registry import MODELS, TRANSFORMS, import_path
+from .tree import SamplingTree
+
+SECTIONS = ("name", "description", "seed", "tree", "parameters", "detectors", "monitor", "model", "trainer",
+            "buffers")
+COMMENTS = {
+    "seed": "One seed reproduces everything: the stream, the detectors' inputs, the model and its training.",
+    "tree": "The sampling tree: a list chains nodes; a string is a label; {transform: NAME} a registered\n"
+            "transform (name: its scope, args: fixed arguments); {branch: NAME, branches: {...}} a branching\n"
+            "node whose probabilities are the parameter NAME.probs (uniform when absent).",
+    "parameters": "Stream parameters by scope: a constant; {schedule: [...], strategy: hold | cycle | raise};\n"
+                  "or {value: initial, update: {type: UpdateFunction, scheduler: {type: Scheduler, ...}, ...}}.",
+    "detectors": "Drift detectors on the monitored metric, by name; the monitor's trigger decides adaptation.",
+    "monitor": "The loop: evaluate every batch, aggregate every `interval` batches, detect, adapt.",
+    "model": "The classifier: a registered model; in_features / n_classes default to the stream's.",
+    "trainer": "Retraining episodes: a strategy (naive, replay, ewc, jvp, jvp_lookahead) and its settings.",
+    "buffers": "Current-regime data (fed by the monitor) and the memory of past regimes.",
+}
+BUFFERS = ("SequentialBuffer", "RandomReplacementBuffer", "ReservoirBuffer", "ClassBalancedBuffer")
+ENV_PREFIX = "DRIFTLAB_"
+MAX_DEPTH = 64
+
+
+class MonitorSettings(Config):
+    """Settings of the monitoring loop in a scenario (see :class:`~core.monitor.Monitor`)."""
+
+    metric = param.String("accuracy", doc="the metric fed to the detectors")
+    batch_size = param.Integer(256, bounds=(1, 1_000_000), doc="samples per stream batch")
+    interval = param.Integer(1, bounds=(1, None), doc="batches aggregated into one detector input")
+    aggregate = param.Selector(default="mean", objects=list(AGGREGATES))
+    batches_per_step = param.Integer(10, bounds=(1, None), doc="batches per update step of the stream")
+    adaptation = param.Selector(default="drift", objects=list(ADAPTATIONS))
+    period = param.Integer(10, bounds=(1, None), doc="checks between episodes of the periodic arm")
+    trigger = param.String(None, allow_None=True, doc="detector whose alarms trigger adaptation (default: first)")
+    max_steps = param.Integer(16, bounds=(1, 100_000), doc="the run ends when the stream reaches this step")
+    pretrain_samples = param.Integer(2048, bounds=(0, None), doc="samples of step 0 trained on before the run")
+
+
+@dataclass
+class Experiment:
+    """The built parts of a scenario, wired together: ``run()`` pretrains, then monitors."""
+
+    scenario: "Scenario"
+    tree: SamplingTree
+    detectors: dict[str, DriftDetector]
+    model: Any
+    trainer: Any
+    monitor: Monitor | None  # None without a model: a stream-only scenario
+
+    def run(self, on_batch=None):
+        """Pretrain on step 0 (if asked), then run the monitor to ``max_steps``; returns the history."""
+        if self.monitor is None:
+            raise ConfigError("model", "required to run: the monitor evaluates a model on the stream")
+        settings = self.scenario.monitor_settings
+        if on_batch is not None:
+            self.monitor.on("batch", on_batch)
+        if self.trainer is not None and settings.pretrain_samples and not self.trainer.episodes:
+            X, y = self.tree.batch(settings.pretrain_samples)
+            self.trainer.collector.collect_batch({"x": X, "y": y})
+            self.trainer.episode(self.tree)
+            self.tree.set_update_step(self.tree.update_step)  # the stream starts from its first draw
+        return self.monitor.run(max_steps=settings.max_steps)
+
+
+class Scenario:
+    """A validated experiment description: plain data (``spec``) that builds an :class:`Experiment`."""
+
+    def __init__(self, spec: Mapping[str, Any], allowed_imports: Iterable[str] = ()):
+        from . import library  # noqa: F401  (registers the built-in transforms)
+
+        self.allowed_imports = tuple(allowed_imports)
+        self.spec = _plain(copy.deepcopy(dict(spec)), "")
+        _check_sections(self.spec)
+        self.build()  # validates every part; nothing is kept
+
+    @property
+    def seed(self) -> int:
+        return self.spec.get("seed", 0)
+
+    @property
+    def monitor_settings(self) -> MonitorSettings:
+        return _config(MonitorSettings, self.spec.get("monitor") or {}, "monitor")
+
+    def build(self) -> Experiment:
+        """Fresh, wired parts: the same spec always builds the same experiment."""
+        seed = self.seed
+        tree = self.build_tree()
+        detectors = {name: from_spec(DriftDetector, detector, f"detectors.{name}")
+                     for name, detector in (_mapping(self.spec.get("detectors") or {}, "detectors")).items()}
+        settings = self.monitor_settings
+        if settings.trigger is not None and settings.trigger not in detectors:
+            raise ConfigError("monitor.trigger", f"expected one of the detectors {sorted(detectors)}, "
+                              f"got {settings.trigger!r}" + did_you_mean(settings.trigger, sorted(detectors)))
+        model = self._model(tree, seed)
+        trainer = self._trainer(model, tree, seed) if self.spec.get("trainer") is not None else None
+        monitor = None if model is None else self._monitor(tree, model, trainer, detectors, settings)
+        return Experiment(self, tree, detectors, model, trainer, monitor)
+
+    def _monitor(self, tree, model, trainer, detectors, settings: MonitorSettings) -> Monitor:
+        from .training import Evaluator  # torch is imported only when a scenario has a model
+
+        evaluate = trainer.evaluator() if trainer is not None else Evaluator(model, tree.classes)
+        values = settings.param.values()
+        arguments = {k: values[k] for k in ("metric", "batch_size", "interval", "aggregate", "batches_per_step",
+                                            "adaptation", "period", "trigger")}
+        try:
+            return Monitor(tree, evaluate, detectors or None, adapt=trainer.adapt if trainer else None,
+                           collector=trainer.collector if trainer else None, **arguments)
+        except ConfigError as err:
+            raise ConfigError(err.path if err.path.startswith("monitor") else f"monitor.{err.path}",
+                              err.problem) from None
+
+    def build_tree(self) -> SamplingTree:
+        """The sampling tree of the scenario (errors name ``tree...`` or ``parameters...``)."""
+        if "tree" not in self.spec:
+            raise ConfigError("tree", "required: the sampling tree")
+        store = _scoped("parameters", lambda: ParameterStore(self.spec.get("parameters") or None, seed=self.seed))
+        nodes = _nodes(self.spec["tree"], "tree", self.allowed_imports, depth=0)
+        try:
+            return SamplingTree(nodes, store, rng=self.seed)
+        except ConfigError as err:
+            raise err if err.path.startswith("tree") else err.within("parameters") from None
+
+    def _model(self, tree: SamplingTree, seed: int):
+        spec = self.spec.get("model")
+        if spec is None:
+            return None
+        from .training import models  # noqa: F401  (registers the ready models; imports torch)
+
+        name, settings = _typed(spec, "model")
+        cls = MODELS.get(name, "model.type", self.allowed_imports)
+        accepted = inspect.signature(cls).parameters
+        X, _ = copy.deepcopy(tree).batch(1)
+        defaults = {"in_features": int(np.prod(X.shape[1:])), "n_classes": len(tree.classes), "seed": seed}
+        settings = {**{k: v for k, v in defaults.items() if k in accepted}, **settings}
+        for key in settings:
+            if key not in accepted:
+                raise ConfigError(f"model.{key}", f"unknown setting of {name}; expected one of "
+                                  f"{', '.join(accepted)}" + did_you_mean(key, list(accepted)))
+        try:
+            return cls(**settings)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ConfigError("model", f"{name}({settings}) failed: {exc}") from None
+
+    def _trainer(self, model, tree: SamplingTree, seed: int):
+        from .training import Trainer
+
+        if model is None:
+            raise ConfigError("model", "required with a trainer")
+        settings = dict(_mapping(self.spec["trainer"], "trainer"))
+        strategy = settings.pop("strategy", "naive")
+        settings.setdefault("seed", seed)
+        current, memory = self._buffers(seed)
+        return Trainer(model, strategy, classes=tree.classes, current=buffer_module.DataUser(current),
+                       memory=memory, **settings)
+
+    def _buffers(self, seed: int):
+        spec = _mapping(self.spec.get("buffers") or {}, "buffers")
+        for key in spec:
+            if key not in ("current", "memory"):
+                raise ConfigError(f"buffers.{key}", "unknown buffer; expected current, memory"
+                                  + did_you_mean(key, ["current", "memory"]))
+        chosen = {"current": {"type": "SequentialBuffer", "max_size": 1024},
+                  "memory": {"type": "ReservoirBuffer", "max_size": 2048}}
+        built = []
+        for role, default in chosen.items():
+            name, settings = _typed(spec.get(role, default), f"buffers.{role}")
+            if name not in BUFFERS:
+                raise ConfigError(f"buffers.{role}.type", f"unknown buffer {name!r}; expected one of "
+                                  f"{', '.join(BUFFERS)}" + did_you_mean(str(name), list(BUFFERS)))
+            cls = getattr(buffer_module, name)
+            if "seed" in inspect.signature(cls).parameters:
+                settings.setdefault("seed", seed)
+            if name == "ClassBalancedBuffer":
+                settings.setdefault("label_field", "y")
+            try:
+                built.append(cls(("x", "y"), **settings))
+            except ConfigError as err:
+                raise ConfigError(f"buffers.{role}.{err.path.rsplit('.', 1)[-1]}", err.problem) from None
+            except TypeError as exc:
+                raise ConfigError(f"buffers.{role}", f"bad settings for {name}: {exc}") from None
+        return built
+
+
+# -- reading and writing -------------------------------------------------------------------------
+
+def load_scenario(source: str | os.PathLike, *, overrides: Iterable[str] = (), environ: Mapping[str, str] | None = None,
+                  allowed_imports: Iterable[str] = ()) -> Scenario:
+    """A validated scenario from a YAML file path or YAML text, with overrides applied.
+
+    ``overrides`` are ``path=value`` items (``--set``); ``environ`` a mapping of environment
+    variables, of which those named ``DRIFTLAB_<PATH>`` are overrides (the CLI passes
+    ``os.environ``; the default is none, so a library call does not depend on the environment).
+    """
+    text = _read(source)
+    try:
+        spec = yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"
+        raise ConfigError(where, f"YAML syntax error: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError("yaml", f"YAML error: {exc}") from None
+    if spec is None:
+        raise ConfigError("scenario", "the file is empty; expected a mapping with at least a 'tree' section")
+    if not isinstance(spec, dict):
+        raise ConfigError("scenario", f"expected a mapping of sections at the top level, got {type(spec).__name__}")
+    for key, value in env_overrides(environ or {}):
+        _set_path(spec, key, value, f"environment variable {ENV_PREFIX}{key.upper().replace('.', '__')}")
+    for item in overrides:
+        path, value = _parse_override(item)
+        _set_path(spec, path, value, f"--set {item}")
+    return Scenario(spec, allowed_imports)
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The scenario as tidy YAML: sections in a fixed order, each under a comment saying what it holds."""
+    parts = [f"# driftlab scenario{': ' + scenario.spec['name'] if scenario.spec.get('name') else ''}\n"]
+    for section in SECTIONS:
+        if section not in scenario.spec:
+            continue
+        comment = "".join(f"# {line}\n" for line in COMMENTS[section].splitlines()) if section in COMMENTS else ""
+        parts.append(("\n" if comment else "") + comment + _yaml({section: scenario.spec[section]}))
+    return "".join(parts)
+
+
+def _yaml(data: Any) -> str:
+    """YAML in block style, except collections of scalars below the section level: ``[0.1, 0.3]``."""
+    node = yaml.representer.SafeRepresenter(sort_keys=False).represent_data(data)
+
+    def style(node: yaml.Node, depth: int) -> None:
+        if isinstance(node, yaml.ScalarNode):
+            return
+        children = [v for _, v in node.value] if isinstance(node, yaml.MappingNode) else node.value
+        node.flow_style = depth >= 2 and all(isinstance(c, yaml.ScalarNode) for c in children)
+        for child in children:
+            style(child, depth + 1)
+
+    style(node, 0)
+    return yaml.serialize(node, Dumper=yaml.SafeDumper, width=100, allow_unicode=True)
+
+
+def scenario_from_tree(tree: SamplingTree, **sections: Any) -> Scenario:
+    """A scenario holding ``tree`` (its transforms must be registered) and the other ``sections``."""
+    spec = {"seed": tree.seed, "tree": tree_to_spec(tree), "parameters": params_to_spec(tree.params), **sections}
+    return Scenario(spec)
+
+
+def tree_to_spec(tree: SamplingTree) -> list:
+    """The tree's topology as scenario data (branch probabilities stay in the parameters)."""
+    def node(placed) -> Any:
+        n = placed.node
+        if isinstance(n, ClassLabelNode):
+            if n.label_func is not None:
+                raise ConfigError(placed.path, "a custom label function cannot be written to a scenario file")
+            return n.label if isinstance(n.label, str) else {"label": _plain(n.label, placed.path)}
+        if isinstance(n, TransformNode):
+            fn, args = unwrap(n.fn), _fixed_args(n.fn)
+            name = TRANSFORMS.name_of(fn) or import_path(fn)
+            out: dict[str, Any] = {"transform": name}
+            if n.name != getattr(fn, "__name__", None):
+                out["name"] = n.name
+            if args:
+                out["args"] = _plain(args, placed.path)
+            return out
+        return {"branch": tree.branch_name(placed),
+                "branches": {key: chain(sub, single=True) for key, sub in placed.branches}}
+
+    def chain(placed_nodes, single=False) -> Any:
+        items = [node(p) for p in placed_nodes]
+        return items[0] if single and len(items) == 1 else items
+
+    return chain(tree.chain)
+
+
+def params_to_spec(store: ParameterStore) -> dict[str, Any]:
+    """The store's definitions as nested scenario data (update functions as ``{type: ...}`` specs)."""
+    out: dict[str, Any] = {}
+    for name in store.names:
+        definition = store[name].definition()
+        if "update" in definition:
+            definition["update"] = definition["update"].to_spec()
+        if set(definition) == {"value"} and not isinstance(definition["value"], Mapping):
+            definition = definition["value"]
+        *scopes, leaf = name.split(".")
+        target = out
+        for scope in scopes:
+            target = target.setdefault(scope, {})
+        target[leaf if leaf not in DEFINITION_KEYS else name] = _plain(definition, name)
+    return out
+
+
+def env_overrides(environ: Mapping[str, str]) -> list[tuple[str, Any]]:
+    """``(path, value)`` of the ``DRIFTLAB_<PATH>`` variables, lowest level last (``__`` separates levels)."""
+    found = []
+    for key in sorted(environ):
+        if key.startswith(ENV_PREFIX) and len(key) > len(ENV_PREFIX):
+            path = key[len(ENV_PREFIX):].lower().replace("__", ".")
+            found.append((path, _yaml_value(environ[key], f"environment variable {key}")))
+    return found
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML without aliases (a file could expand them exponentially) and without duplicate keys."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(problem="anchors and aliases (*name) are not supported in scenario files",
+                                       problem_mark=event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _read(source: str | os.PathLike) -> str:
+    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source
+                                           and source.endswith((".yaml", ".yml"))):
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(str(path), "no such scenario file")
+        return path.read_text(encoding="utf-8")
+    if not isinstance(source, str):
+        raise ConfigError("scenario", f"expected a path or YAML text, got {type(source).__name__}")
+    return source
+
+
+def _parse_override(item: str) -> tuple[str, Any]:
+    path, sep, text = str(item).partition("=")
+    if not sep or not path.strip():
+        raise ConfigError(f"--set {item}", "expected path=value, e.g. monitor.batch_size=128")
+    return path.strip(), _yaml_value(text, f"--set {item}")
+
+
+def _yaml_value(text: str, where: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(where, f"the value is not valid YAML: {exc}") from None
+
+
+def _set_path(spec: dict, path: str, value: Any, where: str) -> None:
+    """Set ``spec[a][b]... = value`` for the dotted ``path``, creating mappings on the way."""
+    keys = path.split(".")
+    if keys[0] not in SECTIONS:
+        raise ConfigError(where, f"unknown section {keys[0]!r}; expected one of {', '.join(SECTIONS)}"
+                          + did_you_mean(keys[0], list(SECTIONS)))
+    target: Any = spec
+    for i, key in enumerate(keys[:-1]):
+        if isinstance(target, list) and key.isdigit() and int(key) < len(target):
+            target = target[int(key)]
+        elif isinstance(target, dict):
+            if not isinstance(target.get(key), (dict, list)):
+                target[key] = {}
+            target = target[key]
+        else:
+            raise ConfigError(where, f"cannot set {path}: {'.'.join(keys[:i + 1])} is not a mapping")
+    last = keys[-1]
+    if isinstance(target, list) and last.isdigit() and int(last) < len(target):
+        target[int(last)] = value
+    elif isinstance(target, dict):
+        target[last] = value
+    else:
+        raise ConfigError(where, f"cannot set {path}: its parent is not a mapping")
+
+
+def _check_sections(spec: dict) -> None:
+    for key in spec:
+        if key not in SECTIONS:
+            raise ConfigError(str(key), f"unknown section; expected one of {', '.join(SECTIONS)}"
+                              + did_you_mean(str(key), list(SECTIONS)))
+    seed = spec.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise ConfigError("seed", f"expected an integer in [0, 2^63), got {seed!r}")
+    for key in ("name", "description"):
+        if key in spec and not isinstance(spec[key], str):
+            raise ConfigError(key, f"expected text, got {type(spec[key]).__name__}")
+
+
+def _nodes(spec: Any, path: str, allowed: tuple[str, ...], depth: int) -> Any:
+    """Scenario tree data → the shorthand :class:`SamplingTree` takes."""
+    if depth > MAX_DEPTH:
+        raise ConfigError(path, f"the tree nests deeper than {MAX_DEPTH} levels")
+    if isinstance(spec, list):
+        if not spec:
+            raise ConfigError(path, "expected at least one node")
+        return [_nodes(item, f"{path}[{i}]", allowed, depth + 1) for i, item in enumerate(spec)]
+    if isinstance(spec, str):
+        return ClassLabelNode(spec)
+    if not isinstance(spec, dict):
+        raise ConfigError(path, "expected a label string, a list of nodes, {transform: NAME}, {label: VALUE} "
+                          f"or {{branch: NAME, branches: {{...}}}}; got {spec!r}")
+    kinds = [k for k in ("transform", "label", "branch") if k in spec]
+    if len(kinds) != 1:
+        raise ConfigError(path, "expected exactly one of the keys transform, label, branch; got "
+                          f"{', '.join(map(str, spec)) or 'none'}" + did_you_mean(str(next(iter(spec), "")),
+                                                                                 ["transform", "label", "branch"]))
+    kind = kinds[0]
+    allowed_keys = {"transform": ("transform", "name", "args"), "label": ("label",),
+                    "branch": ("branch", "branches")}[kind]
+    for key in spec:
+        if key not in allowed_keys:
+            raise ConfigError(f"{path}.{key}", f"unknown key of a {kind} node; expected "
+                              f"{', '.join(allowed_keys)}" + did_you_mean(str(key), list(allowed_keys)))
+    if kind == "label":
+        return ClassLabelNode(spec["label"])
+    if kind == "transform":
+        fn = TRANSFORMS.get(spec["transform"], f"{path}.transform", allowed)
+        args = _mapping(spec.get("args") or {}, f"{path}.args")
+        if args:
+            fn = functools.partial(fn, **args)
+        return _scoped_node(lambda: TransformNode(fn, name=spec.get("name")), f"{path}")
+    name = spec["branch"]
+    branches = _mapping(spec.get("branches"), f"{path}.branches")
+    if not branches:
+        raise ConfigError(f"{path}.branches", "expected at least one branch")
+    return _scoped_node(lambda: BranchingNode(
+        {key: _nodes(sub, f"{path}.branches.{key}", allowed, depth + 1) for key, sub in branches.items()},
+        name=name), path)
+
+
+def _scoped_node(build, path: str):
+    try:
+        return build()
+    except ConfigError as err:
+        if err.path.startswith(("tree", "parameters")):
+            raise
+        raise ConfigError(f"{path}.{err.path}", err.problem) from None
+
+
+def _scoped(prefix: str, build):
+    try:
+        return build()
+    except ConfigError as err:
+        raise err.within(prefix) from None
+
+
+def _config(cls: type[Config], settings: Any, path: str) -> Config:
+    settings = _mapping(settings, path)
+    try:
+        return cls(**settings)
+    except ConfigError as err:
+        raise ConfigError(path + err.path[len(cls.__name__):], err.problem) from None
+
+
+def _mapping(value: Any, path: str) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(path, f"expected a mapping, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _typed(spec: Any, path: str) -> tuple[str, dict]:
+    """``(type name, other settings)`` of a ``{type: NAME, ...}`` mapping or a bare name."""
+    if isinstance(spec, str):
+        return spec, {}
+    spec = _mapping(spec, path)
+    if "type" not in spec:
+        raise ConfigError(f"{path}.type", "required: the name of what to build")
+    return spec["type"], {k: v for k, v in spec.items() if k != "type"}
+
+
+def _fixed_args(fn: Any) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    while isinstance(fn, functools.partial):
+        if fn.args:
+            raise ConfigError("tree", "a transform with fixed positional arguments cannot be written to a file; "
+                              "fix them by keyword")
+        args = {**fn.keywords, **args}
+        fn = fn.func
+    return args
+
+
+def _plain(value: Any, path: str) -> Any:
+    """``value`` as YAML-safe plain data (numpy → Python); anything else is an error naming ``path``."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist(), path)
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Config):
+        return value.to_spec()
+    if isinstance(value, Parameter):
+        return _plain(value.definition(), path)
+    raise ConfigError(path, f"cannot be written to a scenario file: {type(value).__name__} {value!r}")

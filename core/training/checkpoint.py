@@ -1,0 +1,99 @@
+"""Checkpoints: a whole continual-learning run in one file, written atomically.
+
+The file holds ``trainer.state_dict()`` (weights, untrained weights, optimizer, AMP scaler, the
+strategy's state such as EWC's Fisher and anchor, the trainer's generator, the hand-over count,
+the experiences and episode records), the current and memory buffers (their ``save_state`` files,
+as bytes, with their own generators) and the stream's update step and seed: only tensors and plain
+data, so ``torch.load(weights_only=True)`` reads it. It is written to a temporary file in the same
+folder, flushed, then renamed over ``path`` (``os.replace``): a crash leaves the old checkpoint.
+
+Rules: save between episodes (saving while a background episode runs is an error). Saving first
+moves the collector's queue into the current buffer (what the next episode would do anyway).
+Loading drops whatever the collectors queued since, and restores the stream to the start of its
+saved step (the tree's draws restart there), so a run saved just before ``tree.update()`` resumes
+bit for bit. Loading checks everything before it changes anything; if a check fails, the trainer
+and its buffers are left as they were.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import torch
+
+from core.errors import ConfigError
+
+from .trainer import Trainer
+
+FORMAT = "driftlab.checkpoint/1"
+
+
+def save_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None) -> None:
+    """Write ``trainer``'s run (and ``tree``'s step) to ``path``, atomically."""
+    trainer.current.update()
+    state = {"format": FORMAT, "trainer": trainer.state_dict(),
+             "buffers": {"current": _buffer_bytes(trainer.current.buffer), "memory": _buffer_bytes(trainer.memory)},
+             "stream": None if tree is None else {"update_step": tree.update_step, "seed": tree.seed}}
+    target = os.path.abspath(os.fspath(path))
+    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            torch.save(state, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None) -> None:
+    """Restore ``trainer`` (and ``tree``'s step) from a checkpoint written by :func:`save_checkpoint`."""
+    file = os.fspath(path)
+    try:
+        state = torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ... on bad files
+        raise ConfigError(file, f"not a readable checkpoint ({exc.__class__.__name__}: {exc})") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ConfigError(file, f"expected a {FORMAT} file")
+    stream = state["stream"]
+    if tree is not None:
+        if stream is None:
+            raise ConfigError(f"{file}.stream", "the checkpoint was saved without a tree")
+        if stream["seed"] != tree.seed:
+            raise ConfigError(f"{file}.stream.seed",
+                              f"saved from a tree of seed {stream['seed']}, this one has {tree.seed}")
+    trainer.current.update()
+    buffers = {"current": trainer.current.buffer, "memory": trainer.memory}
+    backup = {name: _buffer_bytes(buffer) for name, buffer in buffers.items()}
+    try:
+        for name, buffer in buffers.items():
+            try:
+                _load_buffer(buffer, state["buffers"][name])
+            except ConfigError as err:  # it names a temporary file: name the checkpoint's part
+                raise ConfigError(f"{file}.buffers.{name}", err.problem) from None
+        trainer.load_state_dict(state["trainer"])
+    except BaseException:
+        for name, buffer in buffers.items():
+            _load_buffer(buffer, backup[name])
+        raise
+    if tree is not None:
+        tree.set_update_step(stream["update_step"])
+
+
+def _buffer_bytes(buffer: Any) -> torch.Tensor:
+    """``buffer.save_state`` as a uint8 tensor."""
+    with tempfile.TemporaryDirectory() as folder:
+        file = os.path.join(folder, "buffer.npz")
+        buffer.save_state(file)
+        with open(file, "rb") as handle:
+            return torch.frombuffer(bytearray(handle.read()), dtype=torch.uint8)
+
+
+def _load_buffer(buffer: Any, data: torch.Tensor) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        file = os.path.join(folder, "buffer.npz")
+        with open(file, "wb") as handle:
+            handle.write(data.numpy().tobytes())
+        buffer.load_state(file)

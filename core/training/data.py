@@ -1,0 +1,69 @@
+"""Stream data as tensors: the label mapping and the seeded batch draw used by training.
+
+>>> labels = Labels(["cat", "dog"])
+>>> labels.encode(["dog", "cat", "dog"]).tolist()
+[1, 0, 1]
+>>> data = Batch(torch.arange(6.0).reshape(3, 2), torch.tensor([0, 1, 1]))
+>>> data.sample(2, torch.Generator().manual_seed(0)).y.shape
+torch.Size([2])
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from core.errors import ConfigError
+
+
+class Labels:
+    """Stream labels ↔ class indices: ``classes[i]`` has index ``i`` (``tree.classes`` gives a tree's).
+
+    ``Labels(None)`` takes labels that already are class indices (ints, as rotated digits' are).
+    A label outside ``classes`` is a :class:`ConfigError` (a fixed output layer cannot learn it).
+    """
+
+    def __init__(self, classes: Sequence[Any] | None = None):
+        self.classes = None if classes is None else list(classes)
+
+    def encode(self, y: Any, path: str = "y") -> np.ndarray:
+        """Class indices (int64) of the labels ``y``."""
+        if self.classes is None:
+            codes = np.asarray(y)
+            if codes.dtype.kind not in "iu":
+                raise ConfigError(path, f"expected integer class indices (or give classes), got {codes.dtype} labels")
+            return codes.astype(np.int64)
+        codes = pd.Index(self.classes).get_indexer(np.asarray(y, dtype=object))
+        if np.any(codes < 0):
+            bad = np.asarray(y, dtype=object)[codes < 0][0]
+            raise ConfigError(path, f"label {bad!r} is not one of the classes {self.classes}")
+        return codes.astype(np.int64)
+
+    def __repr__(self) -> str:
+        return f"Labels({self.classes!r})"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Inputs ``x`` (float32) and class indices ``y`` (int64), on one device."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], labels: Labels, device: torch.device) -> Batch:
+        """A buffer's ``{"x": X, "y": y}`` as tensors on ``device``."""
+        x = torch.as_tensor(np.asarray(data["x"], dtype=np.float32), device=device)
+        return cls(x, torch.as_tensor(labels.encode(data["y"], "data.y"), device=device))
+
+    def __len__(self) -> int:
+        return self.y.shape[0]
+
+    def sample(self, n: int, generator: torch.Generator) -> Batch:
+        """``n`` rows drawn uniformly with replacement, indices from ``generator`` (on the CPU)."""
+        index = torch.randint(len(self), (n,), generator=generator).to(self.y.device)
+        return Batch(self.x[index], self.y[index])

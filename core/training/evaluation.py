@@ -1,0 +1,118 @@
+"""Evaluating a classifier: the Monitor's ``evaluate`` callable and the accuracy matrix over experiences.
+
+>>> from core.training.models import MLP
+>>> evaluate = Evaluator(MLP(4, 3, hidden=(8,), seed=0))
+>>> sorted(evaluate(np.zeros((10, 4)), np.zeros(10, dtype=int)))
+['accuracy', 'loss']
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .data import Batch, Labels
+from .metrics import summary
+
+
+class Evaluator:
+    """``evaluate(X, y) -> {"accuracy": mean(argmax f(x) == y), "loss": mean cross-entropy}``.
+
+    Rows go through the model ``batch_size`` at a time under ``torch.no_grad``, on the model's
+    device, with the model as it is (a trainer's inference copy is in eval mode). With a ``lock``,
+    every forward pass holds it: a trainer that swaps weights in under the same lock is never seen
+    half-way. ``labels`` maps stream labels to class indices (see :class:`~core.training.data.Labels`).
+    """
+
+    def __init__(self, model: nn.Module, labels: Labels | Sequence[Any] | None = None, *,
+                 batch_size: int = 1024, lock: threading.Lock | None = None):
+        self.model = model
+        self.labels = labels if isinstance(labels, Labels) else Labels(labels)
+        self.batch_size = batch_size
+        self.lock = lock
+
+    def __call__(self, X: Any, y: Any) -> dict[str, float]:
+        device = next(self.model.parameters()).device
+        return self.score(Batch.from_data({"x": X, "y": y}, self.labels, device))
+
+    def score(self, data: Batch) -> dict[str, float]:
+        """Accuracy and mean cross-entropy on ``data`` (tensors on the model's device)."""
+        correct, loss = 0, 0.0
+        with self.lock or contextlib.nullcontext(), torch.no_grad():
+            for start in range(0, len(data), self.batch_size):
+                x, y = data.x[start:start + self.batch_size], data.y[start:start + self.batch_size]
+                logits = self.model(x)
+                correct += int((logits.argmax(1) == y).sum())
+                loss += float(F.cross_entropy(logits.float(), y, reduction="sum"))
+        n = max(len(data), 1)
+        return {"accuracy": correct / n, "loss": loss / n}
+
+
+def draw_experience(tree: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first draw of ``n_samples`` at the tree's current step, as ``set_update_step(k); batch(n)`` gives.
+
+    The draw is made on a copy of the tree, so the live stream neither moves nor restarts its draw
+    count: the tree's draws are a pure function of (seed, step, draw index).
+    """
+    twin = copy.deepcopy(tree)
+    twin.set_update_step(tree.update_step)
+    return twin.batch(n_samples)
+
+
+class Experiences:
+    """The evaluation sets of the experiences trained on so far, and the accuracy matrix R over them.
+
+    Experience i is the stream at update step ``steps[i]`` (one per episode); its evaluation set is
+    drawn once, by :func:`draw_experience`. When experience i arrives (:meth:`add`), the model so
+    far gives R[i − 1, i] and an untrained model the baseline b[i]; after training on it,
+    :meth:`record` fills row i for every j <= i. See :mod:`core.training.metrics` for the metrics.
+    """
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.sets: list[Batch] = []
+        self.matrix = np.zeros((0, 0))
+        self.baseline: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def add(self, step: int, data: Batch, before: float, untrained: float) -> int:
+        """Register experience i at ``step`` with its evaluation set and accuracies R[i − 1, i] and b[i]."""
+        i = len(self.steps)
+        self.steps.append(step)
+        self.sets.append(data)
+        self.baseline.append(untrained)
+        grown = np.full((i + 1, i + 1), np.nan)
+        grown[:i, :i] = self.matrix
+        if i:
+            grown[i - 1, i] = before
+        self.matrix = grown
+        return i
+
+    def record(self, accuracy: Callable[[Batch], float]) -> np.ndarray:
+        """Fill row i (the last experience): R[i, j] = ``accuracy(set j)`` for j <= i; returns the row."""
+        i = len(self.steps) - 1
+        self.matrix[i, : i + 1] = [accuracy(data) for data in self.sets]
+        return self.matrix[i]
+
+    def metrics(self) -> dict[str, float]:
+        """Average accuracy, forgetting, backward and forward transfer of the matrix so far."""
+        return summary(self.matrix, self.baseline)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"steps": list(self.steps), "matrix": torch.from_numpy(self.matrix.copy()),
+                "baseline": list(self.baseline), "x": [d.x.cpu() for d in self.sets],
+                "y": [d.y.cpu() for d in self.sets]}
+
+    def load_state_dict(self, state: dict[str, Any], device: torch.device) -> None:
+        self.steps, self.baseline = list(state["steps"]), list(state["baseline"])
+        self.matrix = state["matrix"].numpy().copy()
+        self.sets = [Batch(x.to(device), y.to(device)) for x, y in zip(state["x"], state["y"])]

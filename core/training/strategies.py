@@ -1,0 +1,258 @@
+"""Continual-learning strategies: the loss of a training step, from a current batch and a memory batch.
+
+A strategy is a :class:`~core.config.Config` (validated settings, a YAML spec, dashboard widgets),
+registered by name in :data:`STRATEGIES`. The :class:`~core.training.trainer.Trainer` calls, per
+episode: ``begin_episode(model)``; per step ``loss(model, current, memory)`` (``memory`` is None
+while the memory is empty) and backpropagates it; then ``end_episode(model, data, generator)``,
+only when the episode ran all its steps (a stopped episode consolidates nothing).
+
+>>> make_strategy({"type": "replay", "ratio": 0.25})
+Replay(ratio=0.25)
+>>> make_strategy("replay").batch_sizes(64)
+(32, 32)
+>>> make_strategy("rehearsal")
+Traceback (most recent call last):
+...
+core.errors.ConfigError: trainer.strategy: unknown strategy 'rehearsal'; expected one of naive, replay, ewc, jvp, jvp_lookahead
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import param
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.func import functional_call, grad, jvp, vmap
+
+from core.config import Config, did_you_mean
+from core.errors import ConfigError
+
+from .data import Batch
+
+Params = dict[str, torch.Tensor]
+
+
+class Strategy(Config):
+    """Base strategy: loss = cross-entropy on the current batch (what :class:`Naive` uses)."""
+
+    key: ClassVar[str] = ""
+
+    def batch_sizes(self, batch_size: int) -> tuple[int, int]:
+        """(current, memory) samples per step for a batch of ``batch_size`` when memory is not empty."""
+        return batch_size, 0
+
+    def begin_episode(self, model: nn.Module) -> None:
+        """Called before the first step of an episode."""
+
+    def loss(self, model: nn.Module, current: Batch, memory: Batch | None) -> torch.Tensor:
+        """The loss whose gradient the optimizer follows."""
+        return F.cross_entropy(model(current.x), current.y)
+
+    def end_episode(self, model: nn.Module, data: Batch, generator: torch.Generator) -> None:
+        """Called after the last step of a completed episode with its current-regime data."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """State carried from episode to episode (tensors and plain data), for checkpoints."""
+        return {}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore :meth:`state_dict`."""
+
+    def to_spec(self) -> dict[str, Any]:
+        """``{"type": registry name, **changed settings}``, what :func:`make_strategy` takes."""
+        return {**super().to_spec(), "type": self.key}
+
+
+class Naive(Strategy):
+    """Fine-tuning on the current regime only: loss = CE(current batch); memory is never read."""
+
+    key = "naive"
+
+
+class Replay(Strategy):
+    """Experience replay: each step's batch of B holds m = min(round(ratio·B), B − 1) memory samples and
+    B − m current ones; loss = CE over the mixed batch (each sample weighs the same).
+
+    >>> Replay(ratio=0.25).batch_sizes(10)
+    (8, 2)
+    """
+
+    key = "replay"
+    ratio = param.Number(0.5, bounds=(0, 1), doc="fraction of each batch drawn from memory")
+
+    def batch_sizes(self, batch_size: int) -> tuple[int, int]:
+        m = min(round(self._v.ratio * batch_size), batch_size - 1)
+        return batch_size - m, m
+
+    def loss(self, model: nn.Module, current: Batch, memory: Batch | None) -> torch.Tensor:
+        if memory is None:
+            return super().loss(model, current, None)
+        x, y = torch.cat([current.x, memory.x]), torch.cat([current.y, memory.y])
+        return F.cross_entropy(model(x), y)
+
+
+class EWC(Strategy):
+    """Online elastic weight consolidation (Schwarz et al. 2018; Avalanche's ``mode="online"``).
+
+    loss = CE(current) + λ/2 · Σ_i F_i (θ_i − θ*_i)². After each completed episode F ← γ·F + F_new and
+    θ* ← θ, where F_new is the empirical Fisher diagonal: the mean squared per-sample gradient of
+    CE over up to ``fisher_samples`` samples of the episode's current data (drawn without
+    replacement from the trainer's generator). Before the first consolidation the penalty is 0.
+    """
+
+    key = "ewc"
+    ewc_lambda = param.Number(100.0, bounds=(0, None), doc="λ, the weight of the penalty")
+    decay_factor = param.Number(0.9, bounds=(0, 1), doc="γ, how much of the old Fisher is kept")
+    fisher_samples = param.Integer(256, bounds=(1, None), doc="samples used to estimate F_new")
+
+    def __init__(self, *args: Any, **settings: Any):
+        super().__init__(*args, **settings)
+        self.fisher: Params = {}
+        self.anchor: Params = {}
+
+    def penalty(self, model: nn.Module) -> torch.Tensor | float:
+        """λ/2 · Σ_i F_i (θ_i − θ*_i)² (0 before the first consolidation)."""
+        return 0.5 * self._v.ewc_lambda * sum((self.fisher[n] * (p - self.anchor[n]).pow(2)).sum()
+                                              for n, p in model.named_parameters() if n in self.fisher)
+
+    def loss(self, model: nn.Module, current: Batch, memory: Batch | None) -> torch.Tensor:
+        return super().loss(model, current, None) + self.penalty(model)
+
+    def end_episode(self, model: nn.Module, data: Batch, generator: torch.Generator) -> None:
+        n = min(self._v.fisher_samples, len(data))
+        index = torch.randperm(len(data), generator=generator)[:n].to(data.y.device)
+        fresh = empirical_fisher(model, Batch(data.x[index], data.y[index]))
+        gamma = self._v.decay_factor
+        self.fisher = {name: gamma * self.fisher[name] + f if name in self.fisher else f
+                       for name, f in fresh.items()}
+        self.anchor = {n: p.detach().clone() for n, p in model.named_parameters() if n in fresh}
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"fisher": dict(self.fisher), "anchor": dict(self.anchor)}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        self.fisher, self.anchor = dict(state["fisher"]), dict(state["anchor"])
+
+
+class JVP(Strategy):
+    """Function-space regularisation with a Jacobian-vector product.
+
+    loss = CE(current) + μ · mean_i ‖J_f(x_i; θ*)(θ − θ*)‖² over a memory batch of B samples, θ* the
+    weights at the start of the episode: the penalty is the first-order change of the model's
+    outputs on memory data. One ``torch.func.jvp`` per step, with the tangent θ − θ* differentiable.
+    """
+
+    key = "jvp"
+    mu = param.Number(1.0, bounds=(0, None), doc="μ, the weight of the output-change penalty")
+
+    def __init__(self, *args: Any, **settings: Any):
+        super().__init__(*args, **settings)
+        self.anchor: Params = {}
+
+    def batch_sizes(self, batch_size: int) -> tuple[int, int]:
+        return batch_size, batch_size
+
+    def begin_episode(self, model: nn.Module) -> None:
+        self.anchor = {n: p.detach().clone() for n, p in model.named_parameters()}
+
+    def loss(self, model: nn.Module, current: Batch, memory: Batch | None) -> torch.Tensor:
+        ce = super().loss(model, current, None)
+        if memory is None:
+            return ce
+        change = linearized_change(model, self.anchor, memory.x)
+        return ce + self._v.mu * change.pow(2).sum(-1).mean()
+
+
+class JVPLookahead(Strategy):
+    """Loss-JVP lookahead regularisation (the drift-adaptive training literature; Apeiron's ``jvp_reg``).
+
+    Gradient g = ∇L_cur + ∇L_mem + λ·∇_θ J with J = ⟨∇_θ L_mem, −g_cur⟩ + ⟨∇_x L_mem, Δx⟩: the
+    first-order change of the memory loss when θ steps along −g_cur (held constant, g_cur = ∇_θ L_cur)
+    and the memory inputs move by Δx = ε·(x_cur − x_mem) (the i-th current and memory samples
+    paired). J is one ``torch.func.jvp`` of L_mem along (−g_cur, Δx); the loss returned,
+    L_cur + L_mem + λ·J, has gradient g, its λ-term a Hessian-vector product. It is computed in
+    fp32 whatever the trainer's precision: g_cur is taken without loss scaling, and a Hessian-vector
+    product in half precision is mostly rounding.
+    """
+
+    key = "jvp_lookahead"
+    jvp_lambda = param.Number(0.1, bounds=(0, None), doc="λ, the weight of ∇J")
+    dx_scale = param.Number(0.1, bounds=(0, None), doc="ε, the step from memory inputs towards current ones")
+
+    def batch_sizes(self, batch_size: int) -> tuple[int, int]:
+        return batch_size, batch_size
+
+    def loss(self, model: nn.Module, current: Batch, memory: Batch | None) -> torch.Tensor:
+        with torch.autocast(current.x.device.type, enabled=False):
+            l_cur = super().loss(model, current, None)
+            if memory is None:
+                return l_cur
+            params = dict(model.named_parameters())
+            g_cur = torch.autograd.grad(l_cur, list(params.values()), retain_graph=True)
+            direction = {n: -g.detach() for n, g in zip(params, g_cur)}
+            dx = self._v.dx_scale * (current.x - memory.x)
+            l_mem, change = loss_jvp(model, params, memory, direction, dx)
+            return l_cur + l_mem + self._v.jvp_lambda * change
+
+
+def linearized_change(model: nn.Module, anchor: Params, x: torch.Tensor) -> torch.Tensor:
+    """J_f(x; θ*)·(θ − θ*): the outputs' first-order change from ``anchor`` θ* to the model's θ.
+
+    Computed in fp32 (autocast off): forward-mode derivatives in half precision lose the small
+    differences they measure.
+    """
+    params = dict(model.named_parameters())
+    tangent = {n: params[n] - anchor[n] for n in anchor}
+    with torch.autocast(x.device.type, enabled=False):
+        _, change = jvp(lambda p: functional_call(model, p, (x,)), (anchor,), (tangent,))
+    return change
+
+
+def loss_jvp(model: nn.Module, params: Params, data: Batch, direction: Params,
+             dx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(L(θ, x), ⟨∇_θ L, direction⟩ + ⟨∇_x L, dx⟩) for L = CE on ``data``, both differentiable in θ."""
+    def ce(p: Params, x: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(functional_call(model, p, (x,)), data.y)
+
+    return jvp(ce, (params, data.x), (direction, dx))
+
+
+def empirical_fisher(model: nn.Module, data: Batch, chunk_size: int = 64) -> Params:
+    """Mean over the samples of ``data`` of the squared per-sample CE gradient (``vmap`` of ``grad``)."""
+    params = {n: p.detach() for n, p in model.named_parameters() if p.requires_grad}
+
+    def ce(p: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(functional_call(model, p, (x[None],)), y[None])
+
+    per_sample = vmap(grad(ce), in_dims=(None, 0, 0))
+    total = {n: torch.zeros_like(p) for n, p in params.items()}
+    for start in range(0, len(data), chunk_size):
+        grads = per_sample(params, data.x[start:start + chunk_size], data.y[start:start + chunk_size])
+        for n, g in grads.items():
+            total[n] += g.pow(2).sum(0)
+    return {n: t / len(data) for n, t in total.items()}
+
+
+STRATEGIES: dict[str, type[Strategy]] = {cls.key: cls for cls in (Naive, Replay, EWC, JVP, JVPLookahead)}
+
+
+def make_strategy(spec: Strategy | str | Mapping[str, Any], path: str = "trainer.strategy") -> Strategy:
+    """A strategy from an instance, a registry name, or ``{"type": name, setting: value, ...}``."""
+    if isinstance(spec, Strategy):
+        return spec
+    if isinstance(spec, str):
+        name, settings = spec, {}
+    elif isinstance(spec, Mapping) and "type" in spec:
+        name, settings = spec["type"], {k: v for k, v in spec.items() if k != "type"}
+    else:
+        raise ConfigError(path, f"expected a strategy name or a mapping with a 'type' key, got {spec!r}")
+    if name not in STRATEGIES:
+        raise ConfigError(path, f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}"
+                          + did_you_mean(str(name), list(STRATEGIES)))
+    cls = STRATEGIES[name]
+    try:
+        return cls(**settings)
+    except ConfigError as err:  # "Replay.ratio: ..." -> "trainer.strategy.ratio: ..."
+        raise ConfigError(path + err.path[len(cls.__name__):], err.problem) from None

@@ -1,0 +1,404 @@
+"""The continual-learning trainer: retraining episodes on CPU or GPU, triggered by drift alarms.
+
+An *episode* trains ``model`` for ``max_iter`` optimizer steps on the current regime's data (the
+samples in a :class:`~core.buffers.DataUser`'s buffer, fed by the Monitor's collector) and on a
+memory of past regimes (a :class:`~core.buffers.DataBuffer`), as the strategy says
+(:mod:`core.training.strategies`). ``trainer.adapt`` is the Monitor's ``adapt`` callable; an episode
+can also be started by hand (:meth:`Trainer.episode`) or by the Monitor's periodic arm.
+
+Rules:
+
+* **Batches.** Each step draws its current and memory samples uniformly with replacement. While
+  the memory is empty every strategy gets ``batch_size`` current samples and ``memory=None``.
+* **Randomness.** Batch indices and EWC's Fisher samples come from one ``torch.Generator`` seeded
+  with ``seed``; weights from the model's own seed (:mod:`core.training.models`), buffers from
+  theirs. Nothing reads torch's, numpy's or Python's global generators: same seeds, same run
+  (on the same device and number of threads, which fix the floating-point summation order).
+* **Memory.** After an episode that ran all its steps, the current samples not handed over before
+  (those the current buffer received since the last hand-over and still holds) are added to the
+  memory, whose own rule (reservoir, class-balanced, ...) decides what stays. A stopped episode
+  hands nothing over and consolidates nothing (no EWC update): its data stays current.
+* **Stop.** :meth:`Trainer.stop` sets a flag checked before every step; the model keeps the weights
+  of its last full step, which are swapped in as below.
+* **Swap.** Training changes ``model``; the Monitor evaluates ``inference_model`` (see
+  :meth:`Trainer.evaluator`). When an episode ends its weights are copied into the inference copy
+  (``load_state_dict``) under ``lock``, which every forward pass of the evaluator also holds, so
+  the monitor sees the old weights or the new ones, never a mix.
+* **Background.** With ``background=True`` an episode is prepared in the caller's thread (data
+  snapshot, the experience's evaluation set, accuracies before training), trained in a daemon
+  thread, and ``adapt`` returns at once; an alarm while an episode runs is skipped.
+* **Precision.** ``bf16``/``fp16`` run the strategies' losses under CUDA autocast (fp16 with a
+  GradScaler); the JVP penalty and the whole lookahead loss stay fp32, as does EWC's Fisher
+  (computed after the last step, outside autocast). On the CPU training always runs in fp32 and
+  the setting is ignored: ``trainer.precision`` says what is used.
+* **Evaluation.** Given the stream's tree, each episode is a new experience: its evaluation set is
+  drawn at the tree's step, and the accuracy matrix and its metrics are updated
+  (:class:`~core.training.evaluation.Experiences`).
+
+>>> import numpy as np
+>>> from core.training.models import MLP
+>>> trainer = Trainer(MLP(4, 2, hidden=(8,), seed=0), "naive", "cpu", max_iter=5, batch_size=8)
+>>> trainer.collector.collect_batch({"x": np.random.default_rng(0).normal(size=(32, 4)), "y": [0, 1] * 16})
+>>> record = trainer.episode()
+>>> record["train_steps"], record["stopped"], len(trainer.memory)
+(5, False, 32)
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import param
+import torch
+from torch import nn
+
+from core.buffers import DataBuffer, DataUser, ReservoirBuffer, SequentialBuffer
+from core.config import Config
+from core.errors import ConfigError
+
+from .data import Batch, Labels
+from .evaluation import Evaluator, Experiences, draw_experience
+from .strategies import Strategy, make_strategy
+
+_AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+
+
+class TrainerConfig(Config):
+    """Settings of a :class:`Trainer` (validated; errors name ``trainer.<setting>``).
+
+    ``device``, ``precision`` and ``seed`` take effect when the Trainer is built, the others at the
+    start of the next episode (a kept optimizer gets the new ``lr``; another ``optimizer`` starts fresh).
+    """
+
+    device = param.String("auto", doc="'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'")
+    precision = param.Selector(default="fp32", objects=["fp32", "bf16", "fp16"],
+                               doc="CUDA autocast dtype; the CPU always trains in fp32")
+    max_iter = param.Integer(200, bounds=(1, None), doc="optimizer steps per episode")
+    batch_size = param.Integer(64, bounds=(1, None), doc="samples per step")
+    lr = param.Number(1e-3, bounds=(0, None), inclusive_bounds=(False, True), doc="learning rate")
+    optimizer = param.Selector(default="adam", objects=list(OPTIMIZERS), doc="torch.optim.Adam or plain SGD")
+    reset_optimizer = param.Boolean(True, doc="start every episode with a fresh optimizer state")
+    eval_samples = param.Integer(512, bounds=(1, None), doc="evaluation samples per experience")
+    background = param.Boolean(False, doc="train in a background thread while monitoring goes on")
+    seed = param.Integer(0, bounds=(0, None), doc="seed of batch sampling")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running episode is: ``step`` of ``max_iter`` done, its loss, seconds since it started."""
+
+    episode: int
+    step: int
+    max_iter: int
+    loss: float
+    elapsed: float
+
+
+@dataclass
+class _Job:
+    """An episode, prepared: its data, what to hand over to memory, its experience index."""
+
+    current: Batch
+    memory: Batch | None
+    handover: dict[str, Any]
+    added: int
+    experience: int | None
+
+
+def resolve_device(spec: str, path: str = "trainer.device") -> torch.device:
+    """The torch device for ``spec``: ``auto`` is CUDA when available, else the CPU.
+
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    >>> resolve_device("tpu")
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: trainer.device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', got 'tpu'
+    """
+    if spec == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(spec)
+    except (RuntimeError, TypeError):
+        device = None
+    if device is None or device.type not in ("cpu", "cuda"):
+        raise ConfigError(path, f"expected 'auto', 'cpu', 'cuda' or 'cuda:N', got {spec!r}")
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(path, f"{spec!r} asked for, but CUDA is not available here (torch "
+                              f"{torch.__version__}); use 'cpu' or 'auto'")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ConfigError(path, f"{spec!r} does not exist: this machine has "
+                              f"{torch.cuda.device_count()} CUDA device(s)")
+    return device
+
+
+class Trainer:
+    """Runs retraining episodes of ``model`` with ``strategy`` on ``device`` (see the module doc).
+
+    ``classes`` maps stream labels to class indices (``tree.classes``; None: labels already are
+    indices). ``current`` is the DataUser of the current regime (default: a SequentialBuffer of
+    the newest 1024 samples; give the Monitor ``trainer.collector``), ``memory`` the buffer of past
+    regimes (default: a ReservoirBuffer of 2048 seeded with ``seed``). ``on_progress(Progress)``
+    is called after every step. Other keywords are :class:`TrainerConfig` settings.
+    """
+
+    def __init__(self, model: nn.Module, strategy: Strategy | str | dict = "naive", device: str = "auto", *,
+                 classes: Sequence[Any] | None = None, current: DataUser | None = None,
+                 memory: DataBuffer | None = None, on_progress: Callable[[Progress], Any] | None = None,
+                 **settings: Any):
+        try:
+            self.config = TrainerConfig(device=device, **settings)
+        except ConfigError as err:  # "TrainerConfig.lr: ..." -> "trainer.lr: ..."
+            raise ConfigError("trainer" + err.path[len("TrainerConfig"):], err.problem) from None
+        cfg = self.config
+        self.device = resolve_device(cfg.device)
+        self.precision = cfg.precision if self.device.type == "cuda" else "fp32"
+        if self.precision == "bf16" and not torch.cuda.is_bf16_supported():
+            raise ConfigError("trainer.precision",
+                              f"bf16 is not supported by {torch.cuda.get_device_name(self.device)}")
+        self.strategy = make_strategy(strategy)
+        self.labels = Labels(classes)
+        self.current = current if current is not None else DataUser(SequentialBuffer(("x", "y"), 1024))
+        self.memory = memory if memory is not None else ReservoirBuffer(("x", "y"), 2048, seed=cfg.seed)
+        _check_buffers(self.current, self.memory)
+        self.on_progress = on_progress
+        self.model = model.to(self.device)
+        self.inference_model = _frozen_copy(self.model)
+        self.untrained_model = _frozen_copy(self.model)  # as given: the b[j] of forward transfer
+        self.lock = threading.Lock()
+        self.generator = torch.Generator().manual_seed(cfg.seed)
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.scaler = torch.amp.GradScaler("cuda") if self.precision == "fp16" else None
+        self.experiences = Experiences()
+        self.episodes: list[dict[str, Any]] = []
+        self.progress: Progress | None = None
+        self.error: BaseException | None = None
+        self._handed_over = 0  # the current buffer's `added` count at the last hand-over
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- wiring ---------------------------------------------------------------------------------
+
+    @property
+    def collector(self):
+        """The collector of the current regime's data: give it to the Monitor (``collector=``)."""
+        return self.current.collector
+
+    def evaluator(self, batch_size: int = 1024) -> Evaluator:
+        """The Monitor's ``evaluate`` callable, on the inference copy, under the swap lock."""
+        return Evaluator(self.inference_model, self.labels, batch_size=batch_size, lock=self.lock)
+
+    @property
+    def running(self) -> bool:
+        """Whether a background episode is in progress."""
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- episodes -------------------------------------------------------------------------------
+
+    def adapt(self, monitor: Any) -> dict[str, Any]:
+        """The Monitor's ``adapt`` callable: an episode on the current data, evaluated on ``monitor.tree``."""
+        return self.episode(monitor.tree)
+
+    def episode(self, tree: Any = None) -> dict[str, Any]:
+        """Run one episode (in the background with ``background=True``) and return its record.
+
+        With ``tree`` the episode is a new experience at ``tree.update_step`` and the record holds
+        the accuracy matrix metrics. A background episode returns ``{"background": True, ...}`` at
+        once (its record lands in ``episodes``); one asked for while another runs returns
+        ``{"skipped": ...}``.
+        """
+        if self.running:
+            return {"skipped": "an episode is already running"}
+        job = self._prepare(tree)
+        self._stop.clear()
+        if not self.config.background:
+            return self._train(job)
+        self.error = None
+        self._thread = threading.Thread(target=self._train_in_background, args=(job,),
+                                        name="driftlab-trainer", daemon=True)
+        self._thread.start()
+        return {"background": True, "experience": job.experience}
+
+    def stop(self) -> None:
+        """Ask the running episode to stop before its next step (thread-safe)."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """Wait for a background episode; re-raise its exception; return the latest record."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        return self.episodes[-1] if self.episodes else None
+
+    def _prepare(self, tree: Any) -> _Job:
+        """Snapshot the data and, with a tree, register the experience (in the caller's thread)."""
+        self.current.update()
+        data = self.current.get_data()
+        if len(data["y"]) == 0:
+            raise ConfigError("trainer.current", "holds no data: give the Monitor collector=trainer.collector")
+        current = Batch.from_data(data, self.labels, self.device)
+        memory = Batch.from_data(self.memory.get_data(), self.labels, self.device) if len(self.memory) else None
+        added = self.current.buffer.added
+        new = min(len(data["y"]), added - self._handed_over)
+        handover = {field: values[len(values) - new:] for field, values in data.items()}
+        experience = None
+        if tree is not None:
+            X, y = draw_experience(tree, self.config.eval_samples)
+            evaluation = Batch.from_data({"x": X, "y": y}, self.labels, self.device)
+            before = self.evaluator().score(evaluation)["accuracy"]
+            untrained = Evaluator(self.untrained_model).score(evaluation)["accuracy"]
+            experience = self.experiences.add(tree.update_step, evaluation, before, untrained)
+        return _Job(current, memory, handover, added, experience)
+
+    def _train_in_background(self, job: _Job) -> None:
+        try:
+            self._train(job)
+        except BaseException as exc:  # surfaced by join() and trainer.error, not lost in a thread
+            self.error = exc
+
+    def _train(self, job: _Job) -> dict[str, Any]:
+        cfg, model, strategy = self.config._v, self.model, self.strategy
+        if cfg.reset_optimizer or type(self.optimizer) is not OPTIMIZERS[cfg.optimizer]:
+            self.optimizer = self._new_optimizer()
+        for group in self.optimizer.param_groups:
+            group["lr"] = cfg.lr
+        n_current, n_memory = strategy.batch_sizes(cfg.batch_size) if job.memory is not None else (cfg.batch_size, 0)
+        model.train()
+        strategy.begin_episode(model)
+        start, done, loss_value = time.perf_counter(), 0, math.nan
+        while done < cfg.max_iter and not self._stop.is_set():
+            current = job.current.sample(n_current, self.generator)
+            memory = job.memory.sample(n_memory, self.generator) if n_memory else None
+            with self._autocast():
+                loss = strategy.loss(model, current, memory)
+            self._step(loss)
+            done += 1
+            loss_value = float(loss.detach())
+            self.progress = Progress(len(self.episodes), done, cfg.max_iter, loss_value, time.perf_counter() - start)
+            if self.on_progress is not None:
+                self.on_progress(self.progress)
+        seconds = time.perf_counter() - start
+        completed = done == cfg.max_iter
+        if completed:
+            strategy.end_episode(model, job.current, self.generator)
+            if len(job.handover["y"]):
+                self.memory.add_batch(job.handover)
+            self._handed_over = job.added
+        with self.lock:
+            self.inference_model.load_state_dict(model.state_dict())
+        record = {"experience": job.experience, "train_steps": done, "stopped": not completed,
+                  "loss": loss_value, "train_seconds": seconds, "current_samples": len(job.current),
+                  "memory_samples": 0 if job.memory is None else len(job.memory)}
+        if job.experience is not None:
+            evaluate = self.evaluator()
+            row = self.experiences.record(lambda data: evaluate.score(data)["accuracy"])
+            record.update(accuracy=float(row[job.experience]), **self.experiences.metrics())
+        self.episodes.append(record)
+        return record
+
+    def _new_optimizer(self) -> torch.optim.Optimizer:
+        return OPTIMIZERS[self.config.optimizer](self.model.parameters(), lr=self.config.lr)
+
+    def _autocast(self):
+        if self.precision == "fp32":
+            return contextlib.nullcontext()
+        return torch.autocast("cuda", dtype=_AMP_DTYPES[self.precision])
+
+    def _step(self, loss: torch.Tensor) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scaler is None:
+            loss.backward()
+            self.optimizer.step()
+        else:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything an episode depends on except the buffers (tensors and plain data, for
+        ``torch.load(weights_only=True)``): weights, optimizer, strategy state, generator, experiences."""
+        if self.running:
+            raise ConfigError("trainer", "an episode is running: stop() and join() it first")
+        return {"strategy": self.strategy.to_spec(), "model": self.model.state_dict(),
+                "untrained_model": self.untrained_model.state_dict(),
+                "optimizer": None if self.optimizer is None else self.optimizer.state_dict(),
+                "optimizer_kind": self.config.optimizer,
+                "scaler": None if self.scaler is None else self.scaler.state_dict(),
+                "strategy_state": self.strategy.state_dict(), "generator": self.generator.get_state(),
+                "handed_over": self._handed_over, "experiences": self.experiences.state_dict(),
+                "episodes": copy.deepcopy(self.episodes)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`; everything is checked before anything changes."""
+        if self.running:
+            raise ConfigError("trainer", "an episode is running: stop() and join() it first")
+        if state["strategy"]["type"] != self.strategy.key:
+            raise ConfigError("trainer.strategy", f"the state is of strategy {state['strategy']['type']!r}, "
+                              f"this trainer runs {self.strategy.key!r}")
+        for name in ("model", "untrained_model"):
+            _check_same_tensors(self.model.state_dict(), state[name], f"trainer.{name}")
+        optimizer = None
+        if state["optimizer"] is not None:
+            if state["optimizer_kind"] != self.config.optimizer:
+                raise ConfigError("trainer.optimizer", f"the state holds a {state['optimizer_kind']!r} optimizer, "
+                                  f"this trainer uses {self.config.optimizer!r}")
+            optimizer = self._new_optimizer()
+            try:
+                optimizer.load_state_dict(state["optimizer"])
+            except (ValueError, KeyError) as exc:
+                raise ConfigError("trainer.optimizer", f"does not match the saved state ({exc})") from None
+        self.model.load_state_dict(state["model"])
+        self.untrained_model.load_state_dict(state["untrained_model"])
+        with self.lock:
+            self.inference_model.load_state_dict(state["model"])
+        self.optimizer = optimizer
+        if self.scaler is not None and state["scaler"] is not None:
+            self.scaler.load_state_dict(state["scaler"])
+        self.strategy.load_state_dict({k: _to(v, self.device) for k, v in state["strategy_state"].items()})
+        self.generator.set_state(state["generator"])
+        self._handed_over = state["handed_over"]
+        self.experiences.load_state_dict(state["experiences"], self.device)
+        self.episodes = copy.deepcopy(state["episodes"])
+
+
+def _frozen_copy(model: nn.Module) -> nn.Module:
+    return copy.deepcopy(model).eval().requires_grad_(False)
+
+
+def _to(value: Any, device: torch.device) -> Any:
+    if isinstance(value, dict):
+        return {k: _to(v, device) for k, v in value.items()}
+    return value.to(device) if isinstance(value, torch.Tensor) else value
+
+
+def _check_buffers(current: Any, memory: Any) -> None:
+    if not isinstance(current, DataUser) or not isinstance(current.buffer, SequentialBuffer):
+        raise ConfigError("trainer.current", "expected a DataUser of a SequentialBuffer (the newest samples), "
+                          f"got {type(current).__name__}")
+    if not isinstance(memory, DataBuffer):
+        raise ConfigError("trainer.memory", f"expected a DataBuffer, got {type(memory).__name__}")
+    for path, buffer in (("trainer.current", current.buffer), ("trainer.memory", memory)):
+        if set(buffer.fields) != {"x", "y"}:
+            raise ConfigError(f"{path}.fields", f"expected the fields ('x', 'y') the Monitor collects, "
+                              f"got {buffer.fields}")
+
+
+def _check_same_tensors(expected: dict[str, torch.Tensor], saved: Any, path: str) -> None:
+    if not isinstance(saved, dict) or set(saved) != set(expected):
+        raise ConfigError(path, f"the saved weights name other tensors than this model's {sorted(expected)}")
+    for name, tensor in expected.items():
+        if tuple(saved[name].shape) != tuple(tensor.shape):
+            raise ConfigError(f"{path}.{name}", f"saved with shape {tuple(saved[name].shape)}, "
+                              f"this model has {tuple(tensor.shape)}")

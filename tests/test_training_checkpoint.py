@@ -1,0 +1,141 @@
+"""Checkpoints of core.training: a run stopped and resumed equals an uninterrupted one; writes are atomic;
+a checkpoint that does not fit changes nothing."""
+from __future__ import annotations
+
+import math
+import os
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from core.buffers import DataUser, ReservoirBuffer, SequentialBuffer
+from core.errors import ConfigError
+from core.library import rotated_digits
+from core.training import MLP, Trainer, load_checkpoint, save_checkpoint
+
+
+def make_run(strategy="ewc", memory_size=300, **settings):
+    tree = rotated_digits(seed=1, regime_length=2)
+    trainer = Trainer(MLP(64, 10, hidden=(16,), seed=0), strategy, "cpu", max_iter=15, batch_size=16,
+                      eval_samples=48, reset_optimizer=False, seed=7,
+                      current=DataUser(SequentialBuffer(("x", "y"), 160)),  # holds more than one experience
+                      memory=ReservoirBuffer(("x", "y"), memory_size, seed=3), **settings)
+    return trainer, tree
+
+
+def experience(trainer, tree):
+    """Two stream batches, an episode, then the stream moves on two steps."""
+    for _ in range(2):
+        trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(48))))
+    trainer.episode(tree)
+    tree.update()
+    tree.update()
+
+
+def snapshot(trainer):
+    records = [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in r.items() if k != "train_seconds"}
+               for r in trainer.episodes]
+    return {"model": {k: v.clone() for k, v in trainer.model.state_dict().items()},
+            "inference": {k: v.clone() for k, v in trainer.inference_model.state_dict().items()},
+            "memory": trainer.memory.get_data(), "current": trainer.current.get_data(),
+            "matrix": trainer.experiences.matrix.copy(), "records": records,
+            "generator": trainer.generator.get_state()}
+
+
+def assert_same(a, b):
+    for part in ("model", "inference"):
+        assert a[part].keys() == b[part].keys()
+        assert all(torch.equal(a[part][k], b[part][k]) for k in a[part])
+    for part in ("memory", "current"):
+        assert all(np.array_equal(a[part][f], b[part][f]) for f in ("x", "y"))
+    np.testing.assert_array_equal(a["matrix"], b["matrix"])
+    assert a["records"] == b["records"]
+    assert torch.equal(a["generator"], b["generator"])
+
+
+@pytest.mark.parametrize("strategy", ["ewc", "jvp_lookahead"])
+def test_a_run_stopped_and_resumed_from_a_checkpoint_equals_an_uninterrupted_run(tmp_path, strategy):
+    whole, tree = make_run(strategy)
+    for _ in range(4):
+        experience(whole, tree)
+
+    first, tree = make_run(strategy)
+    for _ in range(2):
+        experience(first, tree)
+    path = tmp_path / "run.ckpt"
+    save_checkpoint(path, first, tree)
+    del first, tree
+
+    resumed, tree = make_run(strategy)
+    load_checkpoint(path, resumed, tree)
+    assert tree.update_step == 4
+    for _ in range(2):
+        experience(resumed, tree)
+    assert_same(snapshot(resumed), snapshot(whole))
+    if strategy == "ewc":
+        assert all(torch.equal(resumed.strategy.fisher[n], whole.strategy.fisher[n]) for n in whole.strategy.fisher)
+
+
+def test_the_file_is_weights_only_and_holds_the_whole_run(tmp_path):
+    trainer, tree = make_run()
+    experience(trainer, tree)
+    save_checkpoint(tmp_path / "run.ckpt", trainer, tree)
+    state = torch.load(tmp_path / "run.ckpt", weights_only=True)
+    assert state["stream"] == {"update_step": 2, "seed": 1}
+    assert set(state["trainer"]["strategy_state"]) == {"fisher", "anchor"}
+    assert state["trainer"]["optimizer"]["state"] and set(state["buffers"]) == {"current", "memory"}
+
+
+def test_a_failed_write_leaves_the_old_checkpoint(tmp_path, monkeypatch):
+    trainer, tree = make_run()
+    experience(trainer, tree)
+    path = tmp_path / "run.ckpt"
+    save_checkpoint(path, trainer, tree)
+    old = path.read_bytes()
+
+    def crash(state, file):
+        file.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(path, trainer, tree)
+    assert path.read_bytes() == old and os.listdir(tmp_path) == ["run.ckpt"]
+
+
+def test_a_checkpoint_that_does_not_fit_changes_nothing(tmp_path):
+    trainer, tree = make_run("replay")
+    experience(trainer, tree)
+    save_checkpoint(tmp_path / "replay.ckpt", trainer, tree)
+
+    for other, path in [(make_run("ewc"), "trainer.strategy"),
+                        (make_run("replay", memory_size=100), f"{tmp_path / 'replay.ckpt'}.buffers.memory")]:
+        target, target_tree = other
+        experience(target, target_tree)
+        before = snapshot(target)
+        with pytest.raises(ConfigError) as err:
+            load_checkpoint(tmp_path / "replay.ckpt", target, target_tree)
+        assert err.value.path.startswith(path)
+        assert_same(snapshot(target), before)
+        assert target_tree.update_step == 2
+
+    target, _ = make_run("replay")
+    with pytest.raises(ConfigError, match="seed"):
+        load_checkpoint(tmp_path / "replay.ckpt", target, rotated_digits(seed=2))
+
+
+def test_saving_while_a_background_episode_runs_is_an_error(tmp_path):
+    gate = threading.Event()
+    trainer, tree = make_run(background=True, on_progress=lambda progress: gate.wait(10))
+    trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(48))))
+    trainer.episode()
+    try:
+        with pytest.raises(ConfigError, match="running") as err:
+            save_checkpoint(tmp_path / "run.ckpt", trainer, tree)
+        assert err.value.path == "trainer"
+    finally:
+        gate.set()
+    trainer.join(10)
+    assert not (tmp_path / "run.ckpt").exists()
