@@ -7,13 +7,13 @@ from scipy import ndimage
 from sklearn.datasets import load_digits
 
 from core.errors import ConfigError
-from core.library import SCENARIOS, rotated_digits, time_series
+from core.library import TREES, rotated_digits, time_series
 from core.tree import SamplingTree
 
 
-def test_scenarios_are_registered_by_name():
-    assert SCENARIOS == {"time_series": time_series, "rotated_digits": rotated_digits}
-    assert all(isinstance(make(seed=1), SamplingTree) for make in SCENARIOS.values())
+def test_trees_are_registered_by_name():
+    assert TREES == {"time_series": time_series, "rotated_digits": rotated_digits}
+    assert all(isinstance(make(seed=1), SamplingTree) for make in TREES.values())
 
 
 @pytest.mark.parametrize("make", [time_series, rotated_digits])
