@@ -38,13 +38,15 @@ class Config(param.Parameterized):
                 raise ConfigError(f"{cls}.{name}", "given both positionally and by keyword")
             settings[name] = value
         known = self.settings()
-        for name in settings:
+        for name, value in settings.items():
             if name not in known and name != "name":
-                raise ConfigError(f"{cls}.{name}", f"unknown setting; expected one of {', '.join(known)}"
-                                  + did_you_mean(name, known))
+                expected = f"expected one of {', '.join(known)}" if known else f"{cls} takes no settings"
+                raise ConfigError(f"{cls}.{name}", f"unknown setting; {expected}" + did_you_mean(name, known))
+            if isinstance(value, bool) and isinstance(self.param[name], param.Number):
+                raise ConfigError(f"{cls}.{name}", f"expected a number, got {value!r}")
         try:
             super().__init__(**settings)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise _as_config_error(exc, cls) from None
         self._snapshot()
         self._check()
@@ -147,9 +149,14 @@ def from_spec(base: type[Config], spec: Any, path: str) -> Config:
 
 
 def did_you_mean(name: str, choices: list[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    """`` (did you mean 'x'?)`` for the closest choice (ignoring case), or an empty string.
+
+    >>> did_you_mean("hddm_w", ["HDDM_A", "HDDM_W"])
+    " (did you mean 'HDDM_W'?)"
+    """
+    by_lower = {choice.lower(): choice for choice in choices}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
 
 
 def _same(a: Any, b: Any) -> bool:

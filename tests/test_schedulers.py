@@ -95,6 +95,8 @@ def test_own_seed_overrides_the_parameter_seed():
     (lambda: DiscreteScheduler([-1]), "DiscreteScheduler.event_list"),
     (lambda: PeriodicScheduler(2, perod=3), "PeriodicScheduler.perod"),
     (lambda: BurstScheduler(1, 2, 3), "BurstScheduler"),
+    (lambda: PeriodicScheduler(True), "PeriodicScheduler.period"),
+    (lambda: ContinuousScheduler(period=3), "ContinuousScheduler.period"),
 ])
 def test_bad_settings_name_the_field(make, path):
     with pytest.raises(ConfigError) as err:
