@@ -153,7 +153,6 @@ def main() -> None:
     print(f"rotated_digits, angles {args.angles}, {args.regime_length} steps per regime, {args.detector}, "
           f"{args.max_iter} steps per episode, seed {args.seed}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} CPU threads")
-    pd.set_option("display.width", 160)
     devices = ["cpu"] + (["auto"] if torch.cuda.is_available() else [])
     for device in devices:
         quality = pd.DataFrame([quality_run(name, args, device) for name in STRATEGIES])
