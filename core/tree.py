@@ -255,6 +255,19 @@ class SamplingTree:
         return list(dict.fromkeys(label for label in labels if label is not None))
 
     @property
+    def position(self) -> tuple[int, int]:
+        """``(step, draws)``: the update step, and the number of draws made since the tree moved to it."""
+        fresh = self.params.update_step != self._draw_step  # the store was moved directly
+        return self.update_step, 0 if fresh else self._draws
+
+    def seek(self, step: int, draws: int = 0) -> None:
+        """Go to a saved :attr:`position`: the next draw is the one that followed it."""
+        if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 0:
+            raise ConfigError("draws", f"expected an integer >= 0, got {draws!r}")
+        self.set_update_step(step)
+        self._draws = int(draws)
+
+    @property
     def chain(self) -> tuple[Placed, ...]:
         """The parsed nodes, each with its path (see :func:`core.nodes.parse`)."""
         return self._chain

@@ -83,7 +83,7 @@ def test_the_file_is_weights_only_and_holds_the_whole_run(tmp_path):
     experience(trainer, tree)
     save_checkpoint(tmp_path / "run.ckpt", trainer, tree)
     state = torch.load(tmp_path / "run.ckpt", weights_only=True)
-    assert state["stream"] == {"update_step": 2, "seed": 1}
+    assert state["stream"] == {"position": [2, 0], "seed": 1}
     assert set(state["trainer"]["strategy_state"]) == {"fisher", "anchor"}
     assert state["trainer"]["optimizer"]["state"] and set(state["buffers"]) == {"current", "memory"}
 

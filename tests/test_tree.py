@@ -463,3 +463,15 @@ def test_a_parameter_object_given_as_probs_is_used_by_its_definition():
     tree = two_way(probs)
     tree.update()
     assert set(tree.batch(20)[1]) == {"flat"}
+
+
+def test_a_saved_position_resumes_the_stream_mid_step():
+    tree = two_way()
+    tree.update()
+    tree.batch(5)
+    position = tree.position
+    expected = tree.batch(7)
+    again = two_way()
+    again.seek(*position)
+    assert position == (1, 1)
+    np.testing.assert_array_equal(again.batch(7)[0], expected[0])

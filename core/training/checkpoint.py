@@ -3,15 +3,14 @@
 The file holds ``trainer.state_dict()`` (weights, untrained weights, optimizer, AMP scaler, the
 strategy's state such as EWC's Fisher and anchor, the trainer's generator, the hand-over count,
 the experiences and episode records), the current and memory buffers (their ``save_state`` files,
-as bytes, with their own generators) and the stream's update step and seed: only tensors and plain
+as bytes, with their own generators) and the stream's position (update step and draw count) and seed: only tensors and plain
 data, so ``torch.load(weights_only=True)`` reads it. It is written to a temporary file in the same
 folder, flushed, then renamed over ``path`` (``os.replace``): a crash leaves the old checkpoint.
 
 Rules: save between episodes (saving while a background episode runs is an error). Saving first
 moves the collector's queue into the current buffer (what the next episode would do anyway).
-Loading drops whatever the collectors queued since, and restores the stream to the start of its
-saved step (the tree's draws restart there), so a run saved just before ``tree.update()`` resumes
-bit for bit. Loading checks everything before it changes anything; if a check fails, the trainer
+Loading drops whatever the collectors queued since, and puts the stream back at its saved
+position (:meth:`~core.tree.SamplingTree.seek`), so its next batch is the one that followed. Loading checks everything before it changes anything; if a check fails, the trainer
 and its buffers are left as they were.
 """
 from __future__ import annotations
@@ -26,15 +25,15 @@ from core.errors import ConfigError
 
 from .trainer import Trainer
 
-FORMAT = "driftlab.checkpoint/1"
+FORMAT = "driftlab.checkpoint/2"
 
 
 def save_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None) -> None:
-    """Write ``trainer``'s run (and ``tree``'s step) to ``path``, atomically."""
+    """Write ``trainer``'s run (and ``tree``'s position) to ``path``, atomically."""
     trainer.current.update()
     state = {"format": FORMAT, "trainer": trainer.state_dict(),
              "buffers": {"current": _buffer_bytes(trainer.current.buffer), "memory": _buffer_bytes(trainer.memory)},
-             "stream": None if tree is None else {"update_step": tree.update_step, "seed": tree.seed}}
+             "stream": None if tree is None else {"position": list(tree.position), "seed": tree.seed}}
     target = os.path.abspath(os.fspath(path))
     fd, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp")
     try:
@@ -49,7 +48,7 @@ def save_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None)
 
 
 def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None) -> None:
-    """Restore ``trainer`` (and ``tree``'s step) from a checkpoint written by :func:`save_checkpoint`."""
+    """Restore ``trainer`` (and ``tree``'s position) from a checkpoint written by :func:`save_checkpoint`."""
     file = os.fspath(path)
     try:
         state = torch.load(file, map_location="cpu", weights_only=True)
@@ -79,7 +78,7 @@ def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None)
             _load_buffer(buffer, backup[name])
         raise
     if tree is not None:
-        tree.set_update_step(stream["update_step"])
+        tree.seek(*stream["position"])
 
 
 def _buffer_bytes(buffer: Any) -> torch.Tensor:
