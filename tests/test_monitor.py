@@ -168,3 +168,17 @@ def test_unknown_metric_is_reported():
     monitor, _ = make_monitor(metric="f1")
     with pytest.raises(ConfigError, match="evaluate returned no 'f1'"):
         monitor.step()
+
+
+def test_builtin_detector_comparison_detects_the_first_true_change():
+    from core.library import SCENARIOS
+    from core.scenario import dump_scenario, load_scenario
+
+    # up to step 6: the covariate shift at step 4 is enough
+    scenario = load_scenario(dump_scenario(SCENARIOS["detector_comparison"]()), overrides=["monitor.max_steps=6"])
+    experiment = scenario.build()
+    experiment.run()
+    report = experiment.monitor.detection_report().set_index(["detector", "step"])
+    assert experiment.monitor.change_points() == [4]
+    assert report.loc[("page_hinkley", 4), "detected"] and report.loc[("cusum", 4), "detected"]
+    assert report.loc[("page_hinkley", 0), "false_alarms"] == 0
