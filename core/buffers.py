@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import threading
 from abc import ABC, abstractmethod
 from bisect import insort
@@ -43,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import ConfigError, DriftlabError
+from core.files import write_atomically
 
 Column = np.ndarray | list
 _NUMERIC_KINDS = "biufc"
@@ -327,7 +327,7 @@ class DataBuffer(ABC):
                   "evicted": self._evicted, "discarded": self._discarded}
         meta = {"format": _STATE_FORMAT, "buffer": type(self).__name__, "config": self._config(),
                 "specs": specs, "lists": lists, "counts": counts, "state": self._state()}
-        _write_atomically(path, json.dumps(meta), arrays)
+        write_atomically(path, lambda file: np.savez(file, meta=np.array(json.dumps(meta)), **arrays))
 
     def load_state(self, path: str | os.PathLike) -> None:
         """Replace contents, counts and random state by those ``save_state`` wrote to ``path``.
@@ -389,21 +389,6 @@ class DataBuffer(ABC):
             if saved.get(key) != value:
                 raise ConfigError(
                     f"{owner}.{key}", f"{file} was saved with {saved.get(key)!r}, this buffer has {value!r}")
-
-
-def _write_atomically(path: str | os.PathLike, meta: str, arrays: dict[str, np.ndarray]) -> None:
-    target = os.path.abspath(os.fspath(path))
-    folder, name = os.path.split(target)
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            np.savez(file, meta=np.array(meta), **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def _rng_state(rng: np.random.Generator) -> dict:

@@ -27,6 +27,7 @@ class Config(param.Parameterized):
     """
 
     _positional: ClassVar[tuple[str, ...]] = ()
+    type_name: ClassVar[str] = ""  # the name specs use for this class ("" means the class name)
 
     def __init__(self, *args: Any, **settings: Any):
         cls = type(self).__name__
@@ -77,7 +78,7 @@ class Config(param.Parameterized):
         >>> PeriodicScheduler(5, start=2).to_spec()
         {'type': 'PeriodicScheduler', 'start': 2, 'period': 5}
         """
-        spec: dict[str, Any] = {"type": type(self).__name__}
+        spec: dict[str, Any] = {"type": type(self).spec_type()}
         for name, value in self._changed():
             spec[name] = value.to_spec() if isinstance(value, Config) else value
         return spec
@@ -89,6 +90,11 @@ class Config(param.Parameterized):
                 yield name, value
 
     @classmethod
+    def spec_type(cls) -> str:
+        """The ``type`` that names this class in a spec."""
+        return cls.__dict__.get("type_name") or cls.__name__
+
+    @classmethod
     def known(cls) -> dict[str, type["Config"]]:
         """Every public concrete subclass of this one, by class name."""
         found, todo = {}, [cls]
@@ -96,7 +102,7 @@ class Config(param.Parameterized):
             for sub in todo.pop().__subclasses__():
                 todo.append(sub)
                 if not sub.__name__.startswith("_"):
-                    found[sub.__name__] = sub
+                    found[sub.spec_type()] = sub
         return found
 
     def __repr__(self) -> str:
@@ -143,8 +149,9 @@ def from_spec(base: type[Config], spec: Any, path: str) -> Config:
     try:
         return cls(**settings)
     except ConfigError as err:
-        if err.path == name or err.path.startswith(name + "."):
-            raise ConfigError(path + err.path[len(name):], err.problem) from None
+        owner = cls.__name__  # errors name Class.setting
+        if err.path == owner or err.path.startswith(owner + "."):
+            raise ConfigError(path + err.path[len(owner):], err.problem) from None
         raise
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from core.errors import ConfigError
+from core.files import write_atomically
 
 from .trainer import Trainer
 
@@ -34,17 +35,7 @@ def save_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None)
     state = {"format": FORMAT, "trainer": trainer.state_dict(),
              "buffers": {"current": _buffer_bytes(trainer.current.buffer), "memory": _buffer_bytes(trainer.memory)},
              "stream": None if tree is None else {"position": list(tree.position), "seed": tree.seed}}
-    target = os.path.abspath(os.fspath(path))
-    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            torch.save(state, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_atomically(path, lambda file: torch.save(state, file))
 
 
 def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None) -> None:

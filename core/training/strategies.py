@@ -13,12 +13,12 @@ Replay(ratio=0.25)
 >>> make_strategy("rehearsal")
 Traceback (most recent call last):
 ...
-core.errors.ConfigError: trainer.strategy: unknown strategy 'rehearsal'; expected one of naive, replay, ewc, jvp, jvp_lookahead
+core.errors.ConfigError: trainer.strategy: unknown Strategy 'rehearsal'; expected one of ewc, jvp, jvp_lookahead, naive, replay
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import param
 import torch
@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, jvp, vmap
 
-from core.config import Config, did_you_mean
+from core.config import Config, from_spec
 from core.errors import ConfigError
 
 from .data import Batch
@@ -37,7 +37,6 @@ Params = dict[str, torch.Tensor]
 class Strategy(Config):
     """Base strategy: loss = cross-entropy on the current batch (what :class:`Naive` uses)."""
 
-    key: ClassVar[str] = ""
 
     def batch_sizes(self, batch_size: int) -> tuple[int, int]:
         """(current, memory) samples per step for a batch of ``batch_size`` when memory is not empty."""
@@ -60,15 +59,12 @@ class Strategy(Config):
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore :meth:`state_dict`."""
 
-    def to_spec(self) -> dict[str, Any]:
-        """``{"type": registry name, **changed settings}``, what :func:`make_strategy` takes."""
-        return {**super().to_spec(), "type": self.key}
 
 
 class Naive(Strategy):
     """Fine-tuning on the current regime only: loss = CE(current batch); memory is never read."""
 
-    key = "naive"
+    type_name = "naive"
 
 
 class Replay(Strategy):
@@ -79,7 +75,7 @@ class Replay(Strategy):
     (8, 2)
     """
 
-    key = "replay"
+    type_name = "replay"
     ratio = param.Number(0.5, bounds=(0, 1), doc="fraction of each batch drawn from memory")
 
     def batch_sizes(self, batch_size: int) -> tuple[int, int]:
@@ -102,7 +98,7 @@ class EWC(Strategy):
     replacement from the trainer's generator). Before the first consolidation the penalty is 0.
     """
 
-    key = "ewc"
+    type_name = "ewc"
     ewc_lambda = param.Number(100.0, bounds=(0, None), doc="λ, the weight of the penalty")
     decay_factor = param.Number(0.9, bounds=(0, 1), doc="γ, how much of the old Fisher is kept")
     fisher_samples = param.Integer(256, bounds=(1, None), doc="samples used to estimate F_new")
@@ -144,7 +140,7 @@ class JVP(Strategy):
     outputs on memory data. One ``torch.func.jvp`` per step, with the tangent θ − θ* differentiable.
     """
 
-    key = "jvp"
+    type_name = "jvp"
     mu = param.Number(1.0, bounds=(0, None), doc="μ, the weight of the output-change penalty")
 
     def __init__(self, *args: Any, **settings: Any):
@@ -177,7 +173,7 @@ class JVPLookahead(Strategy):
     product in half precision is mostly rounding.
     """
 
-    key = "jvp_lookahead"
+    type_name = "jvp_lookahead"
     jvp_lambda = param.Number(0.1, bounds=(0, None), doc="λ, the weight of ∇J")
     dx_scale = param.Number(0.1, bounds=(0, None), doc="ε, the step from memory inputs towards current ones")
 
@@ -235,24 +231,11 @@ def empirical_fisher(model: nn.Module, data: Batch, chunk_size: int = 64) -> Par
     return {n: t / len(data) for n, t in total.items()}
 
 
-STRATEGIES: dict[str, type[Strategy]] = {cls.key: cls for cls in (Naive, Replay, EWC, JVP, JVPLookahead)}
+STRATEGIES: dict[str, type[Strategy]] = Strategy.known()
 
 
 def make_strategy(spec: Strategy | str | Mapping[str, Any], path: str = "trainer.strategy") -> Strategy:
     """A strategy from an instance, a registry name, or ``{"type": name, setting: value, ...}``."""
-    if isinstance(spec, Strategy):
-        return spec
-    if isinstance(spec, str):
-        name, settings = spec, {}
-    elif isinstance(spec, Mapping) and "type" in spec:
-        name, settings = spec["type"], {k: v for k, v in spec.items() if k != "type"}
-    else:
-        raise ConfigError(path, f"expected a strategy name or a mapping with a 'type' key, got {spec!r}")
-    if name not in STRATEGIES:
-        raise ConfigError(path, f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}"
-                          + did_you_mean(str(name), list(STRATEGIES)))
-    cls = STRATEGIES[name]
-    try:
-        return cls(**settings)
-    except ConfigError as err:  # "Replay.ratio: ..." -> "trainer.strategy.ratio: ..."
-        raise ConfigError(path + err.path[len(cls.__name__):], err.problem) from None
+    if isinstance(spec, Mapping) and "type" not in spec:
+        raise ConfigError(path, f"expected a strategy name or a mapping with a 'type' key, got {dict(spec)!r}")
+    return from_spec(Strategy, spec, path)

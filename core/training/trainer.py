@@ -344,9 +344,9 @@ class Trainer:
         """Restore :meth:`state_dict`; everything is checked before anything changes."""
         if self.running:
             raise ConfigError("trainer", "an episode is running: stop() and join() it first")
-        if state["strategy"]["type"] != self.strategy.key:
+        if state["strategy"]["type"] != self.strategy.spec_type():
             raise ConfigError("trainer.strategy", f"the state is of strategy {state['strategy']['type']!r}, "
-                              f"this trainer runs {self.strategy.key!r}")
+                              f"this trainer runs {self.strategy.spec_type()!r}")
         for name in ("model", "untrained_model"):
             _check_same_tensors(self.model.state_dict(), state[name], f"trainer.{name}")
         optimizer = None
