@@ -10,6 +10,14 @@ from .rotated_digits import rotated_digits
 from .time_series import time_series
 
 
+# Settings the ready scenarios share: a run of 16 steps of 5 batches of 128 samples, Page-Hinkley
+# watching for a fall of the accuracy, and short retraining episodes.
+PAGE_HINKLEY = {"type": "PageHinkley", "min_instances": 5, "threshold": 0.5, "mode": "down"}
+MONITOR = {"batch_size": 128, "batches_per_step": 5, "max_steps": 16, "pretrain_samples": 1024}
+EPISODES = {"max_iter": 60, "batch_size": 64, "lr": 0.003, "eval_samples": 256}
+CURRENT = {"type": "SequentialBuffer", "max_size": 512}
+
+
 def time_series_drift(seed: int = 0) -> Scenario:
     """Covariate, concept and prior drift on the time series; a 1-D CNN retrained with replay on alarms."""
     return scenario_from_tree(
@@ -17,13 +25,11 @@ def time_series_drift(seed: int = 0) -> Scenario:
         name="time_series_drift",
         description="Time series under covariate (background), concept (ramp/step shape) and prior (class mix) "
                     "drift; Page-Hinkley on the accuracy triggers replay retraining of a 1-D CNN.",
-        detectors={"page_hinkley": {"type": "PageHinkley", "min_instances": 5, "threshold": 0.5, "mode": "down"}},
-        monitor={"batch_size": 128, "batches_per_step": 5, "max_steps": 16, "pretrain_samples": 1024},
+        detectors={"page_hinkley": PAGE_HINKLEY},
+        monitor=MONITOR,
         model={"type": "Conv1dNet", "channels": [8, 16]},
-        trainer={"strategy": {"type": "replay", "ratio": 0.5}, "max_iter": 60, "batch_size": 64, "lr": 0.003,
-                 "eval_samples": 256},
-        buffers={"current": {"type": "SequentialBuffer", "max_size": 512},
-                 "memory": {"type": "ReservoirBuffer", "max_size": 1024}},
+        trainer={"strategy": {"type": "replay", "ratio": 0.5}, **EPISODES},
+        buffers={"current": CURRENT, "memory": {"type": "ReservoirBuffer", "max_size": 1024}},
     )
 
 
@@ -34,13 +40,11 @@ def rotated_digits_replay(seed: int = 0) -> Scenario:
         name="rotated_digits_replay",
         description="scikit-learn's 8x8 digits under growing rotation and noise, then skewed class priors; "
                     "Page-Hinkley on the accuracy triggers replay retraining of a small CNN.",
-        detectors={"page_hinkley": {"type": "PageHinkley", "min_instances": 5, "threshold": 0.5, "mode": "down"}},
-        monitor={"batch_size": 128, "batches_per_step": 5, "max_steps": 16, "pretrain_samples": 1024},
+        detectors={"page_hinkley": PAGE_HINKLEY},
+        monitor=MONITOR,
         model={"type": "DigitsCNN"},
-        trainer={"strategy": {"type": "replay", "ratio": 0.5}, "max_iter": 80, "batch_size": 64, "lr": 0.003,
-                 "eval_samples": 256},
-        buffers={"current": {"type": "SequentialBuffer", "max_size": 512},
-                 "memory": {"type": "ClassBalancedBuffer", "max_size": 2000}},
+        trainer={"strategy": {"type": "replay", "ratio": 0.5}, **EPISODES, "max_iter": 80},
+        buffers={"current": CURRENT, "memory": {"type": "ClassBalancedBuffer", "max_size": 2000}},
     )
 
 
@@ -51,14 +55,13 @@ def detector_comparison(seed: int = 0) -> Scenario:
         name="detector_comparison",
         description="The drifting time series watched by ADWIN, KSWIN, Page-Hinkley and CUSUM on the same "
                     "accuracy; no retraining, so every regime change shows in the metric.",
-        detectors={"page_hinkley": {"type": "PageHinkley", "min_instances": 5, "threshold": 0.5, "mode": "down"},
+        detectors={"page_hinkley": PAGE_HINKLEY,
                    "adwin": {"type": "ADWIN", "delta": 0.01, "clock": 4, "grace_period": 5},
                    "kswin": {"type": "KSWIN", "alpha": 0.001, "window_size": 40, "stat_size": 10, "seed": seed},
                    "cusum": {"type": "CUSUM", "k": 0.02, "h": 0.3, "warmup": 5}},
-        monitor={"batch_size": 128, "batches_per_step": 5, "max_steps": 16, "adaptation": "detect_only",
-                 "pretrain_samples": 1024},
+        monitor={**MONITOR, "adaptation": "detect_only"},
         model={"type": "Conv1dNet", "channels": [8, 16]},
-        trainer={"strategy": "naive", "max_iter": 60, "batch_size": 64, "lr": 0.003, "eval_samples": 256},
+        trainer={"strategy": "naive", **EPISODES},
     )
 
 
