@@ -17,6 +17,7 @@ import numpy as np
 
 from core.parameters import Parameter
 from core.schedulers import RandomScheduler
+from core.seeds import parameter_seed
 from core.update_functions import RandomWalk
 
 
@@ -39,7 +40,7 @@ def replay_access(ks: np.ndarray) -> tuple[float, list]:
     values = []
     for k in ks:
         fn = copy.deepcopy(template.update_function)
-        fn.reset(0.0, np.random.SeedSequence(1, spawn_key=tuple(b"walk")))
+        fn.reset(0.0, parameter_seed(1, "walk"))
         y = 0.0
         for t in range(int(k)):
             y = fn(y, t)[0]
