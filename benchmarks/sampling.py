@@ -5,10 +5,13 @@
 (b) a hand-vectorised numpy version of the same generator, written here.
 
 All three draw from the same parameters (step 0 of ``time_series()``); each timing is the best
-of a few runs, and the ratios are in samples per second. Run: ``python benchmarks/sampling.py``.
+of a few runs, and the ratios are in samples per second.
+
+    python benchmarks/sampling.py [--n 100000] [--streamgen-n 10000]
 """
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import time
@@ -17,8 +20,6 @@ import numpy as np
 
 from core.library import time_series
 
-N = 100_000
-N_STREAMGEN = 10_000
 REPEATS = 3
 LABELS = np.array(["background", "ramp", "step"])
 
@@ -86,22 +87,27 @@ def streamgen_tree(p: dict):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000, help="samples per driftlab / numpy batch")
+    parser.add_argument("--streamgen-n", type=int, default=10_000, help="samples streamgen collects")
+    args = parser.parse_args()
+    n, n_streamgen = args.n, args.streamgen_n
     tree = time_series(seed=0)
     params = tree.get_params()
     tree.batch(1_000)  # warm-up
-    ours = best_rate(tree.batch, N)
+    ours = best_rate(tree.batch, n)
     rng = np.random.default_rng(0)
-    numpy_rate = best_rate(lambda n: hand_vectorised(n, params, rng), N)
-    print(f"driftlab SamplingTree.batch({N:_}):   {ours:12,.0f} samples/s")
-    print(f"hand-vectorised numpy ({N:_}):        {numpy_rate:12,.0f} samples/s")
+    numpy_rate = best_rate(lambda size: hand_vectorised(size, params, rng), n)
+    print(f"driftlab SamplingTree.batch({n:_}):   {ours:12,.0f} samples/s")
+    print(f"hand-vectorised numpy ({n:_}):        {numpy_rate:12,.0f} samples/s")
 
     peer = streamgen_tree(params)
     if peer is None:
         print("streamgen: not importable, skipped")
     else:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            streamgen_rate = best_rate(peer.collect, N_STREAMGEN, repeats=1)  # its progress bar is muted
-        print(f"streamgen 2.0.1 collect({N_STREAMGEN:_}):   {streamgen_rate:12,.0f} samples/s")
+            streamgen_rate = best_rate(peer.collect, n_streamgen, repeats=1)  # its progress bar is muted
+        print(f"streamgen 2.0.1 collect({n_streamgen:_}):   {streamgen_rate:12,.0f} samples/s")
         print(f"ratio vs streamgen:          {ours / streamgen_rate:8.1f}x   (target >= 10x)")
     print(f"ratio vs hand-vectorised:    {ours / numpy_rate:8.2f}x   (target >= 0.5x)")
 
