@@ -121,7 +121,9 @@ def _run(args: argparse.Namespace) -> int:
     (out / "scenario.yaml").write_text(dump_scenario(scenario), encoding="utf-8")
     summary = {"batches": len(history), "steps": int(experiment.tree.update_step),
                "change_points": experiment.monitor.change_points(),
-               "alarms": int(history["alarm"].sum()), "episodes": len(experiment.monitor.episodes)}
+               "alarms": {name: int(history[f"{name}.alarm"].fillna(False).astype(bool).sum())
+                          for name in experiment.detectors if f"{name}.alarm" in history},
+               "episodes": len(experiment.monitor.episodes)}
     trainer = experiment.trainer
     if trainer is not None and len(trainer.experiences):
         matrix = trainer.experiences.matrix

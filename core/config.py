@@ -96,12 +96,13 @@ class Config(param.Parameterized):
 
     @classmethod
     def known(cls) -> dict[str, type["Config"]]:
-        """Every public concrete subclass of this one, by class name."""
+        """Every public concrete subclass of this one, by spec type (param's abstract classes,
+        which set ``__abstract = True``, and names starting with ``_`` are left out)."""
         found, todo = {}, [cls]
         while todo:
             for sub in todo.pop().__subclasses__():
                 todo.append(sub)
-                if not sub.__name__.startswith("_"):
+                if not sub.__name__.startswith("_") and not sub.abstract:
                     found[sub.spec_type()] = sub
         return found
 

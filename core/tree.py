@@ -55,7 +55,7 @@ from .distributions import as_distribution
 from .errors import ConfigError
 from .nodes import ClassLabelNode, Placed, TransformNode, append_label, parse, set_label, walk
 from .parameters import ParameterStore
-from .seeds import draw_seed
+from .seeds import draw_seed, held_out_seed
 
 STRATEGIES = ("stochastic", "balanced", "balanced pruned")
 
@@ -338,6 +338,17 @@ class SamplingTree:
         path_of, outputs = self._draw(n, strategy, progress)
         return _assemble(len(path_of), outputs), self._label_array[path_of]
 
+    def held_out(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` samples at the current step from a held-out stream, as arrays ``(X, y)``.
+
+        They come from their own seed (:func:`core.seeds.held_out_seed`), so they never repeat a
+        batch of the stream, and drawing them leaves the stream's draws where they were: the
+        evaluation set of an experience is the same whenever it is drawn.
+        """
+        path_of, outputs = self._draw(n, "stochastic", False, np.random.default_rng(
+            held_out_seed(self.seed, self.update_step)))
+        return _assemble(len(path_of), outputs), self._label_array[path_of]
+
     def experiences(self, n_experiences: int, samples_per_experience: int,
                     strategy: str = "stochastic") -> list[tuple[np.ndarray, np.ndarray]]:
         """Batches at steps ``k, k+1, ...`` from the current ``k``; the tree ends on the last.
@@ -352,13 +363,15 @@ class SamplingTree:
             out.append(self.batch(samples_per_experience, strategy))
         return out
 
-    def _draw(self, n: int, strategy: str, progress: bool) -> tuple[np.ndarray, list]:
-        """One draw: the path of each sample, and ``(sample indices, outputs)`` per path."""
+    def _draw(self, n: int, strategy: str, progress: bool,
+              rng: np.random.Generator | None = None) -> tuple[np.ndarray, list]:
+        """One draw (with the stream's next Generator unless ``rng`` is given): the path of each
+        sample, and ``(sample indices, outputs)`` per path."""
         n = _check_count(n, "n")
         if strategy not in STRATEGIES:
             raise ConfigError("strategy", f"expected one of {', '.join(map(repr, STRATEGIES))}, got {strategy!r}"
                               + did_you_mean(str(strategy), list(STRATEGIES)))
-        rng = self._next_rng()
+        rng = rng or self._next_rng()
         probs = self._path_probabilities()
         if strategy == "stochastic":
             cumulative = np.cumsum(probs)

@@ -335,6 +335,7 @@ class DistributionUpdate(UpdateFunction):
     and against the length of ``p`` at reset).
     """
 
+    __abstract = True  # param's marker: not offered by from_spec
     _vectors: tuple[str, ...] = ()
 
     def _check(self):

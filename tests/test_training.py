@@ -290,16 +290,19 @@ def test_evaluator_accuracy_and_loss_by_definition_in_any_batch_size():
 # -- experiences and the Monitor ---------------------------------------------------------------
 
 
-def test_draw_experience_replays_set_update_step_without_moving_the_live_stream():
-    tree, twin, fresh = (rotated_digits(seed=3) for _ in range(3))
+def test_evaluation_sets_are_held_out_and_leave_the_live_stream_alone():
+    tree, twin = rotated_digits(seed=3), rotated_digits(seed=3)
     for t in (tree, twin):
         t.update()
         t.batch(5)
     X, y = draw_experience(tree, 12)
-    fresh.set_update_step(1)
-    X_ref, y_ref = fresh.batch(12)
-    assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref)
-    assert tree.update_step == 1 and np.array_equal(tree.batch(5)[0], twin.batch(5)[0])
+    assert np.array_equal(X, draw_experience(twin, 12)[0])  # the same set whenever it is drawn
+    twin.set_update_step(1)
+    assert not np.array_equal(X, twin.batch(12)[0])  # never the stream's own first batch
+    reference = rotated_digits(seed=3)
+    reference.update()
+    reference.batch(5)
+    assert tree.update_step == 1 and np.array_equal(tree.batch(5)[0], reference.batch(5)[0])  # the stream goes on
 
 
 def test_experiences_fill_the_accuracy_matrix_by_definition():
@@ -320,7 +323,7 @@ def test_experiences_fill_the_accuracy_matrix_by_definition():
             assert R[step - 1, step] == before
     for j, step in enumerate((0, 4, 8)):
         tree.set_update_step(step)
-        assert R[2, j] == trainer.evaluator()(*tree.batch(64))["accuracy"]
+        assert R[2, j] == trainer.evaluator()(*tree.held_out(64))["accuracy"]
     assert trainer.experiences.steps == [0, 4, 8]
     assert record["accuracy"] == R[2, 2] and set(trainer.experiences.metrics()) <= set(record)
 

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -56,14 +55,12 @@ class Evaluator:
 
 
 def draw_experience(tree: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first draw of ``n_samples`` at the tree's current step, as ``set_update_step(k); batch(n)`` gives.
+    """The evaluation set of the tree's current step: ``tree.held_out(n_samples)``.
 
-    The draw is made on a copy of the tree, so the live stream neither moves nor restarts its draw
-    count: the tree's draws are a pure function of (seed, step, draw index).
+    Held-out samples have their own seed, so an evaluation set never repeats a batch the model
+    was monitored or trained on, and drawing it leaves the live stream where it was.
     """
-    twin = copy.deepcopy(tree)
-    twin.set_update_step(tree.update_step)
-    return twin.batch(n_samples)
+    return tree.held_out(n_samples)
 
 
 class Experiences:
