@@ -1,1 +1,67 @@
-"""driftlab dashboard: Panel views over the core engine."""
+"""driftlab's dashboard: Panel views over one :class:`Session` per browser session.
+
+Serve it with ``panel serve dashboard/app.py [--args SCENARIO]`` (or ``driftlab serve SCENARIO``).
+In a notebook, show any view alone::
+
+    import panel as pn
+    from dashboard import ScheduleEditor, Session
+    pn.extension(inline=True)
+    session = Session("rotated_digits_replay")
+    ScheduleEditor(session)
+
+Views: :class:`ScenarioView` (built-ins, YAML upload and download, reset), :class:`RunControls`,
+:class:`ScheduleEditor`, :class:`TreeView`, :class:`SampleAnimator`, :class:`DriftPlots`,
+:class:`TrainingPanel`, :class:`ErrorAlert`.
+
+Hooks for browser tests. Every element below carries the CSS class named (Playwright:
+``page.locator(".dl-run-start")``; Panel renders into shadow DOM, which locators pierce); widgets
+also carry the visible label in quotes.
+
+====================  ===============================================================
+class                 element
+====================  ===============================================================
+dl-error              the error alert (shown only while there is an error)
+dl-error-dismiss      its "Dismiss" button
+dl-builtin-select     "Built-in scenario" select; dl-builtin-load its "Load" button
+dl-upload             the YAML file input (``set_input_files``)
+dl-download           "Download YAML" (a file named after the scenario)
+dl-reset              "Reset run"
+dl-scenario-about     the scenario's name and description
+dl-run-start          "Start"; dl-run-pause "Pause"; dl-run-step "Step"
+dl-speed              "Speed (batches per second)" slider
+dl-run-status         "<state> · step k of N · B batches" (state: idle, pretraining,
+                      running, paused, finished)
+dl-parameter-select   "Parameter" select, grouped by scope
+dl-form               "Form": constant | schedule | update function
+dl-value              "Value" text (YAML; "Value at the current step" for an update function)
+dl-schedule           "Schedule ..." text area (a YAML list); dl-strategy "After the schedule"
+dl-update-function    "Update function" select; dl-scheduler "Scheduler" select
+dl-apply-edit         "Apply from step k" (disabled until the form differs from what is in force)
+dl-edit-status        "Preview: not applied yet." or the problem with the form
+dl-preview            the timeline preview plot
+dl-tree               the tree plot; dl-tree-caption "Step k · seed s · classes [...]"
+dl-player             the samples' Player ("Update step")
+dl-samples-title      "Step k (the stream is at step j) ..."
+dl-samples            the grid of samples; dl-label-distribution the bar chart
+dl-drift-metric       metric plot; dl-drift-statistic detector statistics plot
+dl-detection-report   the detection report table
+dl-device             "Device cpu — no GPU in use" (or the GPU's name)
+dl-strategy-select    "Strategy" select
+dl-train-start        "Train now"; dl-train-stop "Stop training"
+dl-train-progress     the progress bar; dl-train-status "Episode i running: step s of n ..."
+dl-loss               loss curve; dl-accuracy-matrix accuracy matrix heatmap
+dl-train-metrics      average accuracy, forgetting, backward and forward transfer
+====================  ===============================================================
+"""
+from .drift_plots import DriftPlots
+from .error_alert import ErrorAlert
+from .run_controls import RunControls
+from .sample_animator import SampleAnimator
+from .scenario_view import ScenarioView
+from .schedule_editor import ScheduleEditor
+from .session import Session
+from .training_panel import TrainingPanel
+from .tree_view import TreeView
+
+__all__ = ["DriftPlots", "ErrorAlert", "RunControls", "SampleAnimator", "ScenarioView", "ScheduleEditor", "Session",
+           "TrainingPanel", "TreeView"]

@@ -1,25 +1,27 @@
-"""The driftlab dashboard, served with ``panel serve dashboard/app.py``.
+"""The driftlab dashboard: ``panel serve dashboard/app.py [--args SCENARIO]``.
 
-Until the dashboard views land, the page shows one parameter timeline from the engine, so that the
-served app already exercises the core it will be built on.
+SCENARIO is a scenario YAML file or a built-in name (default: time_series_drift). Every browser
+session gets its own :class:`~dashboard.Session`; the page is a ``panel_material_ui.Page``, which
+makes no external requests (no CDN, no web fonts).
 """
-import holoviews as hv
-import panel as pn
+import sys
 
-from core import ParameterStore
-from core.schedulers import PeriodicScheduler
-from core.update_functions import SigmoidTransition
+import panel as pn
+import panel_material_ui as pmui
+
+from dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor, Session,
+                       TrainingPanel, TreeView)
 
 pn.extension()
-hv.extension("bokeh")
 
-store = ParameterStore({"ramp": {"height": {"value": 0.2, "update": SigmoidTransition(
-    PeriodicScheduler(1), a=0.2, b=0.9, k=0.3, t0=25)}}})
-timeline = store.to_dataframe(60).reset_index()
-
-pn.Column(
-    "# driftlab",
-    "A lab for continual learning on evolving data streams. The full dashboard is on its way; "
-    "below, one parameter's timeline computed by the engine.",
-    hv.Curve(timeline, "step", "ramp.height").opts(title="ramp.height over update steps", width=600, height=300),
-).servable(title="driftlab")
+session = Session(sys.argv[1] if len(sys.argv) > 1 else "time_series_drift")
+pmui.Page(
+    title="driftlab",
+    sidebar=[ScenarioView(session), RunControls(session)],
+    main=[
+        ErrorAlert(session),
+        pn.Row(DriftPlots(session), TreeView(session), sizing_mode="stretch_width"),
+        pn.Row(ScheduleEditor(session), SampleAnimator(session), sizing_mode="stretch_width"),
+        TrainingPanel(session),
+    ],
+).servable()

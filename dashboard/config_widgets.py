@@ -1,0 +1,17 @@
+"""Widgets generated from a Config's declared settings (``pn.Param``), reporting every change."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import panel as pn
+
+from core.config import Config
+
+
+def config_widgets(config: Config, settings: Sequence[str], on_change: Callable) -> pn.Param:
+    """Widgets for ``settings`` of ``config``, two-way bound; ``on_change(*events)`` follows each change.
+
+    Give each call a config object of its own: the watcher stays on the object as long as it lives.
+    """
+    config.param.watch(on_change, list(settings))
+    return pn.Param(config, parameters=list(settings), show_name=False, sizing_mode="stretch_width")

@@ -1,0 +1,43 @@
+"""RunControls: start, pause and step the stream and its monitor; set the speed."""
+from __future__ import annotations
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from .session import Session
+
+
+class RunControls(Viewer):
+    """Start / Pause / Step buttons, a speed slider (batches per second) and the run's status."""
+
+    session = param.ClassSelector(class_=Session, constant=True)
+
+    def __init__(self, session: Session, **params):
+        super().__init__(session=session, **params)
+        self._start = pn.widgets.Button(label="Start", color="primary", css_classes=["dl-run-start"])
+        self._pause = pn.widgets.Button(label="Pause", css_classes=["dl-run-pause"])
+        self._step = pn.widgets.Button(label="Step", css_classes=["dl-run-step"])
+        self._start.on_click(lambda event: session.start())
+        self._pause.on_click(lambda event: session.pause())
+        self._step.on_click(lambda event: session.step_once())
+        speed = pn.widgets.IntSlider.from_param(session.param.speed, label="Speed (batches per second)",
+                                                css_classes=["dl-speed"], sizing_mode="stretch_width")
+        self._status = pn.pane.Markdown(css_classes=["dl-run-status"], margin=(0, 10))
+        self._layout = pn.Column("### Run", pn.Row(self._start, self._pause, self._step), speed, self._status,
+                                 sizing_mode="stretch_width")
+        session.param.watch(self._update, ["state", "step", "batch", "scenario"])
+        self._update()
+
+    def _update(self, *events) -> None:
+        session = self.session
+        state = session.state
+        busy = state in ("running", "pretraining")
+        self._start.disabled = busy or state == "finished"
+        self._step.disabled = busy or state == "finished"
+        self._pause.disabled = not busy
+        self._status.object = (f"**{state}** · step {session.step} of {session.max_steps} · "
+                               f"{session.batch} batches")
+
+    def __panel__(self):
+        return self._layout

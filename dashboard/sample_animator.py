@@ -1,0 +1,122 @@
+"""SampleAnimator: labeled samples of the stream, step by step, driven by a Player.
+
+The Player's value is an update step ``k``. A frame shows the first draw at step ``k`` (what
+``set_update_step(k); batch(n)`` gives, drawn from a copy of the stream, so the live stream is
+untouched): a grid of samples (series as lines, 2-D samples as images), each titled and
+coloured by its label, and the label distribution of the draw as a bar chart. While the Player
+is not playing it follows the stream, so the grid shows the current experience.
+"""
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.layouts import gridplot
+from bokeh.models import ColumnDataSource, DataRange1d, FactorRange
+from panel.io import unlocked
+from panel.viewable import Viewer
+
+from core.errors import DriftlabError
+
+from .plotting import new_figure, palette
+from .session import Session
+
+GRID_SAMPLES, COLUMNS = 12, 4  # samples in the grid, in rows of COLUMNS
+CELL = (150, 110)  # width and height of a sample's plot, in pixels
+DRAW = 256  # samples per frame, for the label distribution
+
+
+class SampleAnimator(Viewer):
+    """A Player over update steps, a grid of labeled samples and their label distribution."""
+
+    session = param.ClassSelector(class_=Session, constant=True)
+
+    def __init__(self, session: Session, **params):
+        super().__init__(session=session, **params)
+        self._player = pn.widgets.Player(label="Update step", start=0, end=session.horizon, value=0, interval=800,
+                                         loop_policy="once", show_loop_controls=False, css_classes=["dl-player"],
+                                         sizing_mode="stretch_width")
+        self._title = pn.pane.Markdown(css_classes=["dl-samples-title"], margin=(0, 10))
+        self._grid = pn.pane.Bokeh(css_classes=["dl-samples"])
+        self._counts = ColumnDataSource({"label": [], "count": [], "color": []})
+        self._bars = new_figure(height=200, title="Label distribution", x_range=FactorRange(),
+                                y_axis_label=f"of {DRAW} samples", css_classes=["dl-label-distribution"])
+        self._bars.vbar(x="label", top="count", color="color", width=0.8, source=self._counts)
+        self._bars.xgrid.visible = False
+        self._layout = pn.Column(
+            "### Samples", self._player, self._title,
+            self._grid, pn.pane.Bokeh(self._bars, sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
+        self._player.param.watch(self._frame, "value")
+        session.param.watch(self._new_experiment, "experiment")
+        session.param.watch(self._new_revision, "revision")
+        session.param.watch(self._follow, "step")
+        self._new_experiment()
+
+    def _new_experiment(self, *events) -> None:
+        session = self.session
+        self._twin = session.tree_copy()
+        classes = session.tree.classes
+        self._colors = dict(zip(classes, palette(len(classes))))
+        with unlocked():
+            self._bars.x_range.factors = [str(c) for c in classes]
+        X, _ = self._twin.batch(1)
+        self._kind = {1: "series", 2: "image"}.get(np.ndim(X[0]) if X.dtype != object else 0, "other")
+        self._sources = [ColumnDataSource() for _ in range(GRID_SAMPLES)]
+        shared = DataRange1d()  # series share their value axis, so that shifts in level show
+        self._figures = [self._cell(source, shared) for source in self._sources]
+        self._grid.object = gridplot(self._figures, ncols=COLUMNS, toolbar_location=None)
+        self._player.end = session.horizon
+        if self._player.value == session.step:
+            self._frame()
+        else:
+            self._player.value = session.step  # its watcher draws the frame
+
+    def _cell(self, source: ColumnDataSource, y_range: DataRange1d):
+        fig = new_figure(width=CELL[0], height=CELL[1], sizing_mode="fixed", toolbar_location=None, tools="",
+                         min_border=4, outline_line_width=2)
+        fig.axis.visible = fig.grid.visible = False
+        if self._kind == "series":
+            fig.y_range = y_range
+            fig.line("t", "value", source=source, line_width=1.5)
+        elif self._kind == "image":
+            fig.image(image="image", x=0, y=0, dw="dw", dh="dh", source=source, palette="Greys256")
+            fig.x_range.range_padding = fig.y_range.range_padding = 0
+        return fig
+
+    def _new_revision(self, *events) -> None:
+        self._twin = self.session.tree_copy()  # a parameter was edited: draw from the edited stream
+        self._frame()
+
+    def _follow(self, *events) -> None:
+        if self._player.direction == 0:
+            self._player.value = min(self.session.step, self._player.end)
+
+    def _frame(self, *events) -> None:
+        k = self._player.value
+        try:
+            self._twin.set_update_step(k)
+            X, y = self._twin.batch(DRAW)
+        except DriftlabError as err:
+            self._title.object = f"Step {k}: no samples ({err})"
+            return
+        self._title.object = (f"**Step {k}** (the stream is at step {self.session.step}): "
+                              f"the first {GRID_SAMPLES} samples drawn at this step")
+        labels, counts = np.unique(np.asarray(y, dtype=object).astype(str), return_counts=True)
+        tally = dict(zip(labels.tolist(), counts.tolist()))
+        colors = self._colors
+        with unlocked():
+            for fig, source, x, label in zip(self._figures, self._sources, X, y):
+                color = colors.get(label, "black")
+                fig.title.text, fig.title.text_color, fig.outline_line_color = str(label), color, color
+                if self._kind == "series":
+                    source.data = {"t": np.arange(len(x)), "value": x}
+                    fig.renderers[0].glyph.line_color = color
+                elif self._kind == "image":
+                    image = np.flipud(np.asarray(x, dtype=float))  # row 0 at the top
+                    source.data = {"image": [image], "dw": [image.shape[1]], "dh": [image.shape[0]]}
+            self._counts.data = {"label": [str(c) for c in colors], "count": [tally.get(str(c), 0) for c in colors],
+                                 "color": list(colors.values())}
+
+    def __panel__(self):
+        return self._layout

@@ -1,0 +1,60 @@
+"""ScenarioView: pick a built-in scenario, upload or download YAML, reset the run."""
+from __future__ import annotations
+
+import io
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from core.library import SCENARIOS
+
+from .session import Session
+
+
+class ScenarioView(Viewer):
+    """The scenario's name and description, and the ways to replace, save or restart it.
+
+    The download is the scenario as it stands, live edits included; an upload that fails leaves
+    the current scenario as it was and shows why. Reset starts the run over from step 0.
+    """
+
+    session = param.ClassSelector(class_=Session, constant=True)
+
+    def __init__(self, session: Session, **params):
+        super().__init__(session=session, **params)
+        self._builtin = pn.widgets.Select(label="Built-in scenario", options=list(SCENARIOS),
+                                          css_classes=["dl-builtin-select"], sizing_mode="stretch_width")
+        self._load = pn.widgets.Button(label="Load", css_classes=["dl-builtin-load"], align="end")
+        self._load.on_click(lambda event: session.load(self._builtin.value))
+        self._upload = pn.widgets.FileInput(accept=".yaml,.yml", multiple=False, css_classes=["dl-upload"],
+                                            sizing_mode="stretch_width")
+        self._upload.param.watch(self._uploaded, "value")
+        self._download = pn.widgets.FileDownload(callback=self._yaml, filename="scenario.yaml",
+                                                 label="Download YAML", css_classes=["dl-download"],
+                                                 sizing_mode="stretch_width")
+        reset = pn.widgets.Button(label="Reset run", css_classes=["dl-reset"], sizing_mode="stretch_width")
+        reset.on_click(lambda event: session.reset())
+        self._about = pn.pane.Markdown(css_classes=["dl-scenario-about"], sizing_mode="stretch_width")
+        self._layout = pn.Column(
+            "### Scenario", self._about, pn.Row(self._builtin, self._load, sizing_mode="stretch_width"),
+            "Upload a scenario file (YAML)", self._upload, self._download, reset, sizing_mode="stretch_width")
+        session.param.watch(self._describe, "scenario")
+        self._describe()
+
+    def _describe(self, *events) -> None:
+        spec = self.session.scenario.spec
+        name = spec.get("name") or "unnamed scenario"
+        self._about.object = f"**{name}**\n\n{spec.get('description', '')}"
+        self._download.filename = f"{name.replace(' ', '_')}.yaml"
+
+    def _uploaded(self, event) -> None:
+        if event.new is not None:
+            self.session.upload(event.new, self._upload.filename or "the uploaded file")
+            self._upload.clear()  # so that choosing the same file again loads it again
+
+    def _yaml(self) -> io.StringIO:
+        return io.StringIO(self.session.to_yaml())
+
+    def __panel__(self):
+        return self._layout

@@ -1,0 +1,364 @@
+"""One browser session's state: the scenario, its built experiment, the run, and errors to show.
+
+A :class:`Session` is the only model the views read and steer. Rules:
+
+* **Scenario.** ``scenario`` is the scenario as it stands, live edits included, so that
+  :meth:`Session.to_yaml` writes a file that rebuilds the same stream. Loading (a built-in, a file,
+  YAML text) validates first; on error the current scenario stays and ``error`` says why.
+* **Threads.** Engine work runs off the UI thread: the stream in a daemon *worker* thread (one
+  batch per ``1 / speed`` seconds), retraining episodes in the trainer's own background thread
+  (``trainer.config.background`` is switched on, so the stream goes on while a model trains and
+  the new weights swap in when it ends). ``lock`` guards the engine: the worker holds it for one
+  batch at a time, edits and snapshots hold it briefly.
+* **Sync.** Worker threads never touch params or Bokeh models. :meth:`Session.sync` copies the
+  engine's state into the params (``step``, ``batch``, ``state``, ``progress``, ``episodes``,
+  ``error``); a served or notebook session calls it ten times a second from a periodic callback on
+  the event loop, so every view update runs there (served: holding the document lock).
+* **Revisions.** ``revision`` grows whenever what the stream will do changes (a scenario loaded or
+  reset, a parameter edited); ``experiment`` is replaced only on load and reset.
+
+>>> session = Session("time_series_drift")
+>>> session.step, session.state, session.horizon
+(0, 'idle', 20)
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from typing import Any
+
+import panel as pn
+import param
+
+from core.distributions import as_distribution
+from core.errors import ConfigError, DriftlabError
+from core.library import SCENARIOS
+from core.parameters import Parameter
+from core.scenario import Experiment, Scenario, dump_scenario, load_scenario, params_to_spec
+from core.tree import SamplingTree
+from core.training import TrainerConfig, make_strategy
+
+SYNC_PERIOD_MS = 100  # at most ten view updates a second
+EPISODE_SETTINGS = ("max_iter", "batch_size", "lr", "optimizer", "reset_optimizer", "eval_samples")
+
+
+class Session(param.Parameterized):
+    """The state of one dashboard session over one scenario (see the module doc)."""
+
+    scenario = param.ClassSelector(class_=Scenario, doc="the scenario as it stands, live edits included")
+    experiment = param.ClassSelector(class_=Experiment, doc="the built parts; replaced on load and reset")
+    state = param.Selector(default="idle", objects=["idle", "pretraining", "running", "paused", "finished"])
+    step = param.Integer(0, doc="the stream's current update step")
+    batch = param.Integer(0, doc="batches monitored so far")
+    speed = param.Integer(5, bounds=(1, 50), doc="batches per second while running")
+    training = param.Boolean(False, doc="whether a retraining episode is running")
+    progress = param.Parameter(None, doc="the last core.training.Progress of an episode step")
+    episodes = param.Integer(0, doc="retraining episodes finished")
+    error = param.String("", doc="the last error, for the page to show; cleared by the next action")
+    revision = param.Integer(0, doc="grows whenever what the stream will do changes")
+
+    def __init__(self, scenario: Scenario | str = "time_series_drift", **params: Any):
+        super().__init__(**params)
+        self.lock = threading.Lock()
+        self.rows: list[dict[str, Any]] = []  # the monitor's history rows, appended by the worker
+        self.losses: list[Any] = []  # every Progress of every episode, appended by the trainer
+        self._worker: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._phase = "running"  # what the worker is doing
+        self._preparing: threading.Thread | None = None  # prepares a manual episode
+        self._failure: BaseException | None = None  # raised in a worker, shown by sync
+        self._pretrained = False
+        self._install(self._resolve(scenario))
+        document = pn.state.curdoc
+        if document is not None and document.session_context is not None:  # served
+            # a plain Bokeh callback: a Panel one counts as "busy" work, and ten a second kept the
+            # page busy enough to drop clicks
+            document.add_periodic_callback(self.sync, SYNC_PERIOD_MS)
+            document.on_session_destroyed(lambda context: self.close())
+        else:  # a notebook (nothing runs without an event loop: scripts and tests call sync)
+            pn.state.add_periodic_callback(self.sync, period=SYNC_PERIOD_MS)
+
+    # -- scenario -----------------------------------------------------------------------------
+
+    @property
+    def tree(self) -> SamplingTree:
+        """The live stream (draw from :meth:`tree_copy`, never from it)."""
+        return self.experiment.tree
+
+    @property
+    def max_steps(self) -> int:
+        """The run ends when the stream reaches this step."""
+        return self.scenario.monitor_settings.max_steps
+
+    @property
+    def horizon(self) -> int:
+        """The last step the views show: the run and a margin after it."""
+        return self.max_steps + max(4, self.max_steps // 4)
+
+    def load(self, source: Scenario | str) -> bool:
+        """Load a Scenario, a built-in name, a YAML path or YAML text; on error keep the current one."""
+        return self._load(lambda: self._resolve(source), "the scenario")
+
+    def upload(self, data: bytes, filename: str = "the uploaded file") -> bool:
+        """Load an uploaded YAML file (its content, never a path it names); on error keep the current one."""
+        # with a line break, load_scenario never takes the text for a file path
+        return self._load(lambda: load_scenario(data.decode("utf-8") + "\n"), filename)
+
+    def _load(self, read, what: str) -> bool:
+        self.error = ""
+        try:
+            scenario = read()
+        except (DriftlabError, UnicodeDecodeError) as err:
+            self.error = f"Could not load {what}: {err}"
+            return False
+        self._install(scenario)
+        return True
+
+    def reset(self) -> None:
+        """Start the run over: the current scenario (edits included) rebuilt at step 0."""
+        self.error = ""
+        self._install(self.scenario)
+
+    def to_yaml(self) -> str:
+        """The current scenario, live edits included, as YAML (:func:`core.scenario.dump_scenario`)."""
+        return dump_scenario(self.scenario)
+
+    def _resolve(self, source: Scenario | str) -> Scenario:
+        if isinstance(source, Scenario):
+            return source
+        if source in SCENARIOS:
+            return SCENARIOS[source]()
+        return load_scenario(source)
+
+    def _install(self, scenario: Scenario) -> None:
+        self.close()
+        experiment = scenario.build()
+        self.rows, self.losses = [], []
+        if experiment.monitor is not None:
+            experiment.monitor.on("batch", self.rows.append)
+        if experiment.trainer is not None:
+            experiment.trainer.config.background = True
+            experiment.trainer.on_progress = self.losses.append
+        self._failure, self._pretrained = None, False
+        self.param.update(scenario=scenario, experiment=experiment, state="idle", step=0, batch=0,
+                          training=False, progress=None, episodes=0, revision=self.revision + 1)
+
+    # -- parameters ---------------------------------------------------------------------------
+
+    def candidate(self, name: str, definition: Any) -> Parameter:
+        """Parameter ``name`` as it would be with ``definition`` from the current step on (nothing changes).
+
+        Raises :class:`~core.errors.DriftlabError` when the definition is bad or some step of the
+        run cannot be computed (a schedule exhausted, a branch's probabilities of the wrong size).
+        """
+        store = self.tree.params
+        parameter = store[name].edited(store.update_step, definition)
+        values = parameter.timeline(self.max_steps)
+        branches = self._branch_sizes().get(name)
+        if branches is not None:
+            for k, value in enumerate(values):
+                if as_distribution(value, f"{name} at step {k}").size != branches:
+                    raise ConfigError(f"{name} at step {k}", f"expected {branches} probabilities, one per branch, "
+                                      f"got {len(value)}")
+        return parameter
+
+    def edit_parameter(self, name: str, definition: Any) -> bool:
+        """Redefine parameter ``name`` from the current step on (``ParameterStore.edit``); earlier steps
+        keep their values. The scenario follows, so a download holds the edit. On error nothing changes."""
+        self.error = ""
+        with self.lock:
+            store = self.tree.params
+            try:
+                parameter = self.candidate(name, definition)
+                parameter.set_update_step(store.update_step)
+                spec = {**self.scenario.spec, "parameters": params_to_spec(store | parameter)}
+                scenario = Scenario(spec, self.scenario.allowed_imports)
+                store.edit(name, definition)
+            except DriftlabError as err:
+                self.error = f"Edit of {name} not applied: {err}"
+                return False
+        self.param.update(scenario=scenario, revision=self.revision + 1)
+        return True
+
+    def _branch_sizes(self) -> dict[str, int]:
+        """The number of branches of each branching node, by the name of its probabilities."""
+        return {node["param"]: len(node["branches"]) for node in self.tree.to_graph()["nodes"]
+                if node["kind"] == "branch" and node["param"]}
+
+    def tree_copy(self) -> SamplingTree:
+        """A copy of the stream to draw from: drawing from it leaves the live stream untouched."""
+        with self.lock:
+            return copy.deepcopy(self.tree)
+
+    def change_points(self) -> list[int]:
+        """The steps up to the horizon at which some parameter changes."""
+        with self.lock:
+            return self.tree.change_points(self.horizon)
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run the stream and the monitor at ``speed`` batches per second until paused or finished."""
+        self._launch(None)
+
+    def step_once(self) -> None:
+        """Monitor one batch (pretraining first if the run has not started)."""
+        self._launch(1)
+
+    def pause(self) -> None:
+        """Stop the stream after the batch in progress."""
+        self._stop.set()
+
+    def _launch(self, batches: int | None) -> None:
+        self.error = ""
+        if self.experiment.monitor is None:
+            self.error = "This scenario has no model, so there is nothing to monitor: add a model section."
+            return
+        if self._worker is not None and self._worker.is_alive():
+            return
+        if self.tree.update_step >= self.max_steps:
+            self.error = f"The run reached its last step ({self.max_steps}): reset to run it again."
+            return
+        self._stop.clear()
+        self._phase = "running" if self._pretrained else "pretraining"
+        self.state = self._phase
+        self._worker = threading.Thread(target=self._work, args=(self.experiment, batches),
+                                        name="driftlab-stream", daemon=True)
+        self._worker.start()
+
+    def _work(self, experiment: Experiment, batches: int | None) -> None:
+        """The worker thread: pretrain once, then one batch per tick until stopped, done or finished."""
+        try:
+            if not self._pretrained:
+                self._pretrain(experiment)
+            self._phase = "running"
+            done = 0
+            while not self._stop.is_set() and (batches is None or done < batches):
+                if experiment.tree.update_step >= self.max_steps:
+                    break
+                started = time.perf_counter()
+                with self.lock:
+                    experiment.monitor.step()
+                done += 1
+                self._stop.wait(max(0.0, 1.0 / self.speed - (time.perf_counter() - started)))
+        except Exception as exc:  # shown in the page by sync
+            self._failure = exc
+
+    def _pretrain(self, experiment: Experiment) -> None:
+        """Train on samples of step 0 before monitoring, as :meth:`core.scenario.Experiment.run` does."""
+        samples, trainer, tree = self.scenario.monitor_settings.pretrain_samples, experiment.trainer, experiment.tree
+        if trainer is not None and samples and not trainer.episodes:
+            with self.lock:
+                X, y = tree.batch(samples)
+                trainer.collector.collect_batch({"x": X, "y": y})
+                trainer.episode(tree)
+            trainer.join()
+            with self.lock:
+                tree.set_update_step(tree.update_step)  # the stream starts from its first draw
+        self._pretrained = True
+
+    # -- training -----------------------------------------------------------------------------
+
+    def start_training(self) -> None:
+        """Run a retraining episode now on the current regime's data (the monitor's manual trigger)."""
+        self.error = ""
+        trainer = self.experiment.trainer
+        if trainer is None:
+            self.error = "This scenario has no trainer: add a trainer section."
+            return
+        if trainer.running or self._preparing is not None and self._preparing.is_alive():
+            return
+        self.training = True
+        self._preparing = threading.Thread(target=self._adapt_now, args=(self.experiment,),
+                                           name="driftlab-episode", daemon=True)
+        self._preparing.start()
+
+    def _adapt_now(self, experiment: Experiment) -> None:
+        try:
+            with self.lock:  # prepares the episode here; it trains in the trainer's own thread
+                experiment.monitor.adapt_now("manual")
+        except Exception as exc:  # shown in the page by sync
+            self._failure = exc
+
+    def stop_training(self) -> None:
+        """Stop the running episode before its next step."""
+        if self.experiment.trainer is not None:
+            self.experiment.trainer.stop()
+
+    def configure_training(self, strategy: dict[str, Any], settings: dict[str, Any]) -> bool:
+        """Set the trainer's strategy (a spec) and episode settings; they apply from the next episode.
+
+        The scenario follows. A strategy of the same type carries its state over (EWC's Fisher). On
+        error nothing changes.
+        """
+        self.error = ""
+        trainer = self.experiment.trainer
+        if trainer is None:
+            self.error = "This scenario has no trainer: add a trainer section."
+            return False
+        unknown = sorted(set(settings) - set(EPISODE_SETTINGS))
+        if unknown:
+            self.error = f"Not an episode setting: {', '.join(unknown)}; expected {', '.join(EPISODE_SETTINGS)}"
+            return False
+        current = dict(self.scenario.spec["trainer"])
+        written = {k: v for k, v in settings.items() if k in current or v != TrainerConfig.param[k].default}
+        try:
+            scenario = Scenario({**self.scenario.spec, "trainer": {**current, "strategy": strategy, **written}},
+                                self.scenario.allowed_imports)
+        except DriftlabError as err:
+            self.error = f"Training settings not applied: {err}"
+            return False
+        chosen = make_strategy(strategy)
+        if type(chosen) is type(trainer.strategy):
+            chosen.load_state_dict(trainer.strategy.state_dict())
+        trainer.strategy = chosen  # a running episode keeps the strategy it started with
+        trainer.config.param.update(**settings)
+        self.scenario = scenario
+        return True
+
+    # -- state --------------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Copy the engine's state into the params (on the UI thread; see the module doc)."""
+        experiment = self.experiment
+        trainer = experiment.trainer
+        step = experiment.tree.update_step
+        if self._worker is not None and self._worker.is_alive():
+            state = self._phase
+        elif step >= self.max_steps:
+            state = "finished"
+        else:
+            state = "paused" if self.rows else "idle"
+        updates: dict[str, Any] = {"state": state, "step": step, "batch": len(self.rows)}
+        failure, self._failure = self._failure, None
+        if trainer is not None:
+            preparing = self._preparing is not None and self._preparing.is_alive()
+            updates.update(training=trainer.running or preparing, progress=trainer.progress,
+                           episodes=len(trainer.episodes))
+            if trainer.error is not None:
+                failure, trainer.error = trainer.error, None
+        if failure is not None:
+            updates["error"] = f"{type(failure).__name__}: {failure}"
+        self.param.update(**updates)
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the stream worker and any retraining episode, then :meth:`sync` (scripts and tests)."""
+        for thread in (self._worker, self._preparing):
+            if thread is not None:
+                thread.join(timeout)
+        trainer = self.experiment.trainer
+        if trainer is not None:
+            try:
+                trainer.join(timeout)
+            except Exception as exc:  # shown by sync, as in the page
+                self._failure = exc
+        self.sync()
+
+    def close(self) -> None:
+        """Stop the stream and any episode (when the browser session ends, or before a new scenario)."""
+        self._stop.set()
+        if self.experiment is not None and self.experiment.trainer is not None:
+            self.experiment.trainer.stop()  # first: a pretraining worker waits for its episode
+        if self._worker is not None:
+            self._worker.join(timeout=10)

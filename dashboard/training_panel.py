@@ -1,0 +1,173 @@
+"""TrainingPanel: the retraining strategy and its settings, episodes on demand, progress, loss, accuracy matrix.
+
+The strategy's and the episodes' settings are widgets generated from their declared params
+(``pn.Param``) on draft copies; each change goes through :meth:`Session.configure_training`, which
+validates it, applies it from the next episode and writes it into the scenario. Episodes run in
+the trainer's background thread; the progress bar, the loss curve (every step of every episode,
+pretraining included) and the accuracy matrix ``R[i, j]`` (accuracy on experience ``j`` after
+training on experience ``i``) follow through the session's ten-a-second sync.
+"""
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, Range1d, SingleIntervalTicker
+from bokeh.transform import linear_cmap
+from panel.io import unlocked
+from panel.viewable import Viewer
+
+from core.training import STRATEGIES, TrainerConfig, make_strategy
+
+from .config_widgets import config_widgets
+from .plotting import new_figure
+from .session import EPISODE_SETTINGS, Session
+
+
+class TrainingPanel(Viewer):
+    """Configure, start and stop retraining episodes, and watch them."""
+
+    session = param.ClassSelector(class_=Session, constant=True)
+
+    def __init__(self, session: Session, **params):
+        super().__init__(session=session, **params)
+        self._device = pn.pane.Markdown(css_classes=["dl-device"], margin=(0, 10))
+        self._strategy = pn.widgets.Select(label="Strategy", options=list(STRATEGIES),
+                                           css_classes=["dl-strategy-select"])
+        self._strategy.param.watch(self._new_strategy, "value")
+        self._strategy_settings = pn.Column(sizing_mode="stretch_width")
+        self._episode_settings = pn.Column(sizing_mode="stretch_width")
+        self._start = pn.widgets.Button(label="Train now", color="primary", css_classes=["dl-train-start"])
+        self._stop = pn.widgets.Button(label="Stop training", css_classes=["dl-train-stop"])
+        self._start.on_click(lambda event: session.start_training())
+        self._stop.on_click(lambda event: session.stop_training())
+        self._progress = pn.indicators.Progress(value=0, max=100, css_classes=["dl-train-progress"],
+                                                sizing_mode="stretch_width")  # percent of the episode
+        self._status = pn.pane.Markdown(css_classes=["dl-train-status"], margin=(0, 10))
+        self._losses = ColumnDataSource({"step": [], "loss": [], "episode": []})
+        self._cells = ColumnDataSource({"trained": [], "evaluated": [], "accuracy": [], "text": []})
+        self._metrics = pn.pane.Markdown(css_classes=["dl-train-metrics"], margin=(0, 10))
+        controls = pn.Column(self._device, self._strategy, self._strategy_settings, self._episode_settings,
+                             width=320)
+        plots = pn.Column(pn.Row(self._start, self._stop), self._progress, self._status,
+                          pn.Row(pn.pane.Bokeh(self._loss_figure(), sizing_mode="stretch_width"),
+                                 pn.pane.Bokeh(self._matrix_figure(), width=340)),
+                          self._metrics, sizing_mode="stretch_width")
+        self._body = pn.Row(controls, plots, sizing_mode="stretch_width")
+        self._note = pn.pane.Markdown("This scenario has no trainer.", visible=False)
+        self._layout = pn.Column("### Training", self._note, self._body, sizing_mode="stretch_width")
+        self._filling = False  # drafts are being replaced: their changes are not the user's
+        session.param.watch(self._new_experiment, "experiment")
+        session.param.watch(self._show_progress, ["training", "progress"])
+        session.param.watch(self._show_matrix, "episodes")
+        self._new_experiment()
+
+    def _loss_figure(self):
+        fig = new_figure(height=240, title="Training loss (every step of every episode)", x_axis_label="step",
+                         tooltips=[("episode", "@episode"), ("loss", "@loss")], css_classes=["dl-loss"])
+        fig.line("step", "loss", source=self._losses, line_width=1.5)
+        return fig
+
+    def _matrix_figure(self):
+        fig = new_figure(height=240, width=340, sizing_mode="fixed", title="Accuracy matrix R[i, j]",
+                         x_axis_label="evaluated on experience j", y_axis_label="after training on i",
+                         tools="hover", tooltips=[("R", "@text")], x_range=Range1d(-0.5, 0.5),
+                         y_range=Range1d(0.5, -0.5), css_classes=["dl-accuracy-matrix"])  # row 0 at the top
+        color = linear_cmap("accuracy", "Viridis256", 0, 1)
+        fig.rect("evaluated", "trained", 1, 1, source=self._cells, fill_color=color, line_color="white")
+        fig.text("evaluated", "trained", text="text", source=self._cells, text_align="center",
+                 text_baseline="middle", text_font_size="8pt", text_color="white")
+        fig.grid.visible = False
+        fig.axis.ticker = SingleIntervalTicker(interval=1)
+        self._matrix_ranges = fig.x_range, fig.y_range
+        return fig
+
+    # -- the session's trainer -----------------------------------------------------------------
+
+    def _new_experiment(self, *events) -> None:
+        trainer = self.session.experiment.trainer
+        self._note.visible, self._body.visible = trainer is None, trainer is not None
+        with unlocked():
+            self._losses.data = {"step": [], "loss": [], "episode": []}
+        self._seen = 0
+        if trainer is None:
+            return
+        self._device.object = _describe(trainer)
+        self._filling = True
+        self._strategy.value = type(trainer.strategy).spec_type()
+        self._set_strategy(make_strategy(trainer.strategy.to_spec()))
+        self._settings = TrainerConfig(**{k: getattr(trainer.config, k) for k in EPISODE_SETTINGS})
+        self._episode_settings.objects = [config_widgets(self._settings, EPISODE_SETTINGS, self._configure)]
+        self._filling = False
+        self._show_progress()
+        self._show_matrix()
+
+    def _new_strategy(self, event) -> None:
+        if not self._filling:
+            self._set_strategy(STRATEGIES[event.new]())
+            self._configure()
+
+    def _set_strategy(self, strategy) -> None:
+        self._draft = strategy
+        self._strategy_settings.objects = [config_widgets(strategy, strategy.settings(), self._configure)]
+
+    def _configure(self, *events) -> None:
+        if not self._filling:
+            self.session.configure_training(self._draft.to_spec(),
+                                            {k: getattr(self._settings, k) for k in EPISODE_SETTINGS})
+
+    # -- progress and results ------------------------------------------------------------------
+
+    def _show_progress(self, *events) -> None:
+        session = self.session
+        trainer = session.experiment.trainer
+        if trainer is None:
+            return
+        self._start.disabled, self._stop.disabled = session.training, not session.training
+        progress = session.progress
+        if progress is None:
+            self._progress.value = 0
+            self._status.object = "No episode yet: the run pretrains first, and drift alarms retrain."
+        else:
+            self._progress.value = round(100 * progress.step / progress.max_iter)
+            state = "running" if session.training else "finished"
+            self._status.object = (f"Episode {progress.episode} {state}: step {progress.step} of {progress.max_iter}"
+                                   f" · loss {progress.loss:.3f} · {progress.elapsed:.1f} s")
+        losses = session.losses[self._seen:]
+        if losses:
+            new = {"step": list(range(self._seen, self._seen + len(losses))), "loss": [p.loss for p in losses],
+                   "episode": [p.episode for p in losses]}
+            with unlocked():
+                self._losses.stream(new, rollover=10_000)
+            self._seen += len(losses)
+
+    def _show_matrix(self, *events) -> None:
+        trainer = self.session.experiment.trainer
+        if trainer is None:
+            return
+        matrix = np.array(trainer.experiences.matrix, copy=True)
+        rows, columns = np.nonzero(~np.isnan(matrix))
+        values = matrix[rows, columns]
+        x_range, y_range = self._matrix_ranges
+        with unlocked():
+            self._cells.data = {"trained": rows, "evaluated": columns, "accuracy": values,
+                                "text": [f"{v:.2f}" for v in values]}
+            x_range.end = y_range.start = max(len(matrix), 1) - 0.5
+        if trainer.episodes and "average_accuracy" in trainer.episodes[-1]:
+            record = trainer.episodes[-1]
+            self._metrics.object = " · ".join(f"{key.replace('_', ' ')} **{record[key]:.3f}**"
+                                              for key in ("average_accuracy", "forgetting", "backward_transfer",
+                                                          "forward_transfer") if key in record)
+
+    def __panel__(self):
+        return self._layout
+
+
+def _describe(trainer) -> str:
+    """Which device trains, and whether that is a GPU."""
+    device = trainer.device
+    if device.type == "cuda":
+        import torch
+
+        return f"Device **{device}** — GPU in use: {torch.cuda.get_device_name(device)} ({trainer.precision})"
+    return f"Device **{device}** — no GPU in use"

@@ -1,0 +1,133 @@
+"""TreeView: the sampling tree as a graph, with branch probabilities and each node's current parameters.
+
+Drawn with Bokeh from :meth:`core.tree.SamplingTree.to_graph` (no Graphviz), in layers from the
+root down: a node sits below the mean of its parents, and the children of a branching node are
+spread side by side. Edge widths follow the branch probabilities; a transform's parameters are
+written beside it (on hover only in a crowded layer). The node and edge texts are
+redrawn when the stream moves to another step or a parameter is edited; the layout only when
+another scenario is loaded.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, HoverTool
+from panel.io import unlocked
+from panel.viewable import Viewer
+
+from .plotting import new_figure
+from .session import Session
+
+MAX_LABELLED = 4  # in a layer of more nodes, a transform's parameters are shown on hover only
+KINDS = {"transform": ("square", "#4c72b0"), "branch": ("diamond", "#dd8452"), "label": ("circle", "#55a868")}
+
+
+def layout(graph: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """``(x, y)`` of every node: ``y = −depth`` (longest path from the root), ``x`` as in the module doc."""
+    incoming = defaultdict(list)
+    for edge in graph["edges"]:
+        incoming[edge["target"]].append(edge)
+    children = defaultdict(list)
+    for edge in graph["edges"]:
+        children[edge["source"]].append(edge["target"])
+    position: dict[str, tuple[float, float]] = {}
+    for node in graph["nodes"]:  # listed so that every node comes after its parents
+        parents = [edge["source"] for edge in incoming[node["id"]]]
+        if not parents:
+            position[node["id"]] = (0.0, 0.0)
+            continue
+        depth = max(-position[p][1] for p in parents) + 1
+        x = float(np.mean([position[p][0] for p in parents]))
+        if len(parents) == 1 and incoming[node["id"]][0]["branch"] is not None:
+            siblings = children[parents[0]]
+            x += siblings.index(node["id"]) - (len(siblings) - 1) / 2
+        position[node["id"]] = (x, -depth)
+    return position
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.3g}"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return str(value)
+
+
+def _shorten(text: str, width: int = 32) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+class TreeView(Viewer):
+    """The session's sampling tree at its current step."""
+
+    session = param.ClassSelector(class_=Session, constant=True)
+
+    def __init__(self, session: Session, **params):
+        super().__init__(session=session, **params)
+        self._nodes = ColumnDataSource({k: [] for k in ("x", "y", "marker", "color", "name", "details", "text")})
+        self._edges = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1", "width", "xm", "ym", "text")})
+        fig = new_figure(height=380, title="Sampling tree", x_axis_type=None, y_axis_type=None, css_classes=["dl-tree"])
+        fig.grid.visible = False
+        fig.outline_line_color = None
+        fig.segment("x0", "y0", "x1", "y1", source=self._edges, line_width="width", color="#999999")
+        fig.text("xm", "ym", text="text", source=self._edges, text_font_size="9pt", text_align="center",
+                 text_baseline="middle", background_fill_color="white", background_fill_alpha=0.8)
+        nodes = fig.scatter("x", "y", marker="marker", color="color", size=18, source=self._nodes)
+        fig.text("x", "y", text="text", source=self._nodes, x_offset=14, text_font_size="9pt",
+                 text_baseline="middle")
+        fig.add_tools(HoverTool(renderers=[nodes], tooltips=[("node", "@name"), ("now", "@details")]))
+        self._figure = fig
+        self._caption = pn.pane.Markdown(css_classes=["dl-tree-caption"], margin=(0, 10))
+        self._layout = pn.Column(pn.pane.Bokeh(fig, sizing_mode="stretch_width"),
+                                 self._caption, sizing_mode="stretch_width")
+        self._positions: dict[str, tuple[float, float]] = {}
+        session.param.watch(self._new_experiment, "experiment")
+        session.param.watch(self._redraw, ["step", "revision"])
+        self._new_experiment()
+
+    def _new_experiment(self, *events) -> None:
+        self._positions = layout(self.session.tree.to_graph())
+        xs = [x for x, _ in self._positions.values()]
+        ys = [y for _, y in self._positions.values()]
+        with unlocked():
+            self._figure.x_range.update(start=min(xs) - 1, end=max(xs) + 2.5)
+            self._figure.y_range.update(start=min(ys) - 0.6, end=0.6)
+        self._redraw()
+
+    def _redraw(self, *events) -> None:
+        with self.session.lock:
+            graph = self.session.tree.to_graph()
+        position = self._positions
+        crowded = Counter(y for _, y in position.values())
+        nodes: dict[str, list] = defaultdict(list)
+        for node in graph["nodes"]:
+            x, y = position[node["id"]]
+            marker, color = KINDS[node["kind"]]
+            settings = [f"{k}={_show(v)}" for k, v in node.get("params", {}).items()]
+            if node["kind"] == "branch":
+                settings = [node["param"] or "uniform"]
+            text = node["name"]
+            if node["kind"] == "transform" and crowded[y] <= MAX_LABELLED:
+                text += "".join("\n" + _shorten(setting) for setting in settings)
+            for key, value in [("x", x), ("y", y), ("marker", marker), ("color", color), ("name", node["name"]),
+                               ("details", ", ".join(settings)), ("text", text)]:
+                nodes[key].append(value)
+        edges: dict[str, list] = defaultdict(list)
+        for edge in graph["edges"]:
+            (x0, y0), (x1, y1) = position[edge["source"]], position[edge["target"]]
+            probability = edge["probability"]
+            for key, value in [("x0", x0), ("y0", y0), ("x1", x1), ("y1", y1),
+                               ("width", 1.5 if probability is None else 1 + 8 * probability),
+                               ("xm", (x0 + x1) / 2), ("ym", (y0 + y1) / 2),
+                               ("text", "" if probability is None else f"{edge['branch']}\np={probability:.2f}")]:
+                edges[key].append(value)
+        with unlocked():
+            self._nodes.data, self._edges.data = dict(nodes), dict(edges)
+        self._caption.object = f"Step {graph['step']} · seed {graph['seed']} · classes {self.session.tree.classes}"
+
+    def __panel__(self):
+        return self._layout

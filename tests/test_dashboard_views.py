@@ -1,0 +1,146 @@
+"""The dashboard's views without a server: each renders alone, and follows the session it shows."""
+import re
+from pathlib import Path
+
+import numpy as np
+import panel as pn
+import pytest
+from bokeh.models import Plot
+
+import dashboard
+from core.scenario import load_scenario
+from dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor, Session,
+                       TrainingPanel, TreeView)
+from test_dashboard_session import ABRUPT
+
+PLOTTING = [ScheduleEditor, TreeView, SampleAnimator, DriftPlots, TrainingPanel]
+VIEWS = [ScenarioView, RunControls, ErrorAlert, *PLOTTING]
+
+
+@pytest.fixture
+def session():
+    session = Session(load_scenario(ABRUPT))
+    session.speed = 50
+    yield session
+    session.close()
+
+
+@pytest.mark.parametrize("name", ["time_series_drift", "rotated_digits_replay"])
+@pytest.mark.parametrize("view", VIEWS, ids=lambda cls: cls.__name__)
+def test_each_view_renders_alone(view, name):
+    root = pn.panel(view(Session(name))).get_root()
+    assert bool(list(root.select({"type": Plot}))) == (view in PLOTTING)
+
+
+def test_every_hook_documented_for_browser_tests_is_on_a_rendered_model(session):
+    documented = set(re.findall(r"\bdl-[a-z-]+[a-z]", dashboard.__doc__))
+    rendered = set()
+    for view in VIEWS:
+        root = pn.panel(view(session)).get_root()
+        rendered |= {cls for model in root.references() for cls in getattr(model, "css_classes", None) or []}
+    assert documented - rendered == set()
+
+
+def test_the_error_alert_shows_the_session_error_until_dismissed(session):
+    alert = ErrorAlert(session)
+    assert not alert.__panel__().visible
+    session.upload(b"tree: [", "bad.yaml")
+    assert alert.__panel__().visible and "bad\\.yaml" in alert._alert.object
+    session.error = ""
+    assert not alert.__panel__().visible
+
+
+def test_the_schedule_editor_previews_as_you_type_and_applies_on_apply(session):
+    editor = ScheduleEditor(session)
+    pn.panel(editor).get_root()
+    editor._parameter.value = "background.offset"
+    assert editor._form.value == "schedule" and editor._apply.disabled
+    editor._schedule.value_input = "[0.0, 7.0]"
+    preview = editor._source.data["value"]
+    assert list(preview[:3]) == [0.0, 7.0, 7.0]
+    assert session.tree.params["background.offset"].timeline(2) == [0.0, 0.0, 0.0]  # not applied yet
+    editor._apply.clicks += 1
+    assert session.tree.params["background.offset"].timeline(2) == [0.0, 7.0, 7.0]
+    assert editor._apply.disabled
+
+
+def test_the_schedule_editor_generates_widgets_for_an_update_function(session):
+    editor = ScheduleEditor(session)
+    editor._parameter.value = "ramp.height"
+    editor._form.value = "update function"
+    editor._function.value = "IncrementUpdate"
+    editor._scheduler.value = "PeriodicScheduler"
+    function_widgets = editor._function_settings.objects[0]._widgets
+    scheduler_widgets = editor._scheduler_settings.objects[0]._widgets
+    function_widgets["k"].value = 0.5
+    scheduler_widgets["period"].value = 2
+    assert list(editor._source.data["value"][:5]) == [1.0, 1.5, 1.5, 2.0, 2.0]
+    editor._apply.clicks += 1
+    assert session.scenario.spec["parameters"]["ramp"]["height"]["edits"][-1]["update"] == {
+        "type": "IncrementUpdate", "scheduler": {"type": "PeriodicScheduler", "period": 2}, "k": 0.5}
+
+
+def test_the_schedule_editor_draws_probability_vectors_as_stacked_areas(session):
+    editor = ScheduleEditor(session)
+    editor._parameter.value = "classes.probs"
+    assert editor._shape == ("probabilities", 2)
+    assert set(editor._source.data) == {"step", "c0", "c1"}
+    editor._value.value_input = "[0.2, 0.3, 0.5]"
+    editor._form.value = "constant"
+    assert "expected 2 probabilities" in editor._status.object and editor._apply.disabled
+
+
+def test_the_tree_view_follows_the_stream(session):
+    tree = TreeView(session)
+    edge_texts = lambda: [text for text in tree._edges.data["text"] if text]  # noqa: E731
+    assert edge_texts() == ["background\np=0.50", "ramp\np=0.50"]
+    session.edit_parameter("classes.probs", [0.9, 0.1])
+    assert edge_texts() == ["background\np=0.90", "ramp\np=0.10"]
+
+
+def test_the_sample_animator_draws_the_player_step_from_a_copy_of_the_stream(session):
+    animator = SampleAnimator(session)
+    live_draws = session.tree._draws
+    animator._player.value = 4
+    assert session.tree._draws == live_draws and session.step == 0  # the live stream is untouched
+    twin = session.tree_copy()
+    twin.set_update_step(4)
+    X, y = twin.batch(256)
+    np.testing.assert_array_equal(animator._sources[0].data["value"], X[0])
+    assert animator._figures[0].title.text == str(y[0])
+    assert sum(animator._counts.data["count"]) == 256
+
+
+def test_the_drift_and_training_views_fill_in_as_the_run_goes(session):
+    drift, training = DriftPlots(session), TrainingPanel(session)
+    session.start()
+    session.join()
+    assert list(drift._batches.data["batch"]) == list(range(len(session.rows)))
+    assert list(drift._changes.data["batch"]) == [6]  # the first batch of step 3
+    assert 6 in list(drift._alarms.data["batch"])
+    assert len(drift._report.object) == 2
+    assert len(training._losses.data["loss"]) == session.experiment.trainer.config.max_iter
+    assert training._progress.value == 100
+    assert "Device **cpu**" in training._device.object or "GPU in use" in training._device.object
+
+
+def test_loading_another_scenario_rebuilds_what_depends_on_it(session):
+    views = [view(session) for view in VIEWS]
+    session.load("rotated_digits_replay")
+    editor, tree, animator = (next(v for v in views if isinstance(v, cls))
+                              for cls in (ScheduleEditor, TreeView, SampleAnimator))
+    assert "rotate.angle" in editor._parameter.groups["rotate"]
+    assert len(tree._nodes.data["x"]) == len(session.tree.to_graph()["nodes"])
+    assert animator._kind == "image" and animator._sources[0].data["image"][0].shape == (8, 8)
+
+
+def test_the_scenario_view_uploads_and_downloads(session):
+    view = ScenarioView(session)
+    view._upload.filename = "small.yaml"
+    view._upload.value = (Path(__file__).parent / "scenarios" / "small.yaml").read_bytes()
+    assert session.scenario.spec["name"] == "small" and view._download.filename == "small.yaml"
+    assert load_scenario(view._yaml().read()).spec == session.scenario.spec
+    view._builtin.value = "detector_comparison"
+    assert session.scenario.spec["name"] == "small"  # picking is not loading
+    view._load.clicks += 1
+    assert session.scenario.spec["name"] == "detector_comparison"
