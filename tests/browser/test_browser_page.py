@@ -1,0 +1,42 @@
+"""The served dashboard loads in a browser with nothing fetched from outside and nothing broken."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+import dashboard
+
+pytestmark = pytest.mark.browser
+
+# The hooks dashboard/__init__.py documents for browser tests.
+HOOKS = sorted(set(re.findall(r"\bdl-[a-z-]+[a-z]", dashboard.__doc__)))
+
+
+def test_page_loads_offline_and_clean(context, open_page):
+    page = open_page(context)
+    expect(page).to_have_title("driftlab")
+    expect(page.locator(".dl-scenario-about")).to_contain_text("time_series_drift")
+    expect(page.locator(".dl-run-status")).to_contain_text("idle")
+    guard = context.guard
+    assert not guard.external, guard.external
+    assert not guard.failed and not guard.bad_status, guard.failed + guard.bad_status
+    assert not guard.console_errors and not guard.page_errors, guard.console_errors + guard.page_errors
+    assert any("Websocket connection 0 is now open" in line for line in guard.console)
+
+
+def test_documented_hooks_are_in_the_page(dash):
+    assert len(HOOKS) > 20, HOOKS
+    counts = dash.page.evaluate("""hooks => {
+        const count = {};
+        const walk = (root) => {
+          for (const el of root.querySelectorAll('*')) {
+            for (const c of el.classList) if (c in count) count[c] += 1;
+            if (el.shadowRoot) walk(el.shadowRoot);
+          }
+        };
+        for (const h of hooks) count[h] = 0;
+        walk(document);
+        return count;
+    }""", HOOKS)
+    missing = [hook for hook, n in counts.items() if n == 0]
+    assert not missing, f"documented in dashboard/__init__.py but not in the page: {missing}"
