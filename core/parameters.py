@@ -126,7 +126,8 @@ class Parameter:
 
         ``definition`` is a constant or a definition dict (``value``, ``schedule``, ``strategy``,
         ``update``); an update function continues with absolute update indices ``t``. The edit is
-        recorded (``definition()["edits"]``), so a file written from the result rebuilds it exactly.
+        recorded (``definition()["edits"]``, replacing recorded edits at ``step`` or later, which
+        it redefines), so a file written from the result rebuilds it exactly.
 
         >>> p = Parameter("x", schedule=[1, 2, 3, 4])
         >>> p.edited(2, {"schedule": [9, 8]}).timeline(4)
@@ -134,8 +135,8 @@ class Parameter:
         """
         step = _check_step(step, f"{self.name} edit step")
         spec = dict(definition) if isinstance(definition, Mapping) else {"value": definition}
-        return Parameter(self.name, seed=self.seed, **self._base_definition(),
-                         edits=[*self._edits, {"step": step, **spec}])
+        kept = [edit for edit in self._edits if edit["step"] < step]  # later ones are redefined
+        return Parameter(self.name, seed=self.seed, **self._base_definition(), edits=[*kept, {"step": step, **spec}])
 
     def _apply_edit(self, edit: Any, path: str) -> None:
         if not isinstance(edit, Mapping) or "step" not in edit:

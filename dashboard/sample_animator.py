@@ -22,7 +22,7 @@ from .plotting import new_figure, palette
 from .session import Session
 
 GRID_SAMPLES, COLUMNS = 12, 4  # samples in the grid, in rows of COLUMNS
-CELL = (150, 110)  # width and height of a sample's plot, in pixels
+CELL = (130, 100)  # width and height of a sample's plot, in pixels: four fit beside the editor at 1400 px
 DRAW = 256  # samples per frame, for the label distribution
 
 

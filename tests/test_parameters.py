@@ -246,6 +246,10 @@ def test_edited_parameter_rebuilds_from_its_definition():
     rebuilt = ParameterStore({"walk": store["walk"].definition()}, seed=4)
     assert rebuilt["walk"].timeline(12) == store["walk"].timeline(12)
     assert [e["step"] for e in store["walk"].definition()["edits"]] == [5, 9]
+    store.set_update_step(2)  # an edit before recorded ones redefines them
+    store.edit("walk", 1.0)
+    assert [e["step"] for e in store["walk"].definition()["edits"]] == [2]
+    assert store["walk"].timeline(12)[2:] == [1.0] * 11
 
 
 def test_bad_edit_changes_nothing():
