@@ -105,15 +105,21 @@ class Experiment:
         """Pretrain on step 0 (if asked), then run the monitor to ``max_steps``; returns the history."""
         if self.monitor is None:
             raise ConfigError("model", "required to run: the monitor evaluates a model on the stream")
-        settings = self.scenario.monitor_settings
         if on_batch is not None:
             self.monitor.on("batch", on_batch)
-        if self.trainer is not None and settings.pretrain_samples and not self.trainer.episodes:
-            X, y = self.tree.batch(settings.pretrain_samples)
-            self.trainer.collector.collect_batch({"x": X, "y": y})
-            self.trainer.episode(self.tree)
-            self.tree.set_update_step(self.tree.update_step)  # the stream starts from its first draw
-        return self.monitor.run(max_steps=settings.max_steps)
+        self.pretrain()
+        return self.monitor.run(max_steps=self.scenario.monitor_settings.max_steps)
+
+    def pretrain(self) -> None:
+        """Train once on ``pretrain_samples`` of the current step, unless the trainer already trained;
+        the stream then restarts its draws, so monitoring starts from the step's first batch."""
+        samples = self.scenario.monitor_settings.pretrain_samples
+        if self.trainer is None or not samples or self.trainer.episodes:
+            return
+        X, y = self.tree.batch(samples)
+        self.trainer.collector.collect_batch({"x": X, "y": y})
+        self.trainer.episode(self.tree)
+        self.tree.set_update_step(self.tree.update_step)
 
 
 class Scenario:

@@ -246,16 +246,11 @@ class Session(param.Parameterized):
             self._failure = exc
 
     def _pretrain(self, experiment: Experiment) -> None:
-        """Train on samples of step 0 before monitoring, as :meth:`core.scenario.Experiment.run` does."""
-        samples, trainer, tree = self.scenario.monitor_settings.pretrain_samples, experiment.trainer, experiment.tree
-        if trainer is not None and samples and not trainer.episodes:
-            with self.lock:
-                X, y = tree.batch(samples)
-                trainer.collector.collect_batch({"x": X, "y": y})
-                trainer.episode(tree)
-            trainer.join()
-            with self.lock:
-                tree.set_update_step(tree.update_step)  # the stream starts from its first draw
+        """Train on samples of step 0 before monitoring (:meth:`core.scenario.Experiment.pretrain`)."""
+        with self.lock:
+            experiment.pretrain()
+        if experiment.trainer is not None:
+            experiment.trainer.join()  # a background episode: monitoring starts on the trained model
         self._pretrained = True
 
     # -- training -----------------------------------------------------------------------------

@@ -11,18 +11,10 @@ import dashboard
 from core.scenario import load_scenario
 from dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor, Session,
                        TrainingPanel, TreeView)
-from test_dashboard_session import ABRUPT
+from test_dashboard_session import session  # noqa: F401  (the fixture)
 
 PLOTTING = [ScheduleEditor, TreeView, SampleAnimator, DriftPlots, TrainingPanel]
 VIEWS = [ScenarioView, RunControls, ErrorAlert, *PLOTTING]
-
-
-@pytest.fixture
-def session():
-    session = Session(load_scenario(ABRUPT))
-    session.speed = 50
-    yield session
-    session.close()
 
 
 @pytest.mark.parametrize("name", ["time_series_drift", "rotated_digits_replay"])
