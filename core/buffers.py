@@ -51,7 +51,18 @@ _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class CollectorAcquiredError(DriftlabError, RuntimeError):
-    """A :class:`DataCollector` was acquired a second time without being released."""
+    """A :class:`DataCollector` was acquired a second time without being released.
+
+    >>> user = DataUser(SequentialBuffer(("x",), max_size=4))
+    >>> producer = user.collector.acquire()
+    >>> user.collector.acquire()
+    Traceback (most recent call last):
+    ...
+    core.buffers.CollectorAcquiredError: this DataCollector is already acquired; each collector serves one producer: release() it first, or give the new producer DataUser.new_collector()
+    >>> producer.release()
+    >>> user.collector.acquire() is producer
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -196,6 +207,17 @@ class DataBuffer(ABC):
     if added one by one); a sample sent to -1 is discarded. ``get_data()`` returns copies: a dict
     field -> array stacked along a new first axis, or list for non-numeric fields (``[]`` while a
     field has never received a value).
+
+    >>> buf = SequentialBuffer(("x", "y"), max_size=4)  # a DataBuffer that keeps the newest samples
+    >>> buf.add({"x": [0.0, 1.0], "y": "cat"})
+    >>> buf.add_batch({"x": np.ones((5, 2)), "y": ["dog"] * 5})
+    >>> data = buf.get_data()
+    >>> data["x"].shape, data["y"], buf.added == len(buf) + buf.evicted + buf.discarded
+    ((4, 2), ['dog', 'dog', 'dog', 'dog'], True)
+    >>> buf.add({"x": [1.5], "y": "cat"})
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: step_data.x: expected numeric values of shape (2,) castable to float64, got float64 values of shape (1,)
     """
 
     def __init__(self, fields: Sequence[str], max_size: int, *, label_field: str | None = None):
@@ -638,6 +660,14 @@ class DataCollector:
     validated here, in the producer's thread. One producer per collector: ``acquire()`` hands the
     collector out once; a second ``acquire()`` raises :class:`CollectorAcquiredError` until
     ``release()``. Made by :class:`DataUser` (``user.collector``, ``user.new_collector()``).
+
+    >>> user = DataUser(SequentialBuffer(("x",), max_size=8), max_queue_size=3)
+    >>> collector = user.collector.acquire()
+    >>> collector.collect_batch({"x": np.arange(5)})
+    >>> len(collector), collector.collected, collector.dropped  # the two oldest were dropped
+    (3, 5, 2)
+    >>> user.update(), user.get_data()["x"]
+    (3, array([2, 3, 4]))
     """
 
     def __init__(self, schema: _Schema, max_queue_size: int):

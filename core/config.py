@@ -24,6 +24,25 @@ class Config(param.Parameterized):
 
     ``_positional`` lists the settings that may be given positionally, in order. ``_check()``
     runs after the declared settings are validated, for rules that span several settings.
+
+    >>> import param
+    >>> class Window(Config):
+    ...     _positional = ("size",)
+    ...     size = param.Integer(default=10, bounds=(1, None), doc="values per window")
+    ...     step = param.Integer(default=1, bounds=(1, None), doc="values between windows")
+    ...     def _check(self):
+    ...         if self._v.step > self._v.size:
+    ...             raise ConfigError("Window.step", f"must be <= size ({self._v.size}), got {self._v.step}")
+    >>> Window(20, step=5)
+    Window(size=20, step=5)
+    >>> Window(4, step=8)
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: Window.step: must be <= size (4), got 8
+    >>> Window(sise=3)
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: Window.sise: unknown setting; expected one of size, step (did you mean 'size'?)
     """
 
     _positional: ClassVar[tuple[str, ...]] = ()
@@ -53,10 +72,22 @@ class Config(param.Parameterized):
         self._check()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
-        if "_v" in self.__dict__ and name in self._v.__dict__:
+        """Set a setting and re-check; a rejected value leaves the object as it was."""
+        if "_v" not in self.__dict__ or name not in self._v.__dict__:
+            super().__setattr__(name, value)
+            return
+        before = getattr(self._v, name)
+        try:
+            super().__setattr__(name, value)
+        except (ValueError, TypeError) as exc:
+            raise _as_config_error(exc, type(self).__name__) from None
+        try:
             self._snapshot()
             self._check()
+        except ConfigError:
+            super().__setattr__(name, before)
+            self._snapshot()
+            raise
 
     def _snapshot(self) -> None:
         """Copy the settings into ``self._v``, a plain namespace: param's attribute access costs

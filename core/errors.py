@@ -8,7 +8,15 @@ from __future__ import annotations
 
 
 class DriftlabError(Exception):
-    """Base class of every error driftlab raises on purpose."""
+    """Base class of every error driftlab raises on purpose.
+
+    >>> from core.parameters import Parameter
+    >>> try:
+    ...     Parameter("ramp.height", 1.0, seed=-1)
+    ... except DriftlabError as err:
+    ...     print(type(err).__name__, "-", err)
+    ConfigError - ramp.height.seed: expected an integer >= 0, got -1
+    """
 
 
 class ConfigError(DriftlabError, ValueError):
@@ -33,4 +41,16 @@ class ConfigError(DriftlabError, ValueError):
 
 
 class ScheduleExhaustedError(DriftlabError, IndexError):
-    """A parameter with ``strategy="raise"`` was asked for a step past the end of its schedule."""
+    """A parameter with ``strategy="raise"`` was asked for a step past the end of its schedule.
+
+    >>> from core.parameters import Parameter
+    >>> height = Parameter("ramp.height", schedule=[0.9, 0.8], strategy="raise")
+    >>> height.update()
+    0.8
+    >>> height.update()
+    Traceback (most recent call last):
+    ...
+    core.errors.ScheduleExhaustedError: ramp.height: step 2 is past the end of its schedule of 2 values (strategy 'raise'); the last step it defines is 1
+    >>> height.update_step, height.value  # the failed update moved nothing
+    (1, 0.8)
+    """

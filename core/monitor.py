@@ -38,7 +38,21 @@ EVENTS = ("batch", "alarm", "adapt_start", "adapt_end")
 
 
 class Monitor:
-    """Runs a model on a drifting stream, detects drift on a metric, and adapts on alarms."""
+    """Runs a model on a drifting stream, detects drift on a metric, and adapts on alarms.
+
+    >>> from core.detectors import PageHinkley
+    >>> from core.tree import SamplingTree
+    >>> def level(x, mean, rng):
+    ...     return rng.normal(mean, 0.1, 1)
+    >>> tree = SamplingTree([level, "ok"], params={"level": {"mean": {"schedule": [0.0, 0.0, 1.0]}}}, rng=0)
+    >>> def evaluate(X, y):  # a fixed model, right while the level stays below 0.5
+    ...     return {"accuracy": float((X[:, 0] < 0.5).mean())}
+    >>> monitor = Monitor(tree, evaluate, {"ph": PageHinkley(min_instances=3, threshold=0.5, mode="down")},
+    ...                   batch_size=16, batches_per_step=3, adaptation="detect_only")
+    >>> history = monitor.run(max_steps=4)
+    >>> len(history), monitor.change_points(), history.loc[history["alarm"], "batch"].tolist()
+    (12, [2], [6])
+    """
 
     def __init__(self, tree, evaluate: Callable[[Any, Any], Mapping[str, float]], detectors=None, *,
                  metric: str = "accuracy", batch_size: int = 256, interval: int = 1, aggregate: str = "mean",

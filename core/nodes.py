@@ -173,7 +173,16 @@ Node = TransformNode | ClassLabelNode | BranchingNode
 
 @dataclass(frozen=True, eq=False)
 class Placed:
-    """A node at one place in a tree: its path, and for a branching node its parsed branches."""
+    """A node at one place in a tree: its path, and for a branching node its parsed branches.
+
+    >>> chain = parse(["start", {"name": "kind", "a": "A", "b": ["B", "b"]}])
+    >>> chain[0]
+    Placed(node=ClassLabelNode('start'), path='tree[0]', branches=())
+    >>> chain[1].node, [key for key, _ in chain[1].branches]
+    (BranchingNode(['a', 'b'], name='kind'), ['a', 'b'])
+    >>> [p.path for p in walk(chain)]
+    ['tree[0]', 'tree[1]', 'tree[1].branches.a', 'tree[1].branches.b[0]', 'tree[1].branches.b[1]']
+    """
 
     node: Node
     path: str

@@ -57,7 +57,19 @@ _UNSET: Any = _Unset()
 
 
 class Parameter:
-    """A named value over update steps: a constant, a schedule, or an update function."""
+    """A named value over update steps: a constant, a schedule, or an update function.
+
+    >>> Parameter("signal_length", 256).timeline(2)
+    [256, 256, 256]
+    >>> Parameter("ramp.height", 1.0, schedule=[0.8, 0.6]).timeline(3)
+    [1.0, 0.8, 0.6, 0.6]
+    >>> p = Parameter("ramp.height", 1.0, update={"type": "IncrementUpdate", "k": 0.5,
+    ...                                           "scheduler": {"type": "PeriodicScheduler", "period": 2}})
+    >>> p.timeline(4)
+    [1.0, 1.5, 1.5, 2.0, 2.0]
+    >>> p.set_update_step(3), p
+    (2.0, Parameter('ramp.height', value=2.0, step=3))
+    """
 
     def __init__(self, name: str, value: Any = _UNSET, schedule: Iterable | None = None,
                  strategy: str = "hold", update: UpdateFunction | None = None, seed: int = 0,

@@ -26,7 +26,19 @@ from .errors import ConfigError
 
 
 class Registry:
-    """Objects of one kind by name, with a reverse lookup for writing files."""
+    """Objects of one kind by name, with a reverse lookup for writing files.
+
+    >>> models = Registry("model")
+    >>> @models.register(name="tiny")
+    ... class TinyNet:
+    ...     pass
+    >>> models.names, models.name_of(TinyNet), "tiny" in models
+    (['tiny'], 'tiny', True)
+    >>> models.get("tiny_net", "model.type")
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: model.type: unknown model 'tiny_net'; known: tiny (did you mean 'tiny'?)
+    """
 
     def __init__(self, kind: str):
         self.kind = kind

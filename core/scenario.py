@@ -76,7 +76,18 @@ MAX_DEPTH = 64
 
 
 class MonitorSettings(Config):
-    """Settings of the monitoring loop in a scenario (see :class:`~core.monitor.Monitor`)."""
+    """Settings of the monitoring loop in a scenario (see :class:`~core.monitor.Monitor`).
+
+    >>> settings = MonitorSettings(batch_size=64, adaptation="periodic", period=5)
+    >>> settings
+    MonitorSettings(batch_size=64, adaptation='periodic', period=5)
+    >>> settings.interval, settings.aggregate, settings.max_steps
+    (1, 'mean', 16)
+    >>> Scenario({"tree": ["a"], "monitor": {"batchsize": 64}})
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: monitor.batchsize: unknown setting; expected one of metric, batch_size, interval, aggregate, batches_per_step, adaptation, period, trigger, max_steps, pretrain_samples (did you mean 'batch_size'?)
+    """
 
     metric = param.String("accuracy", doc="the metric fed to the detectors")
     batch_size = param.Integer(256, bounds=(1, 1_000_000), doc="samples per stream batch")
@@ -92,7 +103,18 @@ class MonitorSettings(Config):
 
 @dataclass
 class Experiment:
-    """The built parts of a scenario, wired together: ``run()`` pretrains, then monitors."""
+    """The built parts of a scenario, wired together: ``run()`` pretrains, then monitors.
+
+    >>> from core.library import SCENARIOS
+    >>> tiny = ["monitor.max_steps=2", "monitor.batch_size=16", "monitor.batches_per_step=2",
+    ...         "monitor.pretrain_samples=0"]  # no pretraining: a short run of the monitor alone
+    >>> experiment = load_scenario(dump_scenario(SCENARIOS["detector_comparison"]()), overrides=tiny).build()
+    >>> list(experiment.detectors), type(experiment.model).__name__
+    (['page_hinkley', 'adwin', 'kswin', 'cusum'], 'Conv1dNet')
+    >>> history = experiment.run()  # two steps of two batches; detect_only, so it never retrains
+    >>> history[["batch", "step"]].values.tolist(), experiment.trainer.episodes
+    ([[0, 0], [1, 0], [2, 1], [3, 1]], [])
+    """
 
     scenario: "Scenario"
     tree: SamplingTree
@@ -123,7 +145,17 @@ class Experiment:
 
 
 class Scenario:
-    """A validated experiment description: plain data (``spec``) that builds an :class:`Experiment`."""
+    """A validated experiment description: plain data (``spec``) that builds an :class:`Experiment`.
+
+    >>> from core.library import SCENARIOS
+    >>> scenario = SCENARIOS["detector_comparison"](seed=1)
+    >>> scenario.seed, sorted(scenario.spec["detectors"])
+    (1, ['adwin', 'cusum', 'kswin', 'page_hinkley'])
+    >>> scenario.monitor_settings
+    MonitorSettings(batch_size=128, batches_per_step=5, adaptation='detect_only', pretrain_samples=1024)
+    >>> [line.split(":")[0] for line in dump_scenario(scenario).splitlines() if line[:1].isalpha()]
+    ['name', 'description', 'seed', 'tree', 'parameters', 'detectors', 'monitor', 'model', 'trainer']
+    """
 
     def __init__(self, spec: Mapping[str, Any], allowed_imports: Iterable[str] = ()):
         from . import library  # noqa: F401  (registers the built-in transforms)

@@ -28,7 +28,16 @@ _BLOCK = 1024  # random draws are made in blocks of this size, so the stream nev
 
 
 class Scheduler(Config):
-    """Base: fires at ``t`` when ``start <= t <= end`` and the scheduler's own rule says so."""
+    """Base: fires at ``t`` when ``start <= t <= end`` and the scheduler's own rule says so.
+
+    >>> s = PeriodicScheduler(2, start=3, end=8)  # every other t, inside the window [3, 8]
+    >>> [t for t in range(12) if s(t)]
+    [4, 6, 8]
+    >>> ContinuousScheduler(start=5, end=2)
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: ContinuousScheduler.end: must be >= start (5), got 2
+    """
 
     start = param.Integer(default=0, bounds=(0, None), doc="first update index at which it may fire")
     end = param.Number(default=math.inf, bounds=(0, None), doc="last update index at which it may fire")
@@ -52,14 +61,26 @@ class Scheduler(Config):
 
 
 class ContinuousScheduler(Scheduler):
-    """Fires at every ``t`` in the window."""
+    """Fires at every ``t`` in the window.
+
+    >>> s = ContinuousScheduler(start=2, end=4)
+    >>> [t for t in range(8) if s(t)]
+    [2, 3, 4]
+    """
 
     def _fires(self, t: int) -> bool:
         return True
 
 
 class PeriodicScheduler(Scheduler):
-    """Fires when ``t % period == 0`` (or ``(t - start) % period == 0`` with ``from_start``)."""
+    """Fires when ``t % period == 0`` (or ``(t - start) % period == 0`` with ``from_start``).
+
+    >>> s = PeriodicScheduler(4)
+    >>> [t for t in range(10) if s(t)]
+    [0, 4, 8]
+    >>> s.to_spec()
+    {'type': 'PeriodicScheduler', 'period': 4}
+    """
 
     _positional = ("period",)
     period = param.Integer(default=1, bounds=(1, None), doc="number of updates between firings")
@@ -130,7 +151,12 @@ class BurstScheduler(Scheduler):
 
 
 class CustomScheduler(Scheduler):
-    """Fires when ``fn(t)`` is true."""
+    """Fires when ``fn(t)`` is true.
+
+    >>> s = CustomScheduler(lambda t: t & (t - 1) == 0, start=1)  # at powers of two
+    >>> [t for t in range(40) if s(t)]
+    [1, 2, 4, 8, 16, 32]
+    """
 
     _positional = ("fn",)
     fn = param.Callable(default=None, allow_None=False, doc="t -> bool")
@@ -173,7 +199,14 @@ class RandomScheduler(_RandomScheduler):
 
 
 class DecayingProbabilityScheduler(_RandomScheduler):
-    """Fires at ``t`` with probability ``initial_probability · exp(−decay_rate · (t − start))``."""
+    """Fires at ``t`` with probability ``initial_probability · exp(−decay_rate · (t − start))``.
+
+    >>> s = DecayingProbabilityScheduler(1.0, 0.3, seed=0)  # sure at t = 0, rarer and rarer after
+    >>> [t for t in range(40) if s(t)]
+    [0, 1, 2, 3, 11]
+    >>> s.reset(); [t for t in range(40) if s(t)]
+    [0, 1, 2, 3, 11]
+    """
 
     _positional = ("initial_probability", "decay_rate")
     initial_probability = param.Number(default=1.0, bounds=(0, 1))

@@ -44,7 +44,15 @@ _DECLINED = object()  # returned by _apply when the function does not change the
 
 
 class UpdateFunction(Config):
-    """Base: ``fn(value, t) -> (new_value, fired, delta)``; subclasses define ``_apply``."""
+    """Base: ``fn(value, t) -> (new_value, fired, delta)``; subclasses define ``_apply``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = UPDATE_FUNCTIONS["GeometricProgression"](ContinuousScheduler(), r=0.5)
+    >>> isinstance(fn, UpdateFunction), fn(8.0, 1)
+    (True, (4.0, True, -4.0))
+    >>> fn.reset(2.0); fn(8.0, 1)
+    (1.0, True, -7.0)
+    """
 
     _positional = ("scheduler",)
     scheduler = param.ClassSelector(class_=Scheduler, default=None, doc="when the update fires")
@@ -106,14 +114,25 @@ def _logistic(x: float) -> float:
 # -- scalar updates -----------------------------------------------------------------------------
 
 class NoUpdate(UpdateFunction):
-    """``Y`` (fires but never changes the value)."""
+    """``Y`` (fires but never changes the value).
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> NoUpdate(ContinuousScheduler())(2.5, 0)
+    (2.5, True, 0.0)
+    """
 
     def _apply(self, y, t):
         return y
 
 
 class IncrementUpdate(UpdateFunction):
-    """``Y + k``."""
+    """``Y + k``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, y = IncrementUpdate(ContinuousScheduler(), k=0.5), 1.0
+    >>> [y := fn(y, t)[0] for t in range(3)]
+    [1.5, 2.0, 2.5]
+    """
 
     _positional = ("scheduler", "k")
     k = param.Number(default=1.0)
@@ -123,7 +142,13 @@ class IncrementUpdate(UpdateFunction):
 
 
 class DecrementUpdate(UpdateFunction):
-    """``Y − k``."""
+    """``Y − k``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, y = DecrementUpdate(ContinuousScheduler(), k=2.0), 5.0
+    >>> [y := fn(y, t)[0] for t in range(3)]
+    [3.0, 1.0, -1.0]
+    """
 
     _positional = ("scheduler", "k")
     k = param.Number(default=1.0)
@@ -133,7 +158,13 @@ class DecrementUpdate(UpdateFunction):
 
 
 class DeterministicTrend(UpdateFunction):
-    """``Y + slope · t``."""
+    """``Y + slope · t``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, y = DeterministicTrend(ContinuousScheduler(), slope=0.5), 0.0
+    >>> [y := fn(y, t)[0] for t in range(4)]
+    [0.0, 0.5, 1.5, 3.0]
+    """
 
     _positional = ("scheduler", "slope")
     slope = param.Number(default=0.01)
@@ -143,7 +174,13 @@ class DeterministicTrend(UpdateFunction):
 
 
 class ExponentialDecay(UpdateFunction):
-    """``Y_0 · exp(−decay_rate · t)`` (anchored at ``Y_0``, never compounded)."""
+    """``Y_0 · exp(−decay_rate · t)`` (anchored at ``Y_0``, never compounded).
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, y = ExponentialDecay(ContinuousScheduler(), decay_rate=1.0), 1.0
+    >>> [round(y := fn(y, t)[0], 3) for t in range(4)]
+    [1.0, 0.368, 0.135, 0.05]
+    """
 
     _positional = ("scheduler", "decay_rate")
     decay_rate = param.Number(default=0.1, bounds=(0, None))
@@ -153,7 +190,13 @@ class ExponentialDecay(UpdateFunction):
 
 
 class GeometricProgression(UpdateFunction):
-    """``Y_0 · r^t`` (anchored at ``Y_0``, never compounded)."""
+    """``Y_0 · r^t`` (anchored at ``Y_0``, never compounded).
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, y = GeometricProgression(ContinuousScheduler(), r=0.5), 8.0
+    >>> [y := fn(y, t)[0] for t in range(4)]
+    [8.0, 4.0, 2.0, 1.0]
+    """
 
     _positional = ("scheduler", "r")
     r = param.Number(default=0.9)
@@ -163,7 +206,13 @@ class GeometricProgression(UpdateFunction):
 
 
 class LinearInterpolation(UpdateFunction):
-    """``start_val + (end_val − start_val) · min(t / T, 1)``."""
+    """``start_val + (end_val − start_val) · min(t / T, 1)``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = LinearInterpolation(ContinuousScheduler(), start_val=0.0, end_val=10.0, T=4)
+    >>> [fn(0.0, t)[0] for t in (0, 1, 2, 4, 6)]
+    [0.0, 2.5, 5.0, 10.0, 10.0]
+    """
 
     _positional = ("scheduler", "start_val", "end_val", "T")
     start_val = param.Number(default=0.0)
@@ -175,7 +224,14 @@ class LinearInterpolation(UpdateFunction):
 
 
 class OrnsteinUhlenbeck(UpdateFunction):
-    """``Y + θ(μ − Y) + σε`` with ``ε ~ N(0, 1)``: mean reversion towards ``mu``."""
+    """``Y + θ(μ − Y) + σε`` with ``ε ~ N(0, 1)``: mean reversion towards ``mu``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, y = OrnsteinUhlenbeck(ContinuousScheduler(), theta=0.5, mu=1.0, sigma=0.05), 0.0
+    >>> fn.reset(y, seed=1)
+    >>> [round(y := fn(y, t)[0], 3) for t in range(4)]
+    [0.624, 0.867, 0.871, 0.959]
+    """
 
     _positional = ("scheduler", "theta", "mu", "sigma")
     theta = param.Number(default=0.1, bounds=(0, None))
@@ -187,7 +243,13 @@ class OrnsteinUhlenbeck(UpdateFunction):
 
 
 class OscillatingUpdate(UpdateFunction):
-    """``Y + δ · sin(t)``."""
+    """``Y + δ · sin(t)``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = OscillatingUpdate(ContinuousScheduler(), delta=1.0)
+    >>> [round(fn(0.0, t)[0], 3) for t in range(4)]
+    [0.0, 0.841, 0.909, 0.141]
+    """
 
     _positional = ("scheduler", "delta")
     delta = param.Number(default=0.1)
@@ -197,7 +259,13 @@ class OscillatingUpdate(UpdateFunction):
 
 
 class PolynomialTrend(UpdateFunction):
-    """``Y + Σ_i a_i · t^i`` for ``coeffs = [a_0, a_1, ...]``."""
+    """``Y + Σ_i a_i · t^i`` for ``coeffs = [a_0, a_1, ...]``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = PolynomialTrend(ContinuousScheduler(), coeffs=[1.0, 0.0, 1.0])
+    >>> [fn(0.0, t)[0] for t in range(4)]
+    [1.0, 2.0, 5.0, 10.0]
+    """
 
     _positional = ("scheduler", "coeffs")
     coeffs = param.List(default=[0.0], item_type=Real)
@@ -207,7 +275,14 @@ class PolynomialTrend(UpdateFunction):
 
 
 class RandomWalk(UpdateFunction):
-    """``Y + ε`` with ``ε ~ N(mu, sigma²)``."""
+    """``Y + ε`` with ``ε ~ N(mu, sigma²)``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, y = RandomWalk(ContinuousScheduler(), sigma=0.1), 0.0
+    >>> fn.reset(y, seed=0)
+    >>> [round(y := fn(y, t)[0], 3) for t in range(3)]
+    [0.081, -0.111, -0.46]
+    """
 
     _positional = ("scheduler", "mu", "sigma")
     mu = param.Number(default=0.0)
@@ -218,7 +293,14 @@ class RandomWalk(UpdateFunction):
 
 
 class RandomWalkWithDrift(UpdateFunction):
-    """``α + Y + ε`` with ``ε ~ N(mu, sigma²)``."""
+    """``α + Y + ε`` with ``ε ~ N(mu, sigma²)``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, y = RandomWalkWithDrift(ContinuousScheduler(), alpha=1.0, sigma=0.1), 0.0
+    >>> fn.reset(y, seed=0)
+    >>> [round(y := fn(y, t)[0], 3) for t in range(3)]
+    [1.081, 1.889, 2.54]
+    """
 
     _positional = ("scheduler", "alpha", "mu", "sigma")
     alpha = param.Number(default=0.0)
@@ -230,7 +312,14 @@ class RandomWalkWithDrift(UpdateFunction):
 
 
 class RandomWalkWithDriftAndTrend(UpdateFunction):
-    """``α + Y + slope · t + ε`` with ``ε ~ N(mu, sigma²)``."""
+    """``α + Y + slope · t + ε`` with ``ε ~ N(mu, sigma²)``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = RandomWalkWithDriftAndTrend(ContinuousScheduler(), alpha=1.0, sigma=0.1, slope=1.0)
+    >>> y = 0.0; fn.reset(y, seed=0)
+    >>> [round(y := fn(y, t)[0], 3) for t in range(3)]
+    [1.081, 2.889, 5.54]
+    """
 
     _positional = ("scheduler", "alpha", "mu", "sigma", "slope")
     alpha = param.Number(default=0.0)
@@ -243,7 +332,14 @@ class RandomWalkWithDriftAndTrend(UpdateFunction):
 
 
 class BoundedRandomWalk(UpdateFunction):
-    """``clip(Y + ε, lo, hi)`` with ``ε ~ N(mu, sigma²)``."""
+    """``clip(Y + ε, lo, hi)`` with ``ε ~ N(mu, sigma²)``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, y = BoundedRandomWalk(ContinuousScheduler(), sigma=1.0, lo=0.0, hi=1.0), 0.5
+    >>> fn.reset(y, seed=0)
+    >>> [round(y := fn(y, t)[0], 3) for t in range(5)]
+    [1.0, 0.0, 0.0, 0.934, 1.0]
+    """
 
     _positional = ("scheduler", "mu", "sigma", "lo", "hi")
     mu = param.Number(default=0.0)
@@ -261,7 +357,13 @@ class BoundedRandomWalk(UpdateFunction):
 
 
 class SigmoidTransition(UpdateFunction):
-    """``a + (b − a) / (1 + exp(−k (t − t0)))``: a smooth switch from ``a`` to ``b`` around ``t0``."""
+    """``a + (b − a) / (1 + exp(−k (t − t0)))``: a smooth switch from ``a`` to ``b`` around ``t0``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = SigmoidTransition(ContinuousScheduler(), a=0.0, b=1.0, k=1.0, t0=2)
+    >>> [round(fn(0.0, t)[0], 3) for t in range(5)]
+    [0.119, 0.269, 0.5, 0.731, 0.881]
+    """
 
     _positional = ("scheduler", "a", "b", "k", "t0")
     a = param.Number(default=0.0)
@@ -301,6 +403,11 @@ class StepWiseUpdate(_ListUpdate):
     """The next entry of ``param_list`` at each firing; once exhausted the value stays, unreported.
 
     The caller's list is never modified.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = StepWiseUpdate(ContinuousScheduler(), param_list=[5.0, 7.0])
+    >>> fn(0.0, 0), fn(5.0, 1), fn(7.0, 2)
+    ((5.0, True, 5.0), (7.0, True, 2.0), (7.0, False, 0.0))
     """
 
     _positional = ("scheduler", "param_list")
@@ -314,7 +421,13 @@ class StepWiseUpdate(_ListUpdate):
 
 
 class CyclicUpdate(_ListUpdate):
-    """The next entry of ``value_list`` at each firing, wrapping round at the end."""
+    """The next entry of ``value_list`` at each firing, wrapping round at the end.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = CyclicUpdate(ContinuousScheduler(), value_list=[1.0, 2.0, 3.0])
+    >>> [fn(0.0, t)[0] for t in range(5)]
+    [1.0, 2.0, 3.0, 1.0, 2.0]
+    """
 
     _positional = ("scheduler", "value_list")
     value_list = param.List(default=[], item_type=Real)
@@ -333,6 +446,11 @@ class DistributionUpdate(UpdateFunction):
 
     ``_vectors`` names the settings holding probability vectors (validated at construction,
     and against the length of ``p`` at reset).
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = UPDATE_FUNCTIONS["UniformDrift"](ContinuousScheduler(), rate=0.5)
+    >>> isinstance(fn, DistributionUpdate), fn([1.0, 0.0], 0)
+    (True, (array([0.75, 0.25]), True, 0.25))
     """
 
     __abstract = True  # param's marker: not offered by from_spec
@@ -364,7 +482,12 @@ class DistributionUpdate(UpdateFunction):
 
 
 class DistributionNoUpdate(DistributionUpdate):
-    """``p`` (fires but never changes the distribution)."""
+    """``p`` (fires but never changes the distribution).
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> DistributionNoUpdate(ContinuousScheduler())([0.2, 0.8], 0)
+    (array([0.2, 0.8]), True, 0.0)
+    """
 
     def _apply(self, p, t):
         return p
@@ -374,6 +497,11 @@ class DistributionIncrementUpdate(DistributionUpdate):
     """Moves mass ``k`` into ``p_0`` (capped at 1); the other entries keep their proportions.
 
     ``p_0' = min(p_0 + k, 1)``, ``p_i' = p_i (1 − p_0') / (1 − p_0)`` for ``i >= 1``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = DistributionIncrementUpdate(ContinuousScheduler(), k=0.2)
+    >>> np.round(fn([0.5, 0.25, 0.25], 0)[0], 3)
+    array([0.7 , 0.15, 0.15])
     """
 
     _positional = ("scheduler", "k")
@@ -388,6 +516,11 @@ class DistributionDecrementUpdate(DistributionUpdate):
 
     ``p_0' = max(p_0 − k, 0)``, ``p_i' = p_i (1 − p_0') / (1 − p_0)``; when all mass was in
     ``p_0`` the others have no proportions to keep and share the freed mass equally.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = DistributionDecrementUpdate(ContinuousScheduler(), k=0.4)
+    >>> np.round(fn([1.0, 0.0, 0.0], 0)[0], 3)
+    array([0.6, 0.2, 0.2])
     """
 
     _positional = ("scheduler", "k")
@@ -405,7 +538,13 @@ def _set_first(p: np.ndarray, first: float) -> np.ndarray:
 
 
 class DistributionStepWiseUpdate(_ListUpdate, DistributionUpdate):
-    """The next distribution of ``update_values`` at each firing; once exhausted it stays."""
+    """The next distribution of ``update_values`` at each firing; once exhausted it stays.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = DistributionStepWiseUpdate(ContinuousScheduler(), [[0.5, 0.5], [0.0, 1.0]])
+    >>> fn([1.0, 0.0], 0)[:2], fn([0.5, 0.5], 1)[:2], fn([0.0, 1.0], 2)[:2]
+    ((array([0.5, 0.5]), True), (array([0., 1.]), True), ([0.0, 1.0], False))
+    """
 
     _positional = ("scheduler", "update_values")
     _vectors = ("update_values",)
@@ -419,7 +558,13 @@ class DistributionStepWiseUpdate(_ListUpdate, DistributionUpdate):
 
 
 class DistributionCyclicUpdate(_ListUpdate, DistributionUpdate):
-    """The next distribution of ``dist_list`` at each firing, wrapping round at the end."""
+    """The next distribution of ``dist_list`` at each firing, wrapping round at the end.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = DistributionCyclicUpdate(ContinuousScheduler(), [[1.0, 0.0], [0.0, 1.0]])
+    >>> [fn([0.5, 0.5], t)[0].tolist() for t in range(3)]
+    [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]
+    """
 
     _positional = ("scheduler", "dist_list")
     _vectors = ("dist_list",)
@@ -433,7 +578,13 @@ class DistributionCyclicUpdate(_ListUpdate, DistributionUpdate):
 
 
 class DistributionLinearInterpolation(DistributionUpdate):
-    """``start_dist + (end_dist − start_dist) · min(t / T, 1)``."""
+    """``start_dist + (end_dist − start_dist) · min(t / T, 1)``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = DistributionLinearInterpolation(ContinuousScheduler(), [1.0, 0.0], [0.0, 1.0], T=4)
+    >>> [fn([1.0, 0.0], t)[0].tolist() for t in (1, 2, 8)]
+    [[0.75, 0.25], [0.5, 0.5], [0.0, 1.0]]
+    """
 
     _positional = ("scheduler", "start_dist", "end_dist", "T")
     _vectors = ("start_dist", "end_dist")
@@ -447,14 +598,28 @@ class DistributionLinearInterpolation(DistributionUpdate):
 
 
 class RandomCategorical(DistributionUpdate):
-    """A fresh draw from ``Dirichlet(1, ..., 1)``: uniform over all distributions of that size."""
+    """A fresh draw from ``Dirichlet(1, ..., 1)``: uniform over all distributions of that size.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = RandomCategorical(ContinuousScheduler())
+    >>> fn.reset([0.25, 0.25, 0.25, 0.25], seed=0)
+    >>> p = fn([0.25, 0.25, 0.25, 0.25], 0)[0]
+    >>> np.round(p, 3), float(np.round(p.sum(), 9))
+    (array([0.386, 0.184, 0.175, 0.255]), 1.0)
+    """
 
     def _apply(self, p, t):
         return self._rng.dirichlet(np.ones(p.size))
 
 
 class TargetReversion(DistributionUpdate):
-    """``(1 − θ) p + θ · target``: a step of size ``theta`` towards ``target``."""
+    """``(1 − θ) p + θ · target``: a step of size ``theta`` towards ``target``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn, p = TargetReversion(ContinuousScheduler(), target=[1.0, 0.0], theta=0.5), [0.0, 1.0]
+    >>> [(p := fn(p, t)[0]).tolist() for t in range(3)]
+    [[0.5, 0.5], [0.75, 0.25], [0.875, 0.125]]
+    """
 
     _positional = ("scheduler", "target", "theta")
     _vectors = ("target",)
@@ -466,7 +631,13 @@ class TargetReversion(DistributionUpdate):
 
 
 class UniformDrift(DistributionUpdate):
-    """``(1 − α) p + α · u`` with ``u`` the uniform distribution and ``α = rate``."""
+    """``(1 − α) p + α · u`` with ``u`` the uniform distribution and ``α = rate``.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = UniformDrift(ContinuousScheduler(), rate=0.5)
+    >>> fn([1.0, 0.0, 0.0, 0.0], 0)[0]
+    array([0.625, 0.125, 0.125, 0.125])
+    """
 
     _positional = ("scheduler", "rate")
     rate = param.Number(default=0.1, bounds=(0, 1))
@@ -481,6 +652,13 @@ class BudgetBoundedIncrement(UpdateFunction):
     On a number: ``Y + k``, costing ``|k|``. On a probability vector: mass ``k`` moved into
     ``p_0`` as in :class:`DistributionIncrementUpdate`, costing its 1-Wasserstein distance.
     An increment that would take the spent total past ``B`` is declined (and every later one).
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> fn = BudgetBoundedIncrement(ContinuousScheduler(), k=0.4, B=1.0)
+    >>> fn(0.0, 0), fn(0.4, 1), fn(0.8, 2)
+    ((0.4, True, 0.4), (0.8, True, 0.4), (0.8, False, 0.0))
+    >>> fn.spent
+    0.8
     """
 
     _positional = ("scheduler", "k", "B")
@@ -515,6 +693,12 @@ class LCBoundedDistributionUpdate(DistributionUpdate):
     ``p_last`` is the value set by the last accepted change and ``t_last`` the index of that
     update (``−1`` for the initial value, which is step 0), so the distribution is
     L-Lipschitz in update steps between any two changes.
+
+    >>> from core.schedulers import ContinuousScheduler
+    >>> inner = TargetReversion(ContinuousScheduler(), target=[0.0, 1.0], theta=0.2)
+    >>> fn = LCBoundedDistributionUpdate(ContinuousScheduler(), L=0.1, update_fn=inner)
+    >>> fn([1.0, 0.0], 0), fn([1.0, 0.0], 1)
+    (([1.0, 0.0], False, 0.0), (array([0.8, 0.2]), True, 0.2))
     """
 
     _positional = ("scheduler", "L", "update_fn")

@@ -3,8 +3,7 @@
 The examples themselves are run by ``--doctest-modules`` (pyproject's pytest addopts); this file
 checks that they exist. A public class is one defined in a module of ``core`` (private modules,
 ``_name``, excluded) whose name does not start with ``_``, or one listed in its module's
-``__all__``. Classes known to lack an example are listed in ``MISSING_EXAMPLE``: each is an expected
-failure, strict, so that adding its example makes the test fail until it is removed from the list.
+``__all__``.
 """
 from __future__ import annotations
 
@@ -15,73 +14,6 @@ import pkgutil
 import pytest
 
 import core
-
-# Public classes without a ">>>" example, to be written (see the report of issue 8).
-MISSING_EXAMPLE = {
-    "core.buffers.CollectorAcquiredError",
-    "core.buffers.DataBuffer",
-    "core.buffers.DataCollector",
-    "core.config.Config",
-    "core.detectors.base.DetectorTrace",
-    "core.detectors.base.DriftDetector",
-    "core.errors.DriftlabError",
-    "core.errors.ScheduleExhaustedError",
-    "core.monitor.Monitor",
-    "core.nodes.Placed",
-    "core.parameters.Parameter",
-    "core.registry.Registry",
-    "core.scenario.Experiment",
-    "core.scenario.MonitorSettings",
-    "core.scenario.Scenario",
-    "core.schedulers.ContinuousScheduler",
-    "core.schedulers.CustomScheduler",
-    "core.schedulers.DecayingProbabilityScheduler",
-    "core.schedulers.PeriodicScheduler",
-    "core.schedulers.Scheduler",
-    "core.training.data.Batch",
-    "core.training.data.Labels",
-    "core.training.evaluation.Evaluator",
-    "core.training.evaluation.Experiences",
-    "core.training.models.DigitsCNN",
-    "core.training.strategies.EWC",
-    "core.training.strategies.JVP",
-    "core.training.strategies.JVPLookahead",
-    "core.training.strategies.Naive",
-    "core.training.strategies.Strategy",
-    "core.training.trainer.Progress",
-    "core.training.trainer.Trainer",
-    "core.training.trainer.TrainerConfig",
-    "core.update_functions.BoundedRandomWalk",
-    "core.update_functions.BudgetBoundedIncrement",
-    "core.update_functions.CyclicUpdate",
-    "core.update_functions.DecrementUpdate",
-    "core.update_functions.DeterministicTrend",
-    "core.update_functions.DistributionCyclicUpdate",
-    "core.update_functions.DistributionDecrementUpdate",
-    "core.update_functions.DistributionIncrementUpdate",
-    "core.update_functions.DistributionLinearInterpolation",
-    "core.update_functions.DistributionNoUpdate",
-    "core.update_functions.DistributionStepWiseUpdate",
-    "core.update_functions.DistributionUpdate",
-    "core.update_functions.ExponentialDecay",
-    "core.update_functions.GeometricProgression",
-    "core.update_functions.IncrementUpdate",
-    "core.update_functions.LCBoundedDistributionUpdate",
-    "core.update_functions.LinearInterpolation",
-    "core.update_functions.NoUpdate",
-    "core.update_functions.OrnsteinUhlenbeck",
-    "core.update_functions.OscillatingUpdate",
-    "core.update_functions.PolynomialTrend",
-    "core.update_functions.RandomCategorical",
-    "core.update_functions.RandomWalk",
-    "core.update_functions.RandomWalkWithDrift",
-    "core.update_functions.RandomWalkWithDriftAndTrend",
-    "core.update_functions.SigmoidTransition",
-    "core.update_functions.StepWiseUpdate",
-    "core.update_functions.TargetReversion",
-    "core.update_functions.UniformDrift",
-    "core.update_functions.UpdateFunction",
-}
 
 
 def public_classes() -> dict[str, type]:
@@ -117,14 +49,7 @@ def test_the_walk_finds_the_engine():
         assert expected in CLASSES
 
 
-def test_the_list_of_missing_examples_names_real_classes():
-    assert not MISSING_EXAMPLE - set(CLASSES), "remove from MISSING_EXAMPLE: classes that no longer exist"
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(reason="no >>> example yet", strict=True))
-    if name in MISSING_EXAMPLE else name
-    for name in sorted(CLASSES)])
+@pytest.mark.parametrize("name", sorted(CLASSES))
 def test_public_class_has_a_docstring_example(name):
     cls = CLASSES[name]
     assert cls.__dict__.get("__doc__"), f"{name} has no docstring"

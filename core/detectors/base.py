@@ -20,7 +20,15 @@ _LAST_BLOCK = 1 << 16
 
 
 class DetectorTrace(NamedTuple):
-    """What ``update_many(values, trace=True)`` returns: alarms, warnings and the statistic per value."""
+    """What ``update_many(values, trace=True)`` returns: alarms, warnings and the statistic per value.
+
+    >>> from core.detectors import DDM
+    >>> rng = np.random.default_rng(0)
+    >>> errors = (rng.random(600) < np.repeat([0.1, 0.5], 300)).astype(float)  # error rate 0.1, then 0.5
+    >>> trace = DDM().update_many(errors, trace=True)
+    >>> trace.alarms, trace.warnings.size, trace.statistic.shape
+    (array([333]), 22, (600,))
+    """
 
     alarms: np.ndarray  #: indices into ``values`` after which ``drift_detected`` was True
     warnings: np.ndarray  #: indices into ``values`` after which ``warning_detected`` was True
@@ -34,6 +42,17 @@ class DriftDetector(Config):
     ``reset()`` and ``_scan(values, trace)``: feed ``values`` up to and including the first alarm,
     return how many were used plus the statistic and warning flags for each of them. It lists its
     state in ``__slots__``: other attributes of a ``param`` class are about twice as slow to reach.
+
+    >>> from core.detectors import PageHinkley
+    >>> values = np.repeat([0.0, 1.0], 100)  # the mean jumps at index 100
+    >>> PageHinkley(threshold=5).update_many(values)
+    array([105])
+    >>> detector = PageHinkley(threshold=5)  # the same, one value at a time
+    >>> for i, x in enumerate(values):
+    ...     detector.update(x)
+    ...     if detector.drift_detected:
+    ...         print(i, round(detector.statistic, 2))
+    105 5.77
     """
 
     __slots__ = ('_drift', '_warning', '_statistic')

@@ -25,6 +25,14 @@ class Labels:
 
     ``Labels(None)`` takes labels that already are class indices (ints, as rotated digits' are).
     A label outside ``classes`` is a :class:`ConfigError` (a fixed output layer cannot learn it).
+
+    >>> labels = Labels(["cat", "dog"])
+    >>> labels.encode(["dog", "cat"]).tolist(), Labels(None).encode([3, 1]).tolist()
+    ([1, 0], [3, 1])
+    >>> labels.encode(["cow"])
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: y: label 'cow' is not one of the classes ['cat', 'dog']
     """
 
     def __init__(self, classes: Sequence[Any] | None = None):
@@ -49,7 +57,15 @@ class Labels:
 
 @dataclass(frozen=True)
 class Batch:
-    """Inputs ``x`` (float32) and class indices ``y`` (int64), on one device."""
+    """Inputs ``x`` (float32) and class indices ``y`` (int64), on one device.
+
+    >>> data = Batch.from_data({"x": [[0, 1], [2, 3], [4, 5]], "y": ["b", "a", "b"]}, Labels(["a", "b"]),
+    ...                        torch.device("cpu"))
+    >>> data.x.dtype, data.y.tolist(), len(data)
+    (torch.float32, [1, 0, 1], 3)
+    >>> len(data.sample(8, torch.Generator().manual_seed(0)))
+    8
+    """
 
     x: torch.Tensor
     y: torch.Tensor

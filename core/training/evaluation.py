@@ -28,6 +28,13 @@ class Evaluator:
     device, with the model as it is (a trainer's inference copy is in eval mode). With a ``lock``,
     every forward pass holds it: a trainer that swaps weights in under the same lock is never seen
     half-way. ``labels`` maps stream labels to class indices (see :class:`~core.training.data.Labels`).
+
+    A model fed zeros answers one class for every row, so it is right on half of these:
+
+    >>> from core.training.models import MLP
+    >>> evaluate = Evaluator(MLP(4, 2, hidden=(8,), seed=0), labels=["no", "yes"], batch_size=4)
+    >>> evaluate(np.zeros((6, 4)), ["no", "yes"] * 3)["accuracy"]
+    0.5
     """
 
     def __init__(self, model: nn.Module, labels: Labels | Sequence[Any] | None = None, *,
@@ -70,6 +77,17 @@ class Experiences:
     drawn once, by :func:`draw_experience`. When experience i arrives (:meth:`add`), the model so
     far gives R[i − 1, i] and an untrained model the baseline b[i]; after training on it,
     :meth:`record` fills row i for every j <= i. See :mod:`core.training.metrics` for the metrics.
+
+    >>> experiences, data = Experiences(), Batch(torch.zeros(2, 1), torch.tensor([0, 1]))
+    >>> experiences.add(0, data, before=0.5, untrained=0.5), experiences.record(lambda data: 1.0)
+    (0, array([1.]))
+    >>> experiences.add(4, data, before=0.75, untrained=0.5), experiences.record(lambda data: 0.5)
+    (1, array([0.5, 0.5]))
+    >>> experiences.matrix
+    array([[1.  , 0.75],
+           [0.5 , 0.5 ]])
+    >>> experiences.metrics()["forgetting"], experiences.metrics()["forward_transfer"]
+    (0.5, 0.25)
     """
 
     def __init__(self) -> None:

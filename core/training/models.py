@@ -105,7 +105,15 @@ class Conv1dNet(_Classifier):
 @MODELS.register
 class DigitsCNN(_Classifier):
     """A small CNN for 8x8 images (inputs ``(N, 64)`` or ``(N, 8, 8)``):
-    Conv(3x3) → ReLU → Conv(3x3) → ReLU → MaxPool(2) → Linear → ReLU → Linear."""
+    Conv(3x3) → ReLU → Conv(3x3) → ReLU → MaxPool(2) → Linear → ReLU → Linear.
+
+    >>> from core.library import rotated_digits
+    >>> X, y = rotated_digits(seed=0).batch(4)
+    >>> X.shape, DigitsCNN(seed=0)(torch.as_tensor(X, dtype=torch.float32)).shape
+    ((4, 8, 8), torch.Size([4, 10]))
+    >>> DigitsCNN(n_classes=3, seed=0)(torch.zeros(2, 64)).shape
+    torch.Size([2, 3])
+    """
 
     def __init__(self, n_classes: int = 10, channels: Sequence[int] = (16, 32), hidden: int = 64, seed: int = 0):
         c1, c2 = channels

@@ -35,7 +35,16 @@ Params = dict[str, torch.Tensor]
 
 
 class Strategy(Config):
-    """Base strategy: loss = cross-entropy on the current batch (what :class:`Naive` uses)."""
+    """Base strategy: loss = cross-entropy on the current batch (what :class:`Naive` uses).
+
+    >>> from core.training.models import MLP
+    >>> model, data = MLP(4, 3, hidden=(8,), seed=0), Batch(torch.ones(5, 4), torch.tensor([0, 1, 2, 0, 1]))
+    >>> strategy = Strategy()
+    >>> strategy.batch_sizes(64), strategy.state_dict()
+    ((64, 0), {})
+    >>> torch.equal(strategy.loss(model, data, None), F.cross_entropy(model(data.x), data.y))
+    True
+    """
 
 
     def batch_sizes(self, batch_size: int) -> tuple[int, int]:
@@ -62,7 +71,16 @@ class Strategy(Config):
 
 
 class Naive(Strategy):
-    """Fine-tuning on the current regime only: loss = CE(current batch); memory is never read."""
+    """Fine-tuning on the current regime only: loss = CE(current batch); memory is never read.
+
+    >>> from core.training.models import MLP
+    >>> model, naive = MLP(4, 2, hidden=(8,), seed=0), make_strategy("naive")
+    >>> current, memory = Batch(torch.ones(3, 4), torch.tensor([0, 1, 1])), Batch(torch.zeros(1, 4), torch.tensor([0]))
+    >>> naive, naive.batch_sizes(32)
+    (Naive(), (32, 0))
+    >>> torch.equal(naive.loss(model, current, memory), naive.loss(model, current, None))
+    True
+    """
 
     type_name = "naive"
 
@@ -96,6 +114,16 @@ class EWC(Strategy):
     θ* ← θ, where F_new is the empirical Fisher diagonal: the mean squared per-sample gradient of
     CE over up to ``fisher_samples`` samples of the episode's current data (drawn without
     replacement from the trainer's generator). Before the first consolidation the penalty is 0.
+
+    >>> from core.training.models import MLP
+    >>> model, ewc = MLP(4, 2, hidden=(8,), seed=0), EWC(ewc_lambda=10.0, fisher_samples=16)
+    >>> data = Batch(torch.randn(32, 4, generator=torch.Generator().manual_seed(0)), torch.arange(32) % 2)
+    >>> ewc.penalty(model)
+    0.0
+    >>> ewc.end_episode(model, data, torch.Generator().manual_seed(0))  # F and θ* := θ
+    >>> _ = model.net[0].bias.data.add_(0.5)  # the weights move away from θ*
+    >>> bool(ewc.penalty(model) > 0)
+    True
     """
 
     type_name = "ewc"
@@ -138,6 +166,16 @@ class JVP(Strategy):
     loss = CE(current) + μ · mean_i ‖J_f(x_i; θ*)(θ − θ*)‖² over a memory batch of B samples, θ* the
     weights at the start of the episode: the penalty is the first-order change of the model's
     outputs on memory data. One ``torch.func.jvp`` per step, with the tangent θ − θ* differentiable.
+
+    Shifting both output biases by 0.5 changes each output by 0.5, a penalty of μ·(0.5² + 0.5²):
+
+    >>> from core.training.models import MLP
+    >>> model, strategy = MLP(4, 2, hidden=(8,), seed=0), JVP(mu=1.0)
+    >>> data = Batch(torch.ones(8, 4), torch.arange(8) % 2)
+    >>> strategy.begin_episode(model)  # θ* := θ
+    >>> _ = model.net[-1].bias.data.add_(0.5)
+    >>> round((strategy.loss(model, data, data) - strategy.loss(model, data, None)).item(), 4)
+    0.5
     """
 
     type_name = "jvp"
@@ -171,6 +209,15 @@ class JVPLookahead(Strategy):
     L_cur + L_mem + λ·J, has gradient g, its λ-term a Hessian-vector product. It is computed in
     fp32 whatever the trainer's precision: g_cur is taken without loss scaling, and a Hessian-vector
     product in half precision is mostly rounding.
+
+    With memory = current (and so Δx = 0), J = −‖∇L_cur‖²: the lookahead lowers the loss below 2·L_cur.
+
+    >>> from core.training.models import MLP
+    >>> model, strategy = MLP(4, 2, hidden=(8,), seed=0), JVPLookahead(jvp_lambda=0.1)
+    >>> data = Batch(torch.randn(8, 4, generator=torch.Generator().manual_seed(0)), torch.arange(8) % 2)
+    >>> l_cur = strategy.loss(model, data, None)  # no memory: plain CE
+    >>> strategy.batch_sizes(16), bool(strategy.loss(model, data, data) < 2 * l_cur)
+    ((16, 16), True)
     """
 
     type_name = "jvp_lookahead"

@@ -75,6 +75,14 @@ class TrainerConfig(Config):
 
     ``device``, ``precision`` and ``seed`` take effect when the Trainer is built, the others at the
     start of the next episode (a kept optimizer gets the new ``lr``; another ``optimizer`` starts fresh).
+
+    >>> config = TrainerConfig(max_iter=50, lr=0.01)
+    >>> config.max_iter, config.device, config.to_spec()
+    (50, 'auto', {'type': 'TrainerConfig', 'max_iter': 50, 'lr': 0.01})
+    >>> TrainerConfig(batch_size=0)
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: TrainerConfig.batch_size: must be at least 1, not 0.
     """
 
     device = param.String("auto", doc="'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'")
@@ -92,7 +100,17 @@ class TrainerConfig(Config):
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a running episode is: ``step`` of ``max_iter`` done, its loss, seconds since it started."""
+    """Where a running episode is: ``step`` of ``max_iter`` done, its loss, seconds since it started.
+
+    >>> from core.training.models import MLP
+    >>> seen = []
+    >>> trainer = Trainer(MLP(2, 2, hidden=(4,), seed=0), device="cpu", max_iter=3, batch_size=4,
+    ...                   on_progress=seen.append)
+    >>> trainer.collector.collect_batch({"x": [[0.0, 1.0], [1.0, 0.0]] * 4, "y": [0, 1] * 4})
+    >>> _ = trainer.episode()
+    >>> [(p.episode, p.step, p.max_iter) for p in seen], seen[-1] is trainer.progress
+    ([(0, 1, 3), (0, 2, 3), (0, 3, 3)], True)
+    """
 
     episode: int
     step: int
@@ -148,6 +166,16 @@ class Trainer:
     the newest 1024 samples; give the Monitor ``trainer.collector``), ``memory`` the buffer of past
     regimes (default: a ReservoirBuffer of 2048 seeded with ``seed``). ``on_progress(Progress)``
     is called after every step. Other keywords are :class:`TrainerConfig` settings.
+
+    >>> from core.library import rotated_digits
+    >>> from core.training.models import DigitsCNN
+    >>> tree = rotated_digits(seed=0)
+    >>> trainer = Trainer(DigitsCNN(seed=0), "replay", "cpu", classes=tree.classes, max_iter=2, batch_size=8,
+    ...                   eval_samples=16)
+    >>> trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(32))))
+    >>> record = trainer.episode(tree)  # experience 0, at the tree's current step
+    >>> trainer.progress.step, record["stopped"], trainer.experiences.matrix.shape, len(trainer.memory)
+    (2, False, (1, 1), 32)
     """
 
     def __init__(self, model: nn.Module, strategy: Strategy | str | dict = "naive", device: str = "auto", *,
