@@ -47,6 +47,9 @@ dl-drift-metric       metric plot; dl-drift-statistic detector statistics plot
 dl-detection-report   the detection report table
 dl-device             "Device cpu — no GPU in use" (or the GPU's name)
 dl-strategy-select    "Strategy" select
+dl-setting-max_iter   "Max iter" of the episode settings: every widget generated for a
+                      setting (of an update function, scheduler, strategy, episode)
+                      carries dl-setting- and the setting's name
 dl-train-start        "Train now"; dl-train-stop "Stop training"
 dl-train-progress     the progress bar; dl-train-status "Episode i running: step s of n ..."
 dl-loss               loss curve; dl-accuracy-matrix accuracy matrix heatmap

@@ -28,7 +28,8 @@ page = pmui.Page(
     main=[
         ErrorAlert(session),
         pn.Row(DriftPlots(session), TreeView(session), sizing_mode="stretch_width"),
-        pn.Row(ScheduleEditor(session), SampleAnimator(session), sizing_mode="stretch_width"),
+        ScheduleEditor(session),
+        SampleAnimator(session),
         TrainingPanel(session),
     ],
 )

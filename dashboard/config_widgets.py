@@ -10,8 +10,10 @@ from core.config import Config
 
 def config_widgets(config: Config, settings: Sequence[str], on_change: Callable) -> pn.Param:
     """Widgets for ``settings`` of ``config``, two-way bound; ``on_change(*events)`` follows each change.
+    Each widget carries the CSS class ``dl-setting-<name>``.
 
     Give each call a config object of its own: the watcher stays on the object as long as it lives.
     """
     config.param.watch(on_change, list(settings))
-    return pn.Param(config, parameters=list(settings), show_name=False, sizing_mode="stretch_width")
+    return pn.Param(config, parameters=list(settings), show_name=False, sizing_mode="stretch_width",
+                    widgets={name: {"css_classes": [f"dl-setting-{name}"]} for name in settings})

@@ -7,6 +7,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from .actions import on_click
 from .session import Session
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
@@ -21,7 +22,7 @@ class ErrorAlert(Viewer):
         super().__init__(session=session, **params)
         self._alert = pn.pane.Alert("", alert_type="danger", css_classes=["dl-error"], sizing_mode="stretch_width")
         dismiss = pn.widgets.Button(label="Dismiss", css_classes=["dl-error-dismiss"], align="center")
-        dismiss.on_click(lambda event: session.param.update(error=""))
+        on_click(dismiss, lambda: session.param.update(error=""))
         self._layout = pn.Row(self._alert, dismiss, sizing_mode="stretch_width", visible=False)
         session.param.watch(self._show, "error")
         self._show()

@@ -5,6 +5,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from .actions import on_click
 from .session import Session
 
 
@@ -18,9 +19,9 @@ class RunControls(Viewer):
         self._start = pn.widgets.Button(label="Start", color="primary", css_classes=["dl-run-start"])
         self._pause = pn.widgets.Button(label="Pause", css_classes=["dl-run-pause"])
         self._step = pn.widgets.Button(label="Step", css_classes=["dl-run-step"])
-        self._start.on_click(lambda event: session.start())
-        self._pause.on_click(lambda event: session.pause())
-        self._step.on_click(lambda event: session.step_once())
+        on_click(self._start, session.start)
+        on_click(self._pause, session.pause)
+        on_click(self._step, session.step_once)
         speed = pn.widgets.IntSlider.from_param(session.param.speed, label="Speed (batches per second)",
                                                 css_classes=["dl-speed"], sizing_mode="stretch_width")
         self._status = pn.pane.Markdown(css_classes=["dl-run-status"], margin=(0, 10))

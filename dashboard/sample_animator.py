@@ -12,7 +12,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.layouts import gridplot
-from bokeh.models import ColumnDataSource, DataRange1d, FactorRange
+from bokeh.models import ColumnDataSource, FactorRange, Range1d
 from panel.io import unlocked
 from panel.viewable import Viewer
 
@@ -21,13 +21,17 @@ from core.errors import DriftlabError
 from .plotting import new_figure, palette
 from .session import Session
 
-GRID_SAMPLES, COLUMNS = 12, 4  # samples in the grid, in rows of COLUMNS
-CELL = (130, 100)  # width and height of a sample's plot, in pixels: four fit beside the editor at 1400 px
+GRID_SAMPLES, COLUMNS = 12, 6  # samples in the grid, in rows of COLUMNS
+CELL = (120, 90)  # width and height of a sample's plot, in pixels
 DRAW = 256  # samples per frame, for the label distribution
 
 
 class SampleAnimator(Viewer):
-    """A Player over update steps, a grid of labeled samples and their label distribution."""
+    """A Player over update steps, a grid of labeled samples and their label distribution.
+
+    Every plot has explicit ranges, set with the data of each frame: ranges the browser computes
+    itself would be sent back to the server after every frame.
+    """
 
     session = param.ClassSelector(class_=Session, constant=True)
 
@@ -39,14 +43,16 @@ class SampleAnimator(Viewer):
         self._title = pn.pane.Markdown(css_classes=["dl-samples-title"], margin=(0, 10))
         self._grid = pn.pane.Bokeh(css_classes=["dl-samples"])
         self._counts = ColumnDataSource({"label": [], "count": [], "color": []})
-        self._bars = new_figure(height=200, title="Label distribution", x_range=FactorRange(),
-                                y_axis_label=f"of {DRAW} samples", css_classes=["dl-label-distribution"])
+        self._bars = new_figure(height=2 * CELL[1] + 40, title="Label distribution", x_range=FactorRange(),
+                                y_range=Range1d(0, 1), y_axis_label=f"of {DRAW} samples",
+                                css_classes=["dl-label-distribution"])
         self._bars.vbar(x="label", top="count", color="color", width=0.8, source=self._counts)
         self._bars.xgrid.visible = False
         self._layout = pn.Column(
             "### Samples", self._player, self._title,
-            self._grid, pn.pane.Bokeh(self._bars, sizing_mode="stretch_width"),
+            pn.Row(self._grid, pn.pane.Bokeh(self._bars, sizing_mode="stretch_width"), sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
+        self._kind = None  # what the grid is drawn for: "series", "image" or "other"
         self._player.param.watch(self._frame, "value")
         session.param.watch(self._new_experiment, "experiment")
         session.param.watch(self._new_revision, "revision")
@@ -61,27 +67,31 @@ class SampleAnimator(Viewer):
         with unlocked():
             self._bars.x_range.factors = [str(c) for c in classes]
         X, _ = self._twin.batch(1)
-        self._kind = {1: "series", 2: "image"}.get(np.ndim(X[0]) if X.dtype != object else 0, "other")
-        self._sources = [ColumnDataSource() for _ in range(GRID_SAMPLES)]
-        shared = DataRange1d()  # series share their value axis, so that shifts in level show
-        self._figures = [self._cell(source, shared) for source in self._sources]
-        self._grid.object = gridplot(self._figures, ncols=COLUMNS, toolbar_location=None)
+        kind = {1: "series", 2: "image"}.get(np.ndim(X[0]) if X.dtype != object else 0, "other")
+        if kind != self._kind:  # the same grid serves another scenario with samples of the same kind
+            self._kind = kind
+            # columns the glyphs can draw before the first frame arrives (BokehJS fails on an image
+            # glyph without its image)
+            blank = {"series": {"t": [], "value": []}, "image": {"image": [np.zeros((1, 1))], "dw": [1], "dh": [1]},
+                     "other": {}}[kind]
+            self._sources = [ColumnDataSource(dict(blank)) for _ in range(GRID_SAMPLES)]
+            self._x_range, self._y_range = Range1d(0, 1), Range1d(0, 1)  # shared by the cells
+            self._figures = [self._cell(source) for source in self._sources]
+            self._grid.object = gridplot(self._figures, ncols=COLUMNS, toolbar_location=None)
         self._player.end = session.horizon
         if self._player.value == session.step:
             self._frame()
         else:
             self._player.value = session.step  # its watcher draws the frame
 
-    def _cell(self, source: ColumnDataSource, y_range: DataRange1d):
+    def _cell(self, source: ColumnDataSource):
         fig = new_figure(width=CELL[0], height=CELL[1], sizing_mode="fixed", toolbar_location=None, tools="",
-                         min_border=4, outline_line_width=2)
+                         min_border=4, outline_line_width=2, x_range=self._x_range, y_range=self._y_range)
         fig.axis.visible = fig.grid.visible = False
         if self._kind == "series":
-            fig.y_range = y_range
             fig.line("t", "value", source=source, line_width=1.5)
         elif self._kind == "image":
             fig.image(image="image", x=0, y=0, dw="dw", dh="dh", source=source, palette="Greys256")
-            fig.x_range.range_padding = fig.y_range.range_padding = 0
         return fig
 
     def _new_revision(self, *events) -> None:
@@ -105,18 +115,35 @@ class SampleAnimator(Viewer):
         labels, counts = np.unique(np.asarray(y, dtype=object).astype(str), return_counts=True)
         tally = dict(zip(labels.tolist(), counts.tolist()))
         colors = self._colors
+        shown = [np.asarray(x, dtype=float) for x in X[:GRID_SAMPLES]] if self._kind != "other" else []
         with unlocked():
-            for fig, source, x, label in zip(self._figures, self._sources, X, y):
+            for fig, source, x, label in zip(self._figures, self._sources, shown, y):
                 color = colors.get(label, "black")
                 fig.title.text, fig.title.text_color, fig.outline_line_color = str(label), color, color
                 if self._kind == "series":
                     source.data = {"t": np.arange(len(x)), "value": x}
                     fig.renderers[0].glyph.line_color = color
-                elif self._kind == "image":
-                    image = np.flipud(np.asarray(x, dtype=float))  # row 0 at the top
+                else:
+                    image = np.flipud(x)  # row 0 at the top
                     source.data = {"image": [image], "dw": [image.shape[1]], "dh": [image.shape[0]]}
+            if shown:
+                self._fit(shown)
             self._counts.data = {"label": [str(c) for c in colors], "count": [tally.get(str(c), 0) for c in colors],
                                  "color": list(colors.values())}
+            self._bars.y_range.end = 1.1 * max(tally.values())
+
+    def _fit(self, shown: list[np.ndarray]) -> None:
+        """Fit the cells' shared ranges to the samples shown: series share their value axis, so that
+        shifts in level show; images fill their cell."""
+        if self._kind == "series":
+            low = min(float(np.nanmin(x)) for x in shown)
+            high = max(float(np.nanmax(x)) for x in shown)
+            pad = 0.05 * (high - low or 1.0)
+            self._x_range.update(start=0, end=max(len(x) for x in shown) - 1)
+            self._y_range.update(start=low - pad, end=high + pad)
+        else:
+            self._x_range.update(start=0, end=shown[0].shape[1])
+            self._y_range.update(start=0, end=shown[0].shape[0])
 
     def __panel__(self):
         return self._layout

@@ -9,6 +9,7 @@ from panel.viewable import Viewer
 
 from core.library import SCENARIOS
 
+from .actions import on_click
 from .session import Session
 
 
@@ -26,7 +27,7 @@ class ScenarioView(Viewer):
         self._builtin = pn.widgets.Select(label="Built-in scenario", options=list(SCENARIOS),
                                           css_classes=["dl-builtin-select"], sizing_mode="stretch_width")
         self._load = pn.widgets.Button(label="Load", css_classes=["dl-builtin-load"], align="end")
-        self._load.on_click(lambda event: session.load(self._builtin.value))
+        on_click(self._load, lambda: session.load(self._builtin.value))
         self._upload = pn.widgets.FileInput(accept=".yaml,.yml", multiple=False, css_classes=["dl-upload"],
                                             sizing_mode="stretch_width")
         self._upload.param.watch(self._uploaded, "value")
@@ -34,7 +35,7 @@ class ScenarioView(Viewer):
                                                  label="Download YAML", css_classes=["dl-download"],
                                                  sizing_mode="stretch_width")
         reset = pn.widgets.Button(label="Reset run", css_classes=["dl-reset"], sizing_mode="stretch_width")
-        reset.on_click(lambda event: session.reset())
+        on_click(reset, session.reset)
         self._about = pn.pane.Markdown(css_classes=["dl-scenario-about"], sizing_mode="stretch_width")
         self._layout = pn.Column(
             "### Scenario", self._about, pn.Row(self._builtin, self._load, sizing_mode="stretch_width"),

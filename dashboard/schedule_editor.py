@@ -29,6 +29,7 @@ from core.errors import DriftlabError
 from core.schedulers import SCHEDULERS, ContinuousScheduler, Scheduler
 from core.update_functions import UPDATE_FUNCTIONS, UpdateFunction
 
+from .actions import on_click
 from .config_widgets import config_widgets
 from .plotting import new_figure, palette
 from .session import Session
@@ -91,7 +92,7 @@ class ScheduleEditor(Viewer):
         self._scheduler_settings = pn.Column(sizing_mode="stretch_width")
         self._apply = pn.widgets.Button(label=f"Apply from step {session.step}", color="primary",
                                         css_classes=["dl-apply-edit"])
-        self._apply.on_click(self._apply_edit)
+        on_click(self._apply, self._apply_edit)
         self._status = pn.pane.Markdown(css_classes=["dl-edit-status"], sizing_mode="stretch_width")
         self._preview = pn.pane.Bokeh(css_classes=["dl-preview"], sizing_mode="stretch_width")
         self._update_widgets = pn.Column(self._function, self._function_settings, self._scheduler,
@@ -230,7 +231,7 @@ class ScheduleEditor(Viewer):
             self._pristine = False
             self._refresh()
 
-    def _apply_edit(self, event) -> None:
+    def _apply_edit(self) -> None:
         try:
             definition = self._definition()
         except DriftlabError as err:
@@ -271,18 +272,25 @@ class ScheduleEditor(Viewer):
             probabilities = bool(np.all(array >= 0) and np.allclose(array.sum(1), 1.0))
             shape = ("probabilities" if probabilities else "vector", array.shape[1])
             data = {"step": steps, **{f"c{i}": array[:, i] for i in range(array.shape[1])}}
-        if shape != self._shape:
+        new = shape != self._shape
+        if new:
             self._source = ColumnDataSource(data)
             self._preview.object = self._figure(name, shape)
             self._shape = shape
-        else:
-            with unlocked():
+        with unlocked():
+            if not new:
                 self._source.data = data
+            if shape[0] != "probabilities":  # an explicit range: one the browser fits is sent back
+                values = np.concatenate([array.ravel(), np.asarray(data.get("committed", []), dtype=float)])
+                values = values[np.isfinite(values)]
+                low, high = float(values.min()), float(values.max())
+                pad = 0.08 * (high - low or abs(high) or 1.0)
+                self._preview.object.y_range.update(start=low - pad, end=high + pad)
 
     def _figure(self, name: str, shape: tuple):
         session = self.session
         fig = new_figure(height=320, title=f"{name} over update steps", x_axis_label="update step",
-                         x_range=(0, session.horizon))
+                         x_range=(0, session.horizon), y_range=(0, 1))
         self._step_line = Span(location=session.step, dimension="height", line_color="crimson", line_width=2,
                                line_dash="dashed")
         fig.add_layout(self._step_line)
@@ -299,7 +307,6 @@ class ScheduleEditor(Viewer):
         colors = palette(shape[1])
         if shape[0] == "probabilities":
             fig.varea_stack(columns, x="step", source=source, color=colors, legend_label=names, fill_alpha=0.8)
-            fig.y_range.start, fig.y_range.end = 0, 1
         else:
             for column, label, color in zip(columns, names, colors):
                 fig.line("step", column, source=source, color=color, line_width=2, legend_label=label)

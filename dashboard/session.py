@@ -13,7 +13,8 @@ A :class:`Session` is the only model the views read and steer. Rules:
 * **Sync.** Worker threads never touch params or Bokeh models. :meth:`Session.sync` copies the
   engine's state into the params (``step``, ``batch``, ``state``, ``progress``, ``episodes``,
   ``error``); a served or notebook session calls it ten times a second from a periodic callback on
-  the event loop, so every view update runs there (served: holding the document lock).
+  the event loop, so every view update runs there (served: holding the document lock, from the
+  moment the page has loaded).
 * **Revisions.** ``revision`` grows whenever what the stream will do changes (a scenario loaded or
   reset, a parameter edited); ``experiment`` is replaced only on load and reset.
 
@@ -72,9 +73,10 @@ class Session(param.Parameterized):
         self._install(self._resolve(scenario))
         document = pn.state.curdoc
         if document is not None and document.session_context is not None:  # served
-            # a plain Bokeh callback: a Panel one counts as "busy" work, and ten a second kept the
-            # page busy enough to drop clicks
-            document.add_periodic_callback(self.sync, SYNC_PERIOD_MS)
+            # once the page is loaded (before, Panel sends every model change as a message of its
+            # own); a plain Bokeh callback: a Panel one counts as "busy" work, and ten a second
+            # kept the page busy enough to drop clicks
+            pn.state.onload(lambda: document.add_periodic_callback(self.sync, SYNC_PERIOD_MS))
             document.on_session_destroyed(lambda context: self.close())
         else:  # a notebook (nothing runs without an event loop: scripts and tests call sync)
             pn.state.add_periodic_callback(self.sync, period=SYNC_PERIOD_MS)
@@ -263,6 +265,12 @@ class Session(param.Parameterized):
             self.error = "This scenario has no trainer: add a trainer section."
             return
         if trainer.running or self._preparing is not None and self._preparing.is_alive():
+            return
+        if not self._pretrained:  # no data collected yet: the first episode is the run's pretraining
+            self._launch(0)
+            return
+        if not self.rows and not trainer.episodes:  # the scenario pretrains on no samples
+            self.error = "Nothing to train on yet: step or start the run to collect batches first."
             return
         self.training = True
         self._preparing = threading.Thread(target=self._adapt_now, args=(self.experiment,),

@@ -13,15 +13,21 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.models import ColumnDataSource, Range1d, SingleIntervalTicker
+from bokeh.palettes import Blues256
 from bokeh.transform import linear_cmap
 from panel.io import unlocked
 from panel.viewable import Viewer
 
 from core.training import STRATEGIES, TrainerConfig, make_strategy
 
+from .actions import on_click
 from .config_widgets import config_widgets
 from .plotting import new_figure
 from .session import EPISODE_SETTINGS, Session
+
+
+INK_FLIP = 0.55  # accuracy from which a cell is dark enough for white text
+MAX_WRITTEN = 8  # a larger accuracy matrix shows its values on hover only
 
 
 class TrainingPanel(Viewer):
@@ -39,13 +45,13 @@ class TrainingPanel(Viewer):
         self._episode_settings = pn.Column(sizing_mode="stretch_width")
         self._start = pn.widgets.Button(label="Train now", color="primary", css_classes=["dl-train-start"])
         self._stop = pn.widgets.Button(label="Stop training", css_classes=["dl-train-stop"])
-        self._start.on_click(lambda event: session.start_training())
-        self._stop.on_click(lambda event: session.stop_training())
+        on_click(self._start, session.start_training)
+        on_click(self._stop, session.stop_training)
         self._progress = pn.indicators.Progress(value=0, max=100, css_classes=["dl-train-progress"],
                                                 sizing_mode="stretch_width")  # percent of the episode
         self._status = pn.pane.Markdown(css_classes=["dl-train-status"], margin=(0, 10))
         self._losses = ColumnDataSource({"step": [], "loss": [], "episode": []})
-        self._cells = ColumnDataSource({"trained": [], "evaluated": [], "accuracy": [], "text": []})
+        self._cells = ColumnDataSource({"trained": [], "evaluated": [], "accuracy": [], "text": [], "ink": []})
         self._metrics = pn.pane.Markdown(css_classes=["dl-train-metrics"], margin=(0, 10))
         controls = pn.Column(self._device, self._strategy, self._strategy_settings, self._episode_settings,
                              width=320)
@@ -73,12 +79,12 @@ class TrainingPanel(Viewer):
                          x_axis_label="evaluated on experience j", y_axis_label="after training on i",
                          tools="hover", tooltips=[("R", "@text")], x_range=Range1d(-0.5, 0.5),
                          y_range=Range1d(0.5, -0.5), css_classes=["dl-accuracy-matrix"])  # row 0 at the top
-        color = linear_cmap("accuracy", "Viridis256", 0, 1)
+        color = linear_cmap("accuracy", Blues256[::-1][32:], 0, 1)  # pale (0) to dark blue (1), never white
         fig.rect("evaluated", "trained", 1, 1, source=self._cells, fill_color=color, line_color="white")
         fig.text("evaluated", "trained", text="text", source=self._cells, text_align="center",
-                 text_baseline="middle", text_font_size="8pt", text_color="white")
+                 text_baseline="middle", text_font_size="9pt", text_color="ink")
         fig.grid.visible = False
-        fig.axis.ticker = SingleIntervalTicker(interval=1)
+        self._matrix_ticker = fig.xaxis.ticker = fig.yaxis.ticker = SingleIntervalTicker(interval=1)
         self._matrix_ranges = fig.x_range, fig.y_range
         return fig
 
@@ -151,8 +157,10 @@ class TrainingPanel(Viewer):
         x_range, y_range = self._matrix_ranges
         with unlocked():
             self._cells.data = {"trained": rows, "evaluated": columns, "accuracy": values,
-                                "text": [f"{v:.2f}" for v in values]}
+                                "text": [f"{v:.2f}" if len(matrix) <= MAX_WRITTEN else "" for v in values],
+                                "ink": ["white" if v >= INK_FLIP else "black" for v in values]}
             x_range.end = y_range.start = max(len(matrix), 1) - 0.5
+            self._matrix_ticker.interval = max(1, -(-len(matrix) // MAX_WRITTEN))  # at most about 8 ticks
         if trainer.episodes and "average_accuracy" in trainer.episodes[-1]:
             record = trainer.episodes[-1]
             self._metrics.object = " · ".join(f"{key.replace('_', ' ')} **{record[key]:.3f}**"

@@ -2,10 +2,11 @@
 
 Drawn with Bokeh from :meth:`core.tree.SamplingTree.to_graph` (no Graphviz), in layers from the
 root down: a node sits below the mean of its parents, and the children of a branching node are
-spread side by side. Edge widths follow the branch probabilities; a transform's parameters are
-written beside it (on hover only in a crowded layer). The node and edge texts are
-redrawn when the stream moves to another step or a parameter is edited; the layout only when
-another scenario is loaded.
+spread side by side, one unit apart. Each node's name is written under it, a transform's
+parameters under its name; a branch's probability is written on its edge, near the child, and
+sets the edge's width. In a crowded layer (more than ``MAX_LABELLED`` nodes) parameters and
+probabilities are shown on hover only. The texts are redrawn when the stream moves to another
+step or a parameter is edited; the layout only when another scenario is loaded.
 """
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ from typing import Any
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool
+from bokeh.models import ColumnDataSource, HoverTool, Range1d
 from panel.io import unlocked
 from panel.viewable import Viewer
 
 from .plotting import new_figure
 from .session import Session
 
-MAX_LABELLED = 4  # in a layer of more nodes, a transform's parameters are shown on hover only
+MAX_LABELLED = 4  # in a layer of more nodes, parameters and probabilities are shown on hover only
+LAYER_PX = 100  # height of a layer of the drawing, in pixels
 KINDS = {"transform": ("square", "#4c72b0"), "branch": ("diamond", "#dd8452"), "label": ("circle", "#55a868")}
 
 
@@ -69,16 +71,18 @@ class TreeView(Viewer):
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
         self._nodes = ColumnDataSource({k: [] for k in ("x", "y", "marker", "color", "name", "details", "text")})
-        self._edges = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1", "width", "xm", "ym", "text")})
-        fig = new_figure(height=380, title="Sampling tree", x_axis_type=None, y_axis_type=None, css_classes=["dl-tree"])
+        self._edges = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1", "width", "xt", "yt", "text")})
+        fig = new_figure(height=4 * LAYER_PX, title="Sampling tree", x_axis_type=None, y_axis_type=None,
+                         x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), css_classes=["dl-tree"])
         fig.grid.visible = False
         fig.outline_line_color = None
         fig.segment("x0", "y0", "x1", "y1", source=self._edges, line_width="width", color="#999999")
-        fig.text("xm", "ym", text="text", source=self._edges, text_font_size="9pt", text_align="center",
-                 text_baseline="middle", background_fill_color="white", background_fill_alpha=0.8)
-        nodes = fig.scatter("x", "y", marker="marker", color="color", size=18, source=self._nodes)
-        fig.text("x", "y", text="text", source=self._nodes, x_offset=14, text_font_size="9pt",
-                 text_baseline="middle")
+        fig.text("xt", "yt", text="text", source=self._edges, text_font_size="8pt", text_align="center",
+                 text_baseline="middle", background_fill_color="white", background_fill_alpha=0.9)
+        nodes = fig.scatter("x", "y", marker="marker", color="color", size=16, source=self._nodes)
+        fig.text("x", "y", text="text", source=self._nodes, y_offset=11, text_font_size="8pt", text_align="center",
+                 text_baseline="top", text_line_height=1.1, background_fill_color="white",
+                 background_fill_alpha=0.7)
         fig.add_tools(HoverTool(renderers=[nodes], tooltips=[("node", "@name"), ("now", "@details")]))
         self._figure = fig
         self._caption = pn.pane.Markdown(css_classes=["dl-tree-caption"], margin=(0, 10))
@@ -92,10 +96,11 @@ class TreeView(Viewer):
     def _new_experiment(self, *events) -> None:
         self._positions = layout(self.session.tree.to_graph())
         xs = [x for x, _ in self._positions.values()]
-        ys = [y for _, y in self._positions.values()]
+        depth = -min(y for _, y in self._positions.values())
         with unlocked():
-            self._figure.x_range.update(start=min(xs) - 1, end=max(xs) + 2.5)
-            self._figure.y_range.update(start=min(ys) - 0.6, end=0.6)
+            self._figure.x_range.update(start=min(xs) - 0.75, end=max(xs) + 0.75)
+            self._figure.y_range.update(start=-depth - 0.8, end=0.3)  # room for the texts under the last layer
+            self._figure.height = int(LAYER_PX * (depth + 1.1)) + 30
         self._redraw()
 
     def _redraw(self, *events) -> None:
@@ -110,7 +115,7 @@ class TreeView(Viewer):
             settings = [f"{k}={_show(v)}" for k, v in node.get("params", {}).items()]
             if node["kind"] == "branch":
                 settings = [node["param"] or "uniform"]
-            text = node["name"]
+            text = str(node["label"]) if node["kind"] == "label" else node["name"]
             if node["kind"] == "transform" and crowded[y] <= MAX_LABELLED:
                 text += "".join("\n" + _shorten(setting) for setting in settings)
             for key, value in [("x", x), ("y", y), ("marker", marker), ("color", color), ("name", node["name"]),
@@ -120,10 +125,11 @@ class TreeView(Viewer):
         for edge in graph["edges"]:
             (x0, y0), (x1, y1) = position[edge["source"]], position[edge["target"]]
             probability = edge["probability"]
+            shown = probability is not None and crowded[y1] <= MAX_LABELLED
             for key, value in [("x0", x0), ("y0", y0), ("x1", x1), ("y1", y1),
                                ("width", 1.5 if probability is None else 1 + 8 * probability),
-                               ("xm", (x0 + x1) / 2), ("ym", (y0 + y1) / 2),
-                               ("text", "" if probability is None else f"{edge['branch']}\np={probability:.2f}")]:
+                               ("xt", x0 + 0.6 * (x1 - x0)), ("yt", y0 + 0.6 * (y1 - y0)),
+                               ("text", f"p={probability:.2f}" if shown else "")]:
                 edges[key].append(value)
         with unlocked():
             self._nodes.data, self._edges.data = dict(nodes), dict(edges)

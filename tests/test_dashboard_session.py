@@ -216,6 +216,29 @@ def test_a_training_episode_runs_in_the_background_with_progress(session):
     assert trainer.experiences.matrix.shape == (2, 2)
 
 
+def test_train_now_before_the_run_is_the_runs_pretraining(session):
+    session.start_training()
+    session.join()
+    trainer = session.experiment.trainer
+    assert not session.error
+    assert len(trainer.episodes) == 1 and session.step == 0 and session.batch == 0
+    session.step_once()  # monitoring starts on the pretrained model: no second pretraining
+    session.join()
+    assert len(trainer.episodes) == 1 and session.batch == 1
+
+
+def test_train_now_with_nothing_collected_says_so():
+    scenario = load_scenario(ABRUPT.replace("pretrain_samples: 256", "pretrain_samples: 0"))
+    session = Session(scenario)
+    try:
+        session.start_training()  # the run's pretraining: nothing to train on
+        session.join()
+        session.start_training()
+        assert "Nothing to train on yet" in session.error and not session.training
+    finally:
+        session.close()
+
+
 def test_a_training_episode_can_be_stopped(session):
     session.step_once()
     session.join()

@@ -9,7 +9,7 @@ import dashboard
 pytestmark = pytest.mark.browser
 
 # The hooks dashboard/__init__.py documents for browser tests.
-HOOKS = sorted(set(re.findall(r"\bdl-[a-z-]+[a-z]", dashboard.__doc__)))
+HOOKS = sorted(set(re.findall(r"\bdl-[a-z_-]*[a-z]\b(?!-)", dashboard.__doc__)))
 
 
 def test_page_loads_offline_and_clean(context, open_page):

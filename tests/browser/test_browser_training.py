@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+LONG_EPISODE = 600  # training steps: seconds, longer than the slider moves below
 
 
 def progress(page) -> tuple[float, float]:
@@ -19,10 +20,15 @@ def test_retraining_shows_progress_while_a_slider_stays_responsive(dash):
     expect(page.locator(".dl-run-status")).to_contain_text("1 batches", timeout=90_000)
     expect(page.locator(".dl-train-start button")).to_be_enabled()
 
+    # an episode long enough to move the slider a few times while it trains, on any machine
+    max_iter = page.locator(".dl-setting-max_iter input")
+    max_iter.fill(str(LONG_EPISODE))
+    max_iter.press("Enter")
     page.locator(".dl-train-start button").click()
     # (the previous episode's progress can show for a moment: wait for the new one's first steps)
-    status = dash.wait_for_text("dl-train-status", "t => /^Episode [1-9][0-9]* running: step [0-9]+ of/.test(t)",
-                                timeout=30_000)
+    status = dash.wait_for_text(
+        "dl-train-status", f"t => /^Episode [1-9][0-9]* running: step [0-9]+ of {LONG_EPISODE}/.test(t)",
+        timeout=30_000)
     episode = re.match(r"Episode (\d+)", status).group(1)
     expect(page.locator(".dl-train-stop button")).to_be_enabled()
 
