@@ -126,11 +126,19 @@ class ScheduleEditor(Viewer):
             groups.setdefault(name.split(".")[0] if "." in name else GLOBAL_SCOPE, []).append(name)
         self._parameter.groups = dict(sorted(groups.items()))
         names = self.session.tree.params.names
-        chosen = self._parameter.value if self._parameter.value in names else names[0]
+        chosen = self._parameter.value if self._parameter.value in names else self._first_drifting(names)
         if self._parameter.value == chosen:
             self._select()
         else:
             self._parameter.value = chosen  # its watcher selects it
+
+    def _first_drifting(self, names: list[str]) -> str:
+        """The first parameter whose value changes during the run (the first parameter if none does)."""
+        store, steps = self.session.tree.params, self.session.max_steps
+        for name in names:
+            if len({_text(value) for value in _values(store[name], 0, steps)}) > 1:
+                return name
+        return names[0]
 
     def _stepped(self, *events) -> None:
         with unlocked():
