@@ -4,7 +4,8 @@ For each stream batch the model is evaluated (``evaluate(X, y) -> {metric: value
 ``interval`` batches the chosen metric of those batches is aggregated (mean | median | last) and
 fed to every detector: that is a *check*. When the ``trigger`` detector alarms (or, in the periodic
 arm, every ``period`` checks) the loop pauses and calls ``adapt(monitor)`` (a retraining episode),
-then resets the detectors — the adapted model is a new regime of the metric — and resumes. The
+then resets the detectors — the adapted model is a new regime of the metric — and resumes (an
+``adapt`` that declines, returning ``{"skipped": why}``, changes nothing but the record). The
 stream's update step advances every ``batches_per_step`` batches.
 
 Arms (``adaptation``): ``"drift"`` adapts on alarms; ``"detect_only"`` detects but never adapts;
@@ -171,9 +172,10 @@ class Monitor:
         episode["seconds"] = time.perf_counter() - start
         if isinstance(result, Mapping):
             episode.update(result)
-        for detector in self.detectors.values():
-            detector.reset()
-        row["adapted"] = True
+        if "skipped" not in episode:  # a new model: the detectors start over on its metric
+            for detector in self.detectors.values():
+                detector.reset()
+            row["adapted"] = True
         self.episodes.append(episode)
         self._emit("adapt_end", episode)
         return episode

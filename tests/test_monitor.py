@@ -148,6 +148,17 @@ def test_manual_adaptation():
     assert episode["reason"] == "manual" and episode["batch"] == 2
 
 
+def test_a_skipped_adaptation_is_recorded_and_leaves_the_detectors_alone():
+    """An adapt that declines (a trainer busy with an episode) changes no model: the row is not
+    marked adapted and the detectors keep their state."""
+    monitor, _ = make_monitor(adapt=lambda monitor: {"skipped": "an episode is already running"})
+    monitor.run(max_steps=8)
+    skipped = [episode for episode in monitor.episodes if "skipped" in episode]
+    assert skipped and len(skipped) == len(monitor.episodes)
+    history = monitor.history
+    assert not history["adapted"].any() and history["alarm"].sum() == len(skipped)
+
+
 @pytest.mark.parametrize("kwargs, path", [
     ({"adaptation": "sometimes"}, "adaptation"),
     ({"aggregate": "mode"}, "aggregate"),
