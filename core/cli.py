@@ -62,21 +62,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _load(args: argparse.Namespace):
-    from .library import SCENARIOS
+    from .library.scenarios import scenario_source
     from .scenario import load_scenario
 
-    path = Path(args.scenario)
-    if path.is_file():
-        source: str | Path = path
-    elif args.scenario in SCENARIOS:
-        from .scenario import dump_scenario
-        source = dump_scenario(SCENARIOS[args.scenario]())
-    elif path.suffix in (".yaml", ".yml") or os.sep in args.scenario:
-        raise ConfigError(args.scenario, "no such scenario file")
-    else:
-        raise ConfigError(args.scenario, "is neither a scenario file nor a built-in scenario; built-in: "
-                          + ", ".join(SCENARIOS))
-    return load_scenario(source, overrides=args.overrides, environ=os.environ, allowed_imports=args.allowed_imports)
+    return load_scenario(scenario_source(args.scenario), overrides=args.overrides, environ=os.environ,
+                         allowed_imports=args.allowed_imports)
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -35,6 +35,7 @@ import param
 from core.distributions import as_distribution
 from core.errors import ConfigError, DriftlabError
 from core.library import SCENARIOS
+from core.library.scenarios import scenario_source
 from core.parameters import Parameter
 from core.scenario import Experiment, Scenario, dump_scenario, load_scenario, params_to_spec
 from core.tree import SamplingTree
@@ -131,7 +132,7 @@ class Session(param.Parameterized):
             return source
         if source in SCENARIOS:
             return SCENARIOS[source]()
-        return load_scenario(source)
+        return load_scenario(scenario_source(source))
 
     def _install(self, scenario: Scenario) -> None:
         self.close()

@@ -13,8 +13,9 @@ from river.drift import binary as river_binary
 
 from core.detectors import (
     ADWIN, CUSUM, DDM, DETECTORS, EDDM, FHDDM, HDDM_A, HDDM_W, KSWIN, DetectorEnsemble, DetectorTrace,
-    DriftDetector, NoDrift, PageHinkley, Periodic, _replay_samples, make_detector,
+    DriftDetector, NoDrift, PageHinkley, Periodic, make_detector,
 )
+from core.detectors._python_random import _replay_samples
 from core.config import from_spec
 from core.errors import ConfigError
 

@@ -38,7 +38,6 @@ from types import MappingProxyType
 
 from ..config import did_you_mean
 from ..errors import ConfigError
-from ._python_random import _replay_samples
 from .base import DetectorTrace, DriftDetector
 from .control import NoDrift, Periodic
 from .cumulative import CUSUM, PageHinkley

@@ -5,7 +5,12 @@ writes it as YAML (the files in ``assets/scenarios/`` are those exports).
 """
 from __future__ import annotations
 
-from ..scenario import Scenario, scenario_from_tree
+import os
+from pathlib import Path
+
+from ..config import did_you_mean
+from ..errors import ConfigError
+from ..scenario import Scenario, dump_scenario, scenario_from_tree
 from .rotated_digits import rotated_digits
 from .time_series import time_series
 
@@ -67,3 +72,28 @@ def detector_comparison(seed: int = 0) -> Scenario:
 
 SCENARIOS = {"time_series_drift": time_series_drift, "rotated_digits_replay": rotated_digits_replay,
              "detector_comparison": detector_comparison}
+
+
+def scenario_source(source: str | os.PathLike) -> str | Path:
+    """What :func:`~core.scenario.load_scenario` reads for ``source``: YAML text (it has a line break)
+    as it is, a scenario file's path, or the YAML of the built-in scenario of that name.
+
+    >>> scenario_source("time_series_drift").splitlines()[0]
+    '# driftlab scenario: time_series_drift'
+    >>> scenario_source("time_series_drfit")
+    Traceback (most recent call last):
+    ...
+    core.errors.ConfigError: time_series_drfit: neither a scenario file nor a built-in scenario; built-in: \
+time_series_drift, rotated_digits_replay, detector_comparison (did you mean 'time_series_drift'?)
+    """
+    if isinstance(source, str) and "\n" in source:
+        return source
+    path = Path(source)
+    if path.is_file():
+        return path
+    if str(source) in SCENARIOS:
+        return dump_scenario(SCENARIOS[str(source)]())
+    if path.suffix in (".yaml", ".yml") or os.sep in str(source):
+        raise ConfigError(str(source), "no such scenario file")
+    raise ConfigError(str(source), "neither a scenario file nor a built-in scenario; built-in: "
+                      + ", ".join(SCENARIOS) + did_you_mean(str(source), list(SCENARIOS)))
