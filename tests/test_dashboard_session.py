@@ -95,6 +95,14 @@ def test_upload_of_a_bad_file_keeps_the_scenario_and_says_why(session, data):
     assert session.error.startswith("Could not load broken.yaml: ")
 
 
+def test_loading_a_misspelled_built_in_suggests_the_name(session):
+    before = session.scenario
+    assert not session.load("time_series_drfit")
+    assert session.scenario is before
+    assert "neither a scenario file nor a built-in scenario" in session.error
+    assert "did you mean 'time_series_drift'" in session.error
+
+
 def test_the_download_loads_back_to_the_same_stream_with_its_live_edits(session):
     run_to_step(session, 2)
     assert session.edit_parameter("background.offset", {"schedule": [1.0, 0.5], "strategy": "cycle"})
