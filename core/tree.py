@@ -229,7 +229,14 @@ class SamplingTree:
         inline = branch.placed.node.probs is not None
         path = f"{branch.placed.path}.probs" if inline else branch.probs
         where = "" if inline else f" (branching node at {branch.placed.path})"
-        values = [parameter.value, *(parameter.schedule or [])] if k is None else [parameter[k]]
+        if k is None:  # every value written: the definition's and each recorded edit's
+            definition = parameter.definition()
+            values = [parameter.value]
+            for part in [definition, *definition.get("edits", [])]:
+                values += [part["value"]] if "value" in part else []
+                values += list(part.get("schedule") or [])
+        else:
+            values = [parameter[k]]
         for value in values:
             try:
                 p = as_distribution(value, path)
