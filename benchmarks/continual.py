@@ -14,7 +14,8 @@ and memory) against a plain hand-written PyTorch loop (Adam, cross-entropy, rand
 model and batch size), measured in the same run; ratio = strategy / plain.
 
     python benchmarks/continual.py [--angles 0,60,120,180] [--regime-length 4] [--max-iter 200]
-                                   [--detector PageHinkley] [--throughput-steps 300] [--seed 0] [--threads N]
+                                   [--detector PageHinkley] [--adapt-delay 0] [--throughput-steps 300]
+                                   [--seed 0] [--threads N]
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def quality_run(name: str, args: argparse.Namespace, device: str) -> dict:
     trainer = make_trainer(STRATEGIES[name], args, device)
     detector = make_detector(args.detector, **DETECTORS[args.detector])
     monitor = Monitor(tree, trainer.evaluator(), detector, batch_size=BATCH, batches_per_step=10,
-                      adapt=trainer.adapt, collector=trainer.collector)
+                      adapt=trainer.adapt, collector=trainer.collector, adapt_delay=args.adapt_delay)
     for _ in range(8):  # the first regime's data for the initial episode
         trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(BATCH))))
     monitor.adapt_now("initial")
@@ -143,6 +144,7 @@ def main() -> None:
     parser.add_argument("--regime-length", type=int, default=4, help="update steps per regime")
     parser.add_argument("--max-iter", type=int, default=200, help="training steps per episode")
     parser.add_argument("--detector", default="PageHinkley", choices=list(DETECTORS))
+    parser.add_argument("--adapt-delay", type=int, default=0, help="batches collected after an alarm before the episode")
     parser.add_argument("--throughput-steps", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
@@ -151,7 +153,8 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"rotated_digits, angles {args.angles}, {args.regime_length} steps per regime, {args.detector}, "
-          f"{args.max_iter} steps per episode, seed {args.seed}; torch {torch.__version__}, "
+          f"episodes of {args.max_iter} steps {args.adapt_delay} batches after an alarm, seed {args.seed}; "
+          f"torch {torch.__version__}, "
           f"{torch.get_num_threads()} CPU threads")
     devices = ["cpu"] + (["auto"] if torch.cuda.is_available() else [])
     for device in devices:

@@ -3,8 +3,9 @@
 For each stream batch the model is evaluated (``evaluate(X, y) -> {metric: value}``). Every
 ``interval`` batches the chosen metric of those batches is aggregated (mean | median | last) and
 fed to every detector: that is a *check*. When the ``trigger`` detector alarms (or, in the periodic
-arm, every ``period`` checks) the loop pauses and calls ``adapt(monitor)`` (a retraining episode),
-then resets the detectors — the adapted model is a new regime of the metric — and resumes (an
+arm, every ``period`` checks) the loop pauses and calls ``adapt(monitor)`` (a retraining episode;
+after an alarm, ``adapt_delay`` batches later, so that the episode has batches of the new regime
+to train on: the record's ``alarm_batch`` says which alarm it answers), then resets the detectors — the adapted model is a new regime of the metric — and resumes (an
 ``adapt`` that declines, returning ``{"skipped": why}``, changes nothing but the record). The
 stream's update step advances every ``batches_per_step`` batches.
 
@@ -58,7 +59,8 @@ class Monitor:
     def __init__(self, tree, evaluate: Callable[[Any, Any], Mapping[str, float]], detectors=None, *,
                  metric: str = "accuracy", batch_size: int = 256, interval: int = 1, aggregate: str = "mean",
                  batches_per_step: int = 10, adapt: Callable[["Monitor"], Any] | None = None,
-                 adaptation: str = "drift", period: int = 10, trigger: str | None = None, collector=None):
+                 adaptation: str = "drift", period: int = 10, trigger: str | None = None, collector=None,
+                 adapt_delay: int = 0):
         self.detectors = _named_detectors(detectors)
         self.adaptation = _choice(adaptation, ADAPTATIONS, "adaptation")
         self.aggregate = _choice(aggregate, list(AGGREGATES), "aggregate")
@@ -70,17 +72,20 @@ class Monitor:
             raise ConfigError("monitor.adapt", f"adaptation={self.adaptation!r} needs an adapt callable")
         if self.adaptation in ("drift", "detect_only") and not self.detectors:
             raise ConfigError("monitor.detectors", f"adaptation={self.adaptation!r} needs at least one detector")
+        if isinstance(adapt_delay, bool) or not isinstance(adapt_delay, (int, np.integer)) or adapt_delay < 0:
+            raise ConfigError("monitor.adapt_delay", f"expected an integer >= 0, got {adapt_delay!r}")
         if trigger is not None and trigger not in self.detectors:
             raise ConfigError("monitor.trigger", f"expected one of the detectors {list(self.detectors)}, got {trigger!r}")
         self.tree, self.evaluate, self.adapt, self.collector = tree, evaluate, adapt, collector
         self.metric, self.batch_size, self.interval = metric, int(batch_size), int(interval)
-        self.batches_per_step, self.period = int(batches_per_step), int(period)
+        self.batches_per_step, self.period, self.adapt_delay = int(batches_per_step), int(period), int(adapt_delay)
         self.trigger = trigger or next(iter(self.detectors), None)
         self.batch_index = 0
         self.episodes: list[dict[str, Any]] = []
         self._rows: list[dict[str, Any]] = []
         self._pending: list[float] = []
         self._checks = 0
+        self._due: tuple[int, int] | None = None  # (batch to adapt at, batch of the alarm) after an alarm
         self._listeners: dict[str, list[Callable]] = {event: [] for event in EVENTS}
         self._stop = threading.Event()
 
@@ -129,6 +134,9 @@ class Monitor:
         self._pending.append(float(metrics[self.metric]))
         if len(self._pending) == self.interval:
             self._check(row)
+        if self._due is not None and self._due[0] == self.batch_index:
+            alarm_batch, self._due = self._due[1], None
+            self._adapt(row, "drift", alarm_batch=alarm_batch)
         self._rows.append(row)
         self._emit("batch", row)
         self.batch_index += 1
@@ -152,8 +160,8 @@ class Monitor:
             row["alarm"] = self.trigger in alarmed
             if alarmed:
                 self._emit("alarm", {**row, "detectors": alarmed})
-        if self.adaptation == "drift" and row["alarm"]:
-            self._adapt(row, "drift")
+        if self.adaptation == "drift" and row["alarm"] and self._due is None:
+            self._due = (self.batch_index + self.adapt_delay, row["batch"])  # now, or after the delay
         elif self.adaptation == "periodic" and row["check"] % self.period == self.period - 1:
             self._adapt(row, "periodic")
 
@@ -164,8 +172,9 @@ class Monitor:
         row = self._rows[-1] if self._rows else {"batch": self.batch_index, "step": self.tree.update_step}
         return self._adapt(row, reason)
 
-    def _adapt(self, row: dict[str, Any], reason: str) -> dict[str, Any]:
-        episode = {"episode": len(self.episodes), "batch": row["batch"], "step": row["step"], "reason": reason}
+    def _adapt(self, row: dict[str, Any], reason: str, **record: Any) -> dict[str, Any]:
+        episode = {"episode": len(self.episodes), "batch": row["batch"], "step": row["step"], "reason": reason,
+                   **record}
         self._emit("adapt_start", episode)
         start = time.perf_counter()
         result = self.adapt(self)

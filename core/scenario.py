@@ -86,7 +86,7 @@ class MonitorSettings(Config):
     >>> Scenario({"tree": ["a"], "monitor": {"batchsize": 64}})
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: monitor.batchsize: unknown setting; expected one of metric, batch_size, interval, aggregate, batches_per_step, adaptation, period, trigger, max_steps, pretrain_samples (did you mean 'batch_size'?)
+    core.errors.ConfigError: monitor.batchsize: unknown setting; expected one of metric, batch_size, interval, aggregate, batches_per_step, adaptation, period, trigger, max_steps, pretrain_samples, adapt_delay (did you mean 'batch_size'?)
     """
 
     metric = param.String("accuracy", doc="the metric fed to the detectors")
@@ -99,6 +99,7 @@ class MonitorSettings(Config):
     trigger = param.String(None, allow_None=True, doc="detector whose alarms trigger adaptation (default: first)")
     max_steps = param.Integer(16, bounds=(1, 100_000), doc="the run ends when the stream reaches this step")
     pretrain_samples = param.Integer(2048, bounds=(0, None), doc="samples of step 0 trained on before the run")
+    adapt_delay = param.Integer(0, bounds=(0, None), doc="batches collected after an alarm before retraining")
 
 
 @dataclass
@@ -194,7 +195,7 @@ class Scenario:
         evaluate = trainer.evaluator() if trainer is not None else Evaluator(model, tree.classes)
         values = settings.param.values()
         arguments = {k: values[k] for k in ("metric", "batch_size", "interval", "aggregate", "batches_per_step",
-                                            "adaptation", "period", "trigger")}
+                                            "adaptation", "period", "trigger", "adapt_delay")}
         try:
             return Monitor(tree, evaluate, detectors or None, adapt=trainer.adapt if trainer else None,
                            collector=trainer.collector if trainer else None, **arguments)

@@ -89,6 +89,17 @@ def test_drift_arm_detects_the_shift_and_adapts_once_the_model_recovers():
     assert after["accuracy"].mean() > 0.75 and after["accuracy"].mean() > during["accuracy"].mean() + 0.3
 
 
+@pytest.mark.parametrize("delay", [0, 4])
+def test_adapt_delay_collects_batches_of_the_new_regime_before_the_episode(delay):
+    monitor, _ = make_monitor(adapt_delay=delay)
+    history = monitor.run(max_steps=8)
+    first = monitor.episodes[0]
+    alarm = int(history.loc[history["alarm"], "batch"].iloc[0])
+    assert first["alarm_batch"] == alarm and first["batch"] == alarm + delay
+    assert history.loc[history["adapted"], "batch"].iloc[0] == alarm + delay
+    assert history.loc[history["batch"] > first["batch"], "accuracy"].mean() > 0.75
+
+
 def test_detection_report_scores_against_true_change_points():
     monitor, _ = make_monitor(adaptation="detect_only")
     monitor.run(max_steps=8)
@@ -167,6 +178,7 @@ def test_a_skipped_adaptation_is_recorded_and_leaves_the_detectors_alone():
     ({"adapt": None}, "monitor.adapt"),
     ({"detectors": None}, "monitor.detectors"),
     ({"trigger": "adwin"}, "monitor.trigger"),
+    ({"adapt_delay": -1}, "monitor.adapt_delay"),
     ({"detectors": {"bad": object()}}, "monitor.detectors.bad"),
 ])
 def test_bad_settings(kwargs, path):
