@@ -62,8 +62,8 @@ class Config(param.Parameterized):
             if name not in known and name != "name":
                 expected = f"expected one of {', '.join(known)}" if known else f"{cls} takes no settings"
                 raise ConfigError(f"{cls}.{name}", f"unknown setting; {expected}" + did_you_mean(name, known))
-            if isinstance(value, bool) and isinstance(self.param[name], param.Number):
-                raise ConfigError(f"{cls}.{name}", f"expected a number, got {value!r}")
+            if name != "name":
+                self._precheck(name, value)
         try:
             super().__init__(**settings)
         except (ValueError, TypeError) as exc:
@@ -77,6 +77,7 @@ class Config(param.Parameterized):
             super().__setattr__(name, value)
             return
         before = getattr(self._v, name)
+        self._precheck(name, value)
         try:
             super().__setattr__(name, value)
         except (ValueError, TypeError) as exc:
@@ -88,6 +89,18 @@ class Config(param.Parameterized):
             super().__setattr__(name, before)
             self._snapshot()
             raise
+
+    @classmethod
+    def _precheck(cls, name: str, value: Any) -> None:
+        """Reject what param would accept or word less clearly: a bool for a number, an unknown choice."""
+        declared, path = cls.param[name], f"{cls.__name__}.{name}"
+        if isinstance(value, bool) and isinstance(declared, param.Number):
+            raise ConfigError(path, f"expected a number, got {value!r}")
+        if type(declared) is param.Selector and value not in declared.objects and not (
+                value is None and declared.allow_None):
+            choices = [str(choice) for choice in declared.objects]
+            raise ConfigError(path, f"expected one of {', '.join(choices)}, got {value!r}"
+                              + (did_you_mean(value, choices) if isinstance(value, str) else ""))
 
     def _snapshot(self) -> None:
         """Copy the settings into ``self._v``, a plain namespace: param's attribute access costs
@@ -140,6 +153,8 @@ class Config(param.Parameterized):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._changed())
         return f"{type(self).__name__}({args})"
+
+    __str__ = __repr__  # param's own str names the instance, not its settings
 
 
 def from_spec(base: type[Config], spec: Any, path: str) -> Config:
