@@ -2,8 +2,8 @@
 
 Drawn with Bokeh from :meth:`core.tree.SamplingTree.to_graph` (no Graphviz), in layers from the
 root down: a node sits below the mean of its parents, and the children of a branching node are
-spread side by side, one unit apart. Each node's name is written under it, a transform's
-parameters under its name; a branch's probability is written on its edge, near the child, and
+spread side by side, one unit apart. Each node's name is written under it (a branching node's to
+its left), a transform's parameters under its name; a branch's probability is written on its edge, near the child, and
 sets the edge's width. In a crowded layer (more than ``MAX_LABELLED`` nodes) parameters and
 probabilities are shown on hover only. The texts are redrawn when the stream moves to another
 step or a parameter is edited; the layout only when another scenario is loaded.
@@ -70,7 +70,8 @@ class TreeView(Viewer):
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
-        self._nodes = ColumnDataSource({k: [] for k in ("x", "y", "marker", "color", "name", "details", "text")})
+        self._nodes = ColumnDataSource({k: [] for k in ("x", "y", "marker", "color", "name", "details", "text",
+                                                        "align", "baseline", "dx", "dy")})
         self._edges = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1", "width", "xt", "yt", "text")})
         fig = new_figure(height=4 * LAYER_PX, title="Sampling tree", x_axis_type=None, y_axis_type=None,
                          x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), css_classes=["dl-tree"])
@@ -80,9 +81,9 @@ class TreeView(Viewer):
         fig.text("xt", "yt", text="text", source=self._edges, text_font_size="8pt", text_align="center",
                  text_baseline="middle", background_fill_color="white", background_fill_alpha=0.9)
         nodes = fig.scatter("x", "y", marker="marker", color="color", size=16, source=self._nodes)
-        fig.text("x", "y", text="text", source=self._nodes, y_offset=11, text_font_size="8pt", text_align="center",
-                 text_baseline="top", text_line_height=1.1, background_fill_color="white",
-                 background_fill_alpha=0.7)
+        fig.text("x", "y", text="text", source=self._nodes, x_offset="dx", y_offset="dy", text_align="align",
+                 text_baseline="baseline", text_font_size="8pt", text_line_height=1.1,
+                 background_fill_color="white", background_fill_alpha=0.7)
         fig.add_tools(HoverTool(renderers=[nodes], tooltips=[("node", "@name"), ("now", "@details")]))
         self._figure = fig
         self._caption = pn.pane.Markdown(css_classes=["dl-tree-caption"], margin=(0, 10))
@@ -118,8 +119,11 @@ class TreeView(Viewer):
             text = str(node["label"]) if node["kind"] == "label" else node["name"]
             if node["kind"] == "transform" and crowded[y] <= MAX_LABELLED:
                 text += "".join("\n" + _shorten(setting) for setting in settings)
+            # under the node; a branching node's name to its left, clear of the edges it sends down
+            place = ("right", "middle", -12, 0) if node["kind"] == "branch" else ("center", "top", 0, 11)
             for key, value in [("x", x), ("y", y), ("marker", marker), ("color", color), ("name", node["name"]),
-                               ("details", ", ".join(settings)), ("text", text)]:
+                               ("details", ", ".join(settings)), ("text", text),
+                               *zip(("align", "baseline", "dx", "dy"), place)]:
                 nodes[key].append(value)
         edges: dict[str, list] = defaultdict(list)
         for edge in graph["edges"]:
