@@ -34,7 +34,6 @@ import param
 
 from core.distributions import as_distribution
 from core.errors import ConfigError, DriftlabError
-from core.library import SCENARIOS
 from core.library.scenarios import scenario_source
 from core.parameters import Parameter
 from core.scenario import Experiment, Scenario, dump_scenario, load_scenario, params_to_spec
@@ -128,11 +127,7 @@ class Session(param.Parameterized):
         return dump_scenario(self.scenario)
 
     def _resolve(self, source: Scenario | str) -> Scenario:
-        if isinstance(source, Scenario):
-            return source
-        if source in SCENARIOS:
-            return SCENARIOS[source]()
-        return load_scenario(scenario_source(source))
+        return source if isinstance(source, Scenario) else load_scenario(scenario_source(source))
 
     def _install(self, scenario: Scenario) -> None:
         self.close()
