@@ -5,9 +5,10 @@ For each stream batch the model is evaluated (``evaluate(X, y) -> {metric: value
 fed to every detector: that is a *check*. When the ``trigger`` detector alarms (or, in the periodic
 arm, every ``period`` checks) the loop pauses and calls ``adapt(monitor)`` (a retraining episode;
 after an alarm, ``adapt_delay`` batches later, so that the episode has batches of the new regime
-to train on: the record's ``alarm_batch`` says which alarm it answers), then resets the detectors — the adapted model is a new regime of the metric — and resumes (an
-``adapt`` that declines, returning ``{"skipped": why}``, changes nothing but the record). The
-stream's update step advances every ``batches_per_step`` batches.
+to train on: the record's ``alarm_batch`` says which alarm it answers), then resets the detectors
+— the adapted model is a new regime of the metric — and resumes (an ``adapt`` that declines,
+returning ``{"skipped": why}``, changes nothing but the record). The stream's update step
+advances every ``batches_per_step`` batches.
 
 Arms (``adaptation``): ``"drift"`` adapts on alarms; ``"detect_only"`` detects but never adapts;
 ``"periodic"`` adapts every ``period`` checks whatever the detectors say; ``"never"`` neither
