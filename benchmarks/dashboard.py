@@ -228,9 +228,10 @@ def main() -> int:
                 clip["height"] = content_bottom(dash) + 12 - clip["y"]  # the settings column is the longest
                 page.screenshot(path=args.assets / "dashboard_training.png", clip=clip)
                 page.screenshot(path=args.assets / "dashboard_samples.png",
-                                clip=union_clip(dash, [".dl-player", ".dl-samples-title", ".dl-samples"]))
+                                clip=union_clip(dash, [".dl-player", ".dl-samples-title", ".dl-samples",
+                                                     ".dl-label-distribution"]))
                 dash.select_parameter("classes.probs")  # a clean form (the edits above were never applied)
-                dash.set_speed(50)
+                # at the page's own speed (5 batches/s): an episode ends a few batches after its alarm
                 page.locator(".dl-run-start button").click()
                 dash.wait_for_column("dl-drift-metric", "detector", "v => v.length > 0", timeout=120_000)
                 expect(page.locator(".dl-run-status")).to_contain_text("finished", timeout=120_000)
