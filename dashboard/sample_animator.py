@@ -22,7 +22,8 @@ from .plotting import new_figure, palette
 from .session import Session
 
 GRID_SAMPLES, COLUMNS = 12, 6  # samples in the grid, in rows of COLUMNS
-CELL = (120, 90)  # width and height of a sample's plot, in pixels
+CELL_HEIGHT = 92  # a sample's plot, in pixels, its title included
+CELL_WIDTH = {"series": 120, "image": 74, "other": 74}  # an image's drawing area is square
 DRAW = 256  # samples per frame, for the label distribution
 
 
@@ -43,7 +44,7 @@ class SampleAnimator(Viewer):
         self._title = pn.pane.Markdown(css_classes=["dl-samples-title"], margin=(0, 10))
         self._grid = pn.pane.Bokeh(css_classes=["dl-samples"])
         self._counts = ColumnDataSource({"label": [], "count": [], "color": []})
-        self._bars = new_figure(height=2 * CELL[1] + 40, title="Label distribution", x_range=FactorRange(),
+        self._bars = new_figure(height=2 * CELL_HEIGHT + 40, title="Label distribution", x_range=FactorRange(),
                                 y_range=Range1d(0, 1), y_axis_label=f"of {DRAW} samples",
                                 css_classes=["dl-label-distribution"])
         self._bars.vbar(x="label", top="count", color="color", width=0.8, source=self._counts)
@@ -85,8 +86,8 @@ class SampleAnimator(Viewer):
             self._player.value = session.step  # its watcher draws the frame
 
     def _cell(self, source: ColumnDataSource):
-        fig = new_figure(width=CELL[0], height=CELL[1], sizing_mode="fixed", toolbar_location=None, tools="",
-                         min_border=4, outline_line_width=2, x_range=self._x_range, y_range=self._y_range)
+        fig = new_figure(width=CELL_WIDTH[self._kind], height=CELL_HEIGHT, sizing_mode="fixed", toolbar_location=None,
+                         tools="", min_border=4, outline_line_width=2, x_range=self._x_range, y_range=self._y_range)
         fig.axis.visible = fig.grid.visible = False
         if self._kind == "series":
             fig.line("t", "value", source=source, line_width=1.5)

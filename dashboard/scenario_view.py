@@ -47,6 +47,8 @@ class ScenarioView(Viewer):
         spec = self.session.scenario.spec
         name = spec.get("name") or "unnamed scenario"
         self._about.object = f"**{name}**\n\n{spec.get('description', '')}"
+        if name in SCENARIOS:
+            self._builtin.value = name
         self._download.filename = f"{name.replace(' ', '_')}.yaml"
 
     def _uploaded(self, event) -> None:

@@ -36,6 +36,7 @@ from .session import Session
 
 FORMS = ("constant", "schedule", "update function")
 GLOBAL_SCOPE = "(global)"
+MAX_LEGEND_INSIDE = 4  # components of a vector whose legend fits over the preview
 
 
 def _widget_settings(cls: type, nested: str | None = None) -> list[str] | None:
@@ -320,6 +321,8 @@ class ScheduleEditor(Viewer):
                 fig.line("step", column, source=source, color=color, line_width=2, legend_label=label)
         fig.legend.location = "top_left"
         fig.legend.background_fill_alpha = 0.6
+        if shape[1] > MAX_LEGEND_INSIDE:  # a long legend goes beside the plot, not over it
+            fig.add_layout(fig.legend[0], "right")
         return fig
 
     def _component_names(self, name: str, size: int) -> list[str]:
