@@ -137,3 +137,5 @@ def test_the_scenario_view_uploads_and_downloads(session):
     assert session.scenario.spec["name"] == "small"  # picking is not loading
     view._load.clicks += 1
     assert session.scenario.spec["name"] == "detector_comparison"
+    session.load("rotated_digits_replay")  # loaded another way: the select follows
+    assert view._builtin.value == "rotated_digits_replay"
