@@ -207,10 +207,16 @@ def _all_detectors() -> list[DriftDetector]:
     ]
 
 
+def _values_for(detector, streams):
+    """Values in [0, 1]; 0/1 mistakes for EDDM (or an ensemble with it), which counts gaps between mistakes."""
+    members = detector.detectors if isinstance(detector, DetectorEnsemble) else [detector]
+    return streams["binary_abrupt" if any(isinstance(m, EDDM) for m in members) else "unit_interval"]
+
+
 @pytest.mark.parametrize("index", range(len(_all_detectors())),
                          ids=[type(d).__name__ for d in _all_detectors()])
 def test_update_many_leaves_the_state_one_at_a_time_would(index):
-    values = _streams(5, n=3000)["unit_interval"]
+    values = _values_for(_all_detectors()[index], _streams(5, n=3000))
     single = _one_at_a_time(_all_detectors()[index], values.tolist())
     for seed in range(3):
         chunked = _in_chunks(_all_detectors()[index], values, seed)
@@ -222,7 +228,7 @@ def test_update_many_leaves_the_state_one_at_a_time_would(index):
 @pytest.mark.parametrize("index", range(len(_all_detectors())),
                          ids=[type(d).__name__ for d in _all_detectors()])
 def test_reset_forgets_everything(index):
-    values = _streams(6, n=2000)["unit_interval"]
+    values = _values_for(_all_detectors()[index], _streams(6, n=2000))
     used, fresh = _all_detectors()[index], _all_detectors()[index]
     used.update_many(values[::-1])
     used.reset()
@@ -563,3 +569,21 @@ def test_a_bad_member_spec_is_named_by_its_path(member, path, problem):
         from_spec(DriftDetector, {"type": "DetectorEnsemble", "detectors": ["ADWIN", member]}, "detectors.ens")
     assert error.value.path == path
     assert problem in error.value.problem
+
+
+@pytest.mark.parametrize("detector, values, path", [
+    (DDM, [0, 1, 0.5, 2.0], "DDM.values[3]"),
+    (DDM, [0, float("nan")], "DDM.values[1]"),
+    (EDDM, [0, 1, 0.5], "EDDM.values[2]"),  # EDDM counts gaps between mistakes: 0 or 1 only
+    (lambda: DetectorEnsemble([PageHinkley(), EDDM()], vote="any"), [0, 1, 0.5], "EDDM.values[2]"),
+])
+def test_error_rate_detectors_take_error_indicators_only(detector, values, path):
+    untouched = detector()
+    untouched.update_many([0, 1, 0])
+    statistic = untouched.statistic
+    with pytest.raises(ConfigError) as err:
+        untouched.update_many(values)
+    assert err.value.path == path and "error indicator" in err.value.problem
+    assert untouched.statistic == statistic  # nothing of the batch was taken in
+    with pytest.raises(ConfigError, match="expected an error indicator"):
+        detector().update(values[-1])

@@ -95,7 +95,7 @@ class DriftDetector(Config):
 
     def update_many(self, values, *, trace: bool = False):
         """Feed every value in order; return the indices of the alarms (or a DetectorTrace if ``trace``)."""
-        x = _as_values(values)
+        x = self._checked(_as_values(values))
         alarms, statistics, warned = [], [], []
         start, block = 0, _FIRST_BLOCK
         while start < x.size:
@@ -119,6 +119,10 @@ class DriftDetector(Config):
             np.flatnonzero(np.concatenate(warned)) if warned else np.array([], np.intp),
             np.concatenate(statistics) if statistics else np.array([], float),
         )
+
+    def _checked(self, x: np.ndarray) -> np.ndarray:
+        """``x``, once the detector has checked it can take these values (by default any number)."""
+        return x
 
     def _scan(self, x: np.ndarray, trace: bool) -> tuple[int, np.ndarray | None, np.ndarray | None]:
         raise NotImplementedError

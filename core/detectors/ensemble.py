@@ -87,7 +87,13 @@ class DetectorEnsemble(DriftDetector):
         for member in self._members:
             member.reset()
 
+    def _checked(self, x):
+        for member in self._members:  # every member takes the values, or none is fed any
+            member._checked(x)
+        return x
+
     def update(self, x) -> None:
+        self._checked(np.array([x], dtype=float))
         t = self._t = self._t + 1
         for i, member in enumerate(self._members):
             member.update(x)
@@ -101,7 +107,7 @@ class DetectorEnsemble(DriftDetector):
         self._warning = sum(member.warning_detected for member in self._members) >= self._needed
 
     def update_many(self, values, *, trace: bool = False):
-        x = _as_values(values)
+        x = self._checked(_as_values(values))
         results = [member.update_many(x, trace=trace) for member in self._members]
         events = sorted((int(i), m) for m, r in enumerate(results) for i in (r.alarms if trace else r))
         start, window, votes = self._t, self._window, dict(self._votes)

@@ -15,6 +15,16 @@ from ._vector import _cumsum_from, _forward_fill, _latest, _until_first
 from .base import DriftDetector
 
 
+def _indicators(x: np.ndarray, detector: str, binary: bool, where: str = "values") -> np.ndarray:
+    """``x``, once every value is an error indicator (1: a mistake): 0 or 1 if ``binary``, else in [0, 1]."""
+    bad = np.flatnonzero((x != 0) & (x != 1) if binary else ~((x >= 0) & (x <= 1)))
+    if bad.size:
+        at = f"values[{bad[0]}]" if where == "values" else where
+        raise ConfigError(f"{detector}.{at}", f"expected an error indicator, {'0 or 1' if binary else 'in [0, 1]'} "
+                          f"(1: a mistake), got {float(x[bad[0]])!r}")
+    return x
+
+
 class DDM(DriftDetector):
     """Drift Detection Method (Gama et al., 2004): river's ``drift.binary.DDM``, re-implemented, vectorised.
 
@@ -54,6 +64,8 @@ class DDM(DriftDetector):
         self._ps_min = math.inf
 
     def update(self, x) -> None:
+        if not 0 <= x <= 1:
+            _indicators(np.array([x], dtype=float), "DDM", binary=False, where="x")
         if self._drift:
             self.reset()
         n = self._n = self._n + 1
@@ -66,6 +78,9 @@ class DDM(DriftDetector):
                 self._p_min, self._s_min, self._ps_min = p, s, ps
             self._drift = ps > self._p_min + self._drift_threshold * self._s_min
             self._warning = not self._drift and ps > self._p_min + self._warning_threshold * self._s_min
+
+    def _checked(self, x):
+        return _indicators(x, "DDM", binary=False)
 
     def _scan(self, x, trace):
         n = self._n + np.arange(1, x.size + 1)
@@ -137,6 +152,8 @@ class EDDM(DriftDetector):
             self.reset()
         n = self._n = self._n + 1
         if x != 1:
+            if x != 0:
+                _indicators(np.array([x], dtype=float), "EDDM", binary=True, where="x")
             return
         count = self._errors = self._errors + 1
         gap = n - self._last_error
@@ -154,6 +171,9 @@ class EDDM(DriftDetector):
                 else:
                     self._warning = level < self._alpha
         self._last_error = n
+
+    def _checked(self, x):
+        return _indicators(x, "EDDM", binary=True)
 
     def _scan(self, x, trace):
         at = np.flatnonzero(x == 1)
