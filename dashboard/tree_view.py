@@ -5,8 +5,9 @@ root down: a node sits below the mean of its parents, and the children of a bran
 spread side by side, one unit apart. Each node's name is written under it (a branching node's to
 its left), a transform's parameters under its name; a branch's probability is written on its
 edge, near the child, and sets the edge's width. In a crowded layer (more than ``MAX_LABELLED``
-nodes) parameters and probabilities are shown on hover only. The texts are redrawn when the stream moves to another
-step or a parameter is edited; the layout only when another scenario is loaded.
+nodes) parameters and probabilities are shown on hover only. The texts are redrawn when the
+stream moves to another step or a parameter is edited; the layout only when another scenario is
+loaded.
 """
 from __future__ import annotations
 
