@@ -144,7 +144,8 @@ def main() -> None:
     parser.add_argument("--regime-length", type=int, default=4, help="update steps per regime")
     parser.add_argument("--max-iter", type=int, default=200, help="training steps per episode")
     parser.add_argument("--detector", default="PageHinkley", choices=list(DETECTORS))
-    parser.add_argument("--adapt-delay", type=int, default=0, help="batches collected after an alarm before the episode")
+    parser.add_argument("--adapt-delay", type=int, default=0,
+                        help="batches collected after an alarm before the episode")
     parser.add_argument("--throughput-steps", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")

@@ -38,7 +38,8 @@ def test_loading_another_built_in_redraws_every_view(dash):
             assert all(len(p["sources"][0]["image"][0]) == 64 for p in plots)  # 8 x 8 digits, flat in the page
         else:
             assert all(len(p["sources"][0]["value"]) == 256 for p in plots)
-        dash.wait_for_title("dl-preview", f"{page.locator('.dl-parameter-select select').input_value()} over update steps")
+        selected = page.locator(".dl-parameter-select select").input_value()
+        dash.wait_for_title("dl-preview", f"{selected} over update steps")
         expect(page.locator(".dl-tree-caption")).to_contain_text("Step 0")
     edges = dash.plots("dl-tree")[0]["sources"][0]
     assert len(edges["text"]) > 10 and not any(edges["text"])  # ten branches: probabilities on hover only
