@@ -20,6 +20,7 @@ that a dashboard can follow without the monitor knowing about it.
 """
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -190,6 +191,56 @@ class Monitor:
         self._emit("adapt_end", episode)
         return episode
 
+    # -- state ------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """The loop's state as plain data: counters, the values of a pending check, a pending
+        adaptation, the history rows and the episode records.
+
+        The detectors' state is not stored: :meth:`load_state_dict` rebuilds it from the history,
+        whose checks hold every value the detectors were fed (detectors are deterministic given
+        their settings and seeds).
+        """
+        return {"batch_index": self.batch_index, "checks": self._checks, "pending": list(self._pending),
+                "due": None if self._due is None else list(self._due),
+                "rows": _plain(self._rows, "monitor.rows"), "episodes": _plain(self.episodes, "monitor.episodes")}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore a :meth:`state_dict`. The detectors start over and are fed the history's checks
+        again, reset after each adaptation, as during the run; on error nothing changes."""
+        expected = {"batch_index", "checks", "pending", "due", "rows", "episodes"}
+        if not isinstance(state, Mapping) or set(state) != expected:
+            raise ConfigError("monitor state", f"expected a mapping with keys {sorted(expected)}")
+        rows = state["rows"]
+        if not isinstance(rows, list) or not all(isinstance(row, Mapping) and "check" in row for row in rows):
+            raise ConfigError("monitor state.rows", "expected a list of history rows")
+        self._replay({name: copy.deepcopy(detector) for name, detector in self.detectors.items()}, rows)  # a trial
+        self._replay(self.detectors, rows)
+        self.batch_index, self._checks = int(state["batch_index"]), int(state["checks"])
+        self._pending = [float(value) for value in state["pending"]]
+        self._due = None if state["due"] is None else tuple(int(v) for v in state["due"])
+        self._rows = [dict(row) for row in rows]
+        self.episodes = [dict(episode) for episode in state["episodes"]]
+
+    def _replay(self, detectors: Mapping[str, Any], rows: list[Mapping[str, Any]]) -> None:
+        """Reset ``detectors``, then feed them the checks of ``rows``, resetting them after each
+        adaptation, as :meth:`step` did (``update_many`` leaves the state one at a time would)."""
+        for detector in detectors.values():
+            detector.reset()
+        if self.adaptation == "never":
+            return
+        fed: list[float] = []
+        for i, row in enumerate(rows):
+            if row["check"] >= 0:
+                fed.append(row["value"])
+            if row.get("adapted") or i == len(rows) - 1:
+                for detector in detectors.values():
+                    if fed:
+                        detector.update_many(fed)
+                    if row.get("adapted"):
+                        detector.reset()
+                fed = []
+
     # -- results ----------------------------------------------------------------------------
 
     @property
@@ -262,3 +313,18 @@ def _choice(value: str, choices, path: str) -> str:
         raise ConfigError(path, f"expected one of {', '.join(map(repr, choices))}, got {value!r}"
                           + did_you_mean(str(value), list(choices)))
     return value
+
+
+def _plain(value: Any, path: str) -> Any:
+    """``value`` as plain Python data (what a weights-only checkpoint can hold); numpy becomes Python."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item, f"{path}.{key}") for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise ConfigError(path, f"cannot be stored in a checkpoint: a {type(value).__name__}")

@@ -7,12 +7,15 @@ import os
 import threading
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from core.buffers import DataUser, ReservoirBuffer, SequentialBuffer
+from core.detectors import make_detector
 from core.errors import ConfigError
 from core.library import rotated_digits
+from core.monitor import Monitor
 from core.training import MLP, Trainer, load_checkpoint, save_checkpoint
 
 
@@ -76,6 +79,59 @@ def test_a_run_stopped_and_resumed_from_a_checkpoint_equals_an_uninterrupted_run
     assert_same(snapshot(resumed), snapshot(whole))
     if strategy == "ewc":
         assert all(torch.equal(resumed.strategy.fisher[n], whole.strategy.fisher[n]) for n in whole.strategy.fisher)
+
+
+def make_monitored_run():
+    """A trainer on rotated digits under a monitor that retrains it every four checks (synchronously),
+    with detectors of every kind of state watching the accuracy."""
+    trainer, tree = make_run("replay")
+    detectors = {"ph": make_detector("PageHinkley", threshold=0.3, min_instances=3, mode="down"),
+                 "adwin": make_detector("ADWIN"), "kswin": make_detector("KSWIN", seed=5, window_size=30, stat_size=10),
+                 "ddm": make_detector("DDM", warm_start=5)}
+    metric = trainer.evaluator()
+    evaluate = lambda X, y: {**metric(X, y), "error": 1.0 - metric(X, y)["accuracy"]}  # noqa: E731
+    monitor = Monitor(tree, evaluate, detectors, batch_size=32, batches_per_step=3, adapt=trainer.adapt,
+                      collector=trainer.collector, adaptation="periodic", period=4)
+    experience(trainer, tree)  # the first regime, before monitoring
+    return trainer, tree, monitor
+
+
+def test_a_monitored_run_resumed_from_a_checkpoint_equals_an_uninterrupted_one(tmp_path):
+    trainer, tree, whole = make_monitored_run()
+    whole.run(max_steps=10)
+    assert len(whole.episodes) >= 4  # each resets the detectors: the restored ones must reset there too
+
+    trainer, tree, first = make_monitored_run()
+    first.run(max_steps=7)  # three checks after the last reset
+    path = tmp_path / "monitored.ckpt"
+    save_checkpoint(path, trainer, tree, first)
+    saved = {name: (d.statistic, d.drift_detected) for name, d in first.detectors.items()}
+    del trainer, tree, first
+
+    trainer, tree, resumed = make_monitored_run()
+    load_checkpoint(path, trainer, tree, resumed)
+    assert {name: (d.statistic, d.drift_detected) for name, d in resumed.detectors.items()} == saved
+    assert resumed.detectors["adwin"].width > 0
+    resumed.run(max_steps=10)
+    clean = lambda frame: frame.drop(columns=[c for c in frame if "seconds" in c])  # noqa: E731
+    pd.testing.assert_frame_equal(clean(resumed.history), clean(whole.history))
+    timeless = lambda episodes: [{k: v for k, v in e.items() if "seconds" not in k} for e in episodes]  # noqa: E731
+    assert timeless(resumed.episodes) == timeless(whole.episodes)
+
+
+def test_a_monitor_state_that_does_not_fit_changes_nothing(tmp_path):
+    trainer, tree, monitor = make_monitored_run()
+    monitor.run(max_steps=4)
+    path = tmp_path / "monitored.ckpt"
+    save_checkpoint(path, trainer, tree)  # no monitor in it
+    before = monitor.state_dict()
+    with pytest.raises(ConfigError, match="saved without a monitor"):
+        load_checkpoint(path, trainer, tree, monitor)
+    state = monitor.state_dict()
+    state["rows"] = [{"value": 1.0}]  # rows without their check index
+    with pytest.raises(ConfigError, match="monitor state.rows"):
+        monitor.load_state_dict(state)
+    assert monitor.state_dict() == before
 
 
 def test_the_file_is_weights_only_and_holds_the_whole_run(tmp_path):

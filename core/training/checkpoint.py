@@ -3,15 +3,18 @@
 The file holds ``trainer.state_dict()`` (weights, untrained weights, optimizer, AMP scaler, the
 strategy's state such as EWC's Fisher and anchor, the trainer's generator, the hand-over count,
 the experiences and episode records), the current and memory buffers (their ``save_state`` files,
-as bytes, with their own generators) and the stream's position (update step and draw count) and seed: only tensors and plain
-data, so ``torch.load(weights_only=True)`` reads it. It is written to a temporary file in the same
-folder, flushed, then renamed over ``path`` (``os.replace``): a crash leaves the old checkpoint.
+as bytes, with their own generators), the stream's position (update step and draw count) and seed,
+and a monitor's state (:meth:`core.monitor.Monitor.state_dict`: its history, from which loading
+rebuilds the detectors): only tensors and plain data, so ``torch.load(weights_only=True)`` reads
+it. It is written to a temporary file in the same folder, flushed, then renamed over ``path``
+(``os.replace``): a crash leaves the old checkpoint.
 
 Rules: save between episodes (saving while a background episode runs is an error). Saving first
 moves the collector's queue into the current buffer (what the next episode would do anyway).
 Loading drops whatever the collectors queued since, and puts the stream back at its saved
-position (:meth:`~core.tree.SamplingTree.seek`), so its next batch is the one that followed. Loading checks everything before it changes anything; if a check fails, the trainer
-and its buffers are left as they were.
+position (:meth:`~core.tree.SamplingTree.seek`), so its next batch is the one that followed.
+Loading checks everything before it changes anything; if a check fails, the trainer, its buffers
+and the monitor are left as they were.
 """
 from __future__ import annotations
 
@@ -29,17 +32,19 @@ from .trainer import Trainer
 FORMAT = "driftlab.checkpoint/2"
 
 
-def save_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None) -> None:
-    """Write ``trainer``'s run (and ``tree``'s position) to ``path``, atomically."""
+def save_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None, monitor: Any = None) -> None:
+    """Write ``trainer``'s run (and ``tree``'s position, ``monitor``'s state) to ``path``, atomically."""
     trainer.current.update()
     state = {"format": FORMAT, "trainer": trainer.state_dict(),
              "buffers": {"current": _buffer_bytes(trainer.current.buffer), "memory": _buffer_bytes(trainer.memory)},
-             "stream": None if tree is None else {"position": list(tree.position), "seed": tree.seed}}
+             "stream": None if tree is None else {"position": list(tree.position), "seed": tree.seed},
+             "monitor": None if monitor is None else monitor.state_dict()}
     write_atomically(path, lambda file: torch.save(state, file))
 
 
-def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None) -> None:
-    """Restore ``trainer`` (and ``tree``'s position) from a checkpoint written by :func:`save_checkpoint`."""
+def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None, monitor: Any = None) -> None:
+    """Restore ``trainer`` (and ``tree``'s position, ``monitor``'s state) from a checkpoint written by
+    :func:`save_checkpoint`."""
     file = os.fspath(path)
     try:
         state = torch.load(file, map_location="cpu", weights_only=True)
@@ -54,8 +59,11 @@ def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None)
         if stream["seed"] != tree.seed:
             raise ConfigError(f"{file}.stream.seed",
                               f"saved from a tree of seed {stream['seed']}, this one has {tree.seed}")
+    if monitor is not None and state.get("monitor") is None:
+        raise ConfigError(f"{file}.monitor", "the checkpoint was saved without a monitor")
     trainer.current.update()
     buffers = {"current": trainer.current.buffer, "memory": trainer.memory}
+    monitor_backup = None if monitor is None else monitor.state_dict()
     backup = {name: _buffer_bytes(buffer) for name, buffer in buffers.items()}
     try:
         for name, buffer in buffers.items():
@@ -64,9 +72,16 @@ def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None)
             except ConfigError as err:  # it names a temporary file: name the checkpoint's part
                 raise ConfigError(f"{file}.buffers.{name}", err.problem) from None
         trainer.load_state_dict(state["trainer"])
+        if monitor is not None:
+            try:
+                monitor.load_state_dict(state["monitor"])  # changes nothing when it fails
+            except ConfigError as err:
+                raise ConfigError(f"{file}.{err.path}", err.problem) from None
     except BaseException:
         for name, buffer in buffers.items():
             _load_buffer(buffer, backup[name])
+        if monitor_backup is not None:
+            monitor.load_state_dict(monitor_backup)
         raise
     if tree is not None:
         tree.seek(*stream["position"])
