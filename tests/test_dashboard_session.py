@@ -13,6 +13,37 @@ from dashboard import Session
 
 SCENARIO_FILES = Path(__file__).parent / "scenarios"
 
+# An abrupt covariate shift at step 3 under a quickly pretrained MLP: small enough to run in a second.
+ABRUPT = """
+name: abrupt
+seed: 1
+tree:
+- {transform: background}
+- branch: classes
+  branches:
+    background: background
+    ramp: [{transform: ramp}, ramp]
+parameters:
+  signal_length: 32
+  background: {offset: {schedule: [0.0, 0.0, 0.0, 2.0]}, strength: 0.1}
+  ramp: {height: 1.0, length: 8}
+  classes: {probs: [0.5, 0.5]}
+detectors:
+  ph: {type: PageHinkley, min_instances: 3, threshold: 0.3, mode: down}
+monitor: {batch_size: 64, batches_per_step: 2, max_steps: 6, pretrain_samples: 256, adaptation: detect_only}
+model: {type: MLP, hidden: [16]}
+trainer: {strategy: naive, max_iter: 60, batch_size: 32, lr: 0.01, eval_samples: 64}
+"""
+
+
+@pytest.fixture
+def session():
+    session = Session(load_scenario(ABRUPT))
+    session.speed = 50
+    yield session
+    session.close()
+
+
 def run_to_step(session, k):
     """Monitor batches until the stream reaches step ``k``."""
     while session.tree.update_step < k:
@@ -204,8 +235,9 @@ def test_train_now_before_the_run_is_the_runs_pretraining(session):
     assert len(trainer.episodes) == 1 and session.batch == 1
 
 
-def test_train_now_with_nothing_collected_says_so(session):
-    session = Session(load_scenario(session.to_yaml(), overrides=["monitor.pretrain_samples=0"]))
+def test_train_now_with_nothing_collected_says_so():
+    scenario = load_scenario(ABRUPT.replace("pretrain_samples: 256", "pretrain_samples: 0"))
+    session = Session(scenario)
     try:
         session.start_training()  # the run's pretraining: nothing to train on
         session.join()

@@ -11,6 +11,7 @@ import dashboard
 from core.scenario import load_scenario
 from dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor, Session,
                        TrainingPanel, TreeView)
+from test_dashboard_session import session  # noqa: F401  (the fixture)
 
 PLOTTING = [ScheduleEditor, TreeView, SampleAnimator, DriftPlots, TrainingPanel]
 VIEWS = [ScenarioView, RunControls, ErrorAlert, *PLOTTING]
