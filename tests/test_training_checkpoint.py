@@ -127,6 +127,20 @@ def test_a_monitor_state_that_does_not_fit_changes_nothing(tmp_path):
     before = monitor.state_dict()
     with pytest.raises(ConfigError, match="saved without a monitor"):
         load_checkpoint(path, trainer, tree, monitor)
+    save_checkpoint(path, trainer, tree, monitor)
+    monitor.run(max_steps=6)
+    before = monitor.state_dict()
+    other, _ = make_run("ewc")  # a trainer of another strategy: its part of the checkpoint does not fit
+    with pytest.raises(ConfigError, match="strategy"):
+        load_checkpoint(path, other, tree, monitor)
+    assert monitor.state_dict() == before  # the monitor, restored first, was put back
+    # a monitor whose detectors cannot take the saved history: the trainer is left as it was too
+    strict = Monitor(tree, trainer.evaluator(), {"eddm": make_detector("EDDM")}, batch_size=32,
+                     adaptation="detect_only")
+    kept = snapshot(trainer)
+    with pytest.raises(ConfigError, match="error indicator"):
+        load_checkpoint(path, trainer, tree, strict)
+    assert_same(snapshot(trainer), kept)
     state = monitor.state_dict()
     state["rows"] = [{"value": 1.0}]  # rows without their check index
     with pytest.raises(ConfigError, match="monitor state.rows"):

@@ -63,20 +63,20 @@ def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None,
         raise ConfigError(f"{file}.monitor", "the checkpoint was saved without a monitor")
     trainer.current.update()
     buffers = {"current": trainer.current.buffer, "memory": trainer.memory}
-    monitor_backup = None if monitor is None else monitor.state_dict()
     backup = {name: _buffer_bytes(buffer) for name, buffer in buffers.items()}
+    monitor_backup = None if monitor is None else monitor.state_dict()
     try:
+        if monitor is not None:
+            try:
+                monitor.load_state_dict(state["monitor"])  # first: it changes nothing when it fails
+            except ConfigError as err:
+                raise ConfigError(f"{file}.{err.path}", err.problem) from None
         for name, buffer in buffers.items():
             try:
                 _load_buffer(buffer, state["buffers"][name])
             except ConfigError as err:  # it names a temporary file: name the checkpoint's part
                 raise ConfigError(f"{file}.buffers.{name}", err.problem) from None
-        trainer.load_state_dict(state["trainer"])
-        if monitor is not None:
-            try:
-                monitor.load_state_dict(state["monitor"])  # changes nothing when it fails
-            except ConfigError as err:
-                raise ConfigError(f"{file}.{err.path}", err.problem) from None
+        trainer.load_state_dict(state["trainer"])  # last: it changes nothing when it fails
     except BaseException:
         for name, buffer in buffers.items():
             _load_buffer(buffer, backup[name])
