@@ -5,7 +5,7 @@ with ``trainer.adapt`` on ``rotated_digits`` whose rotation steps through ``--an
 per regime of ``--regime-length`` steps; the scenario's noise and class-prior schedules as they
 are). An initial episode on the first regime, then one episode per alarm; each episode is an
 experience. Table: average accuracy, forgetting, backward and forward transfer over those
-experiences (core.training.metrics), the number of episodes (the initial one included) and the
+experiences (driftlab.training.metrics), the number of episodes (the initial one included) and the
 stream steps of the alarms, the wall time of the whole run (monitoring included).
 Every strategy shares the model seed, the stream, the detector and a class-balanced memory.
 
@@ -26,11 +26,11 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from core.buffers import ClassBalancedBuffer, DataUser, SequentialBuffer
-from core.detectors import make_detector
-from core.library import rotated_digits
-from core.monitor import Monitor
-from core.training import DigitsCNN, Trainer
+from driftlab.buffers import ClassBalancedBuffer, DataUser, SequentialBuffer
+from driftlab.detectors import make_detector
+from driftlab.library import rotated_digits
+from driftlab.monitor import Monitor
+from driftlab.training import DigitsCNN, Trainer
 
 STRATEGIES = {  # tuned on seed 0, checked on seeds 1 and 2: each learns new regimes and forgets little
     "naive": "naive",
@@ -67,7 +67,7 @@ def quality_run(name: str, args: argparse.Namespace, device: str) -> dict:
     monitor = Monitor(tree, trainer.evaluator(), detector, batch_size=BATCH, batches_per_step=10,
                       adapt=trainer.adapt, collector=trainer.collector, adapt_delay=args.adapt_delay)
     for _ in range(8):  # the first regime's data for the initial episode
-        trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(BATCH))))
+        trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(BATCH), strict=False)))
     monitor.adapt_now("initial")
     monitor.run(max_steps=len(args.angles) * args.regime_length)
     metrics = trainer.experiences.metrics()
@@ -82,7 +82,7 @@ def fixed_data(args: argparse.Namespace):
     tree = scenario(args)
     memory = tree.batch(2000)
     tree.set_update_step(args.regime_length)
-    return dict(zip(("x", "y"), tree.batch(1024))), dict(zip(("x", "y"), memory))
+    return dict(zip(("x", "y"), tree.batch(1024), strict=False)), dict(zip(("x", "y"), memory, strict=False))
 
 
 def strategy_loop(name: str, current: dict, memory: dict, args: argparse.Namespace, device: str):

@@ -37,8 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
-from dashboard_page import Dashboard  # noqa: E402
-from panel_browser import PanelServer, RequestGuard, launch_browser, open_app, server_errors  # noqa: E402
+from dashboard_page import Dashboard
+from panel_browser import PanelServer, RequestGuard, launch_browser, open_app, server_errors
 
 TARGET_EDIT_MS = 200
 TARGET_ECHO_MS = 300
@@ -243,7 +243,8 @@ def main() -> int:
                                                        ".dl-detection-report"]))
                 bottom = content_bottom(dash) + 16
                 page.screenshot(path=args.assets / "dashboard.png",
-                                clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": min(bottom, VIEWPORT["height"])})
+                                clip={"x": 0, "y": 0, "width": VIEWPORT["width"],
+                                      "height": min(bottom, VIEWPORT["height"])})
                 print(f"\nscreenshots: {', '.join(sorted(p.name for p in args.assets.glob('dashboard*.png')))} "
                       f"in {args.assets}")
             problems = guard.problems()

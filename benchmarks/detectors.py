@@ -20,7 +20,7 @@ import numpy as np
 from river import drift
 from river.drift import binary
 
-from core.detectors import (
+from driftlab.detectors import (
     ADWIN, CUSUM, DDM, EDDM, FHDDM, HDDM_A, HDDM_W, KSWIN, DetectorEnsemble, NoDrift, PageHinkley, Periodic,
 )
 

@@ -15,10 +15,10 @@ import time
 
 import numpy as np
 
-from core.parameters import Parameter
-from core.schedulers import RandomScheduler
-from core.seeds import parameter_seed
-from core.update_functions import RandomWalk
+from driftlab.parameters import Parameter
+from driftlab.schedulers import RandomScheduler
+from driftlab.seeds import parameter_seed
+from driftlab.update_functions import RandomWalk
 
 
 def driftlab_access(ks: np.ndarray) -> tuple[float, float, list]:

@@ -18,7 +18,7 @@ import time
 
 import numpy as np
 
-from core.library import time_series
+from driftlab.library import time_series
 
 REPEATS = 3
 LABELS = np.array(["background", "ramp", "step"])

@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from core.errors import ConfigError, DriftlabError
-from core.files import write_atomically
+from driftlab.errors import ConfigError, DriftlabError
+from driftlab.files import write_atomically
 
 Column = np.ndarray | list
 _NUMERIC_KINDS = "biufc"
@@ -58,7 +58,7 @@ class CollectorAcquiredError(DriftlabError, RuntimeError):
     >>> user.collector.acquire()
     Traceback (most recent call last):
     ...
-    core.buffers.CollectorAcquiredError: this DataCollector is already acquired; each collector serves one producer: release() it first, or give the new producer DataUser.new_collector()
+    driftlab.buffers.CollectorAcquiredError: this DataCollector is already acquired; ... DataUser.new_collector()
     >>> producer.release()
     >>> user.collector.acquire() is producer
     True
@@ -217,7 +217,7 @@ class DataBuffer(ABC):
     >>> buf.add({"x": [1.5], "y": "cat"})
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: step_data.x: expected numeric values of shape (2,) castable to float64, got float64 values of shape (1,)
+    driftlab.errors.ConfigError: step_data.x: expected numeric values of shape (2,) ... of shape (1,)
     """
 
     def __init__(self, fields: Sequence[str], max_size: int, *, label_field: str | None = None):
@@ -243,7 +243,7 @@ class DataBuffer(ABC):
         """Subclass state beyond contents and counts, as JSON values."""
         return {}
 
-    def _set_state(self, state: dict[str, Any]) -> None:
+    def _set_state(self, state: dict[str, Any]) -> None:  # noqa: B027  (a hook: most buffers keep no more state)
         """Restore ``_state()``; called after contents and counts are restored."""
 
     @property
@@ -314,7 +314,7 @@ class DataBuffer(ABC):
             if isinstance(store, np.ndarray):
                 store[slots[winners]] = column[winners]
             else:
-                for slot, i in zip(slots[winners].tolist(), winners.tolist()):
+                for slot, i in zip(slots[winners].tolist(), winners.tolist(), strict=False):
                     store[slot] = column[i]
 
     def _allocate(self, spec: _Spec) -> Column:
@@ -623,7 +623,7 @@ class ClassBalancedBuffer(_RandomizedBuffer):
         labels = labels.tolist() if isinstance(labels, np.ndarray) else [_label_key(v) for v in labels]
         slots = np.empty(n, dtype=np.intp)
         size = self._size
-        for i, (label, u) in enumerate(zip(labels, self._rng.random(n).tolist())):
+        for i, (label, u) in enumerate(zip(labels, self._rng.random(n).tolist(), strict=False)):
             seen = self._seen[label] = self._seen.get(label, 0) + 1
             members = self._members.setdefault(label, [])
             if size < self._max_size:

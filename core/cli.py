@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, DriftlabError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return {"run": _run, "validate": _validate, "export": _export, "serve": _serve}[args.command](args)
-    except ConfigError as err:
+    except DriftlabError as err:
         print(f"driftlab {args.command}: error: {err}", file=sys.stderr)
         return 2
 
@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import dashboard
+    from driftlab import dashboard
 
     command = [sys.executable, "-m", "panel", "serve", str(Path(dashboard.__file__).parent / "app.py"),
                "--port", str(args.port)]

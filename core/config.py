@@ -2,7 +2,7 @@
 
 A :class:`Config` is a ``param.Parameterized`` whose constructor also takes its leading settings
 positionally (``PeriodicScheduler(5)`` as well as ``PeriodicScheduler(period=5)``), and whose
-validation failures are :class:`~core.errors.ConfigError` naming ``Class.setting``.
+validation failures are :class:`~driftlab.errors.ConfigError` naming ``Class.setting``.
 """
 from __future__ import annotations
 
@@ -38,11 +38,11 @@ class Config(param.Parameterized):
     >>> Window(4, step=8)
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: Window.step: must be <= size (4), got 8
+    driftlab.errors.ConfigError: Window.step: must be <= size (4), got 8
     >>> Window(sise=3)
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: Window.sise: unknown setting; expected one of size, step (did you mean 'size'?)
+    driftlab.errors.ConfigError: Window.sise: unknown setting; expected one of size, step (did you mean 'size'?)
     """
 
     _positional: ClassVar[tuple[str, ...]] = ()
@@ -53,7 +53,7 @@ class Config(param.Parameterized):
         if len(args) > len(self._positional):
             raise ConfigError(cls, f"takes at most {len(self._positional)} positional settings "
                               f"({', '.join(self._positional) or 'none'}), got {len(args)}")
-        for name, value in zip(self._positional, args):
+        for name, value in zip(self._positional, args, strict=False):
             if name in settings:
                 raise ConfigError(f"{cls}.{name}", "given both positionally and by keyword")
             settings[name] = value
@@ -118,7 +118,7 @@ class Config(param.Parameterized):
     def to_spec(self) -> dict[str, Any]:
         """Plain data that :func:`from_spec` rebuilds this from: ``{"type": name, **changed settings}``.
 
-        >>> from core.schedulers import PeriodicScheduler
+        >>> from driftlab.schedulers import PeriodicScheduler
         >>> PeriodicScheduler(5, start=2).to_spec()
         {'type': 'PeriodicScheduler', 'start': 2, 'period': 5}
         """
@@ -139,7 +139,7 @@ class Config(param.Parameterized):
         return cls.__dict__.get("type_name") or cls.__name__
 
     @classmethod
-    def known(cls) -> dict[str, type["Config"]]:
+    def known(cls) -> dict[str, type[Config]]:
         """Every public concrete subclass of this one, by spec type (param's abstract classes,
         which set ``__abstract = True``, and names starting with ``_`` are left out)."""
         found, todo = {}, [cls]
@@ -163,7 +163,7 @@ def from_spec(base: type[Config], spec: Any, path: str) -> Config:
     Nested configs (a scheduler inside an update function) are specs too. Errors name the field
     by its path under ``path``.
 
-    >>> from core.update_functions import UpdateFunction
+    >>> from driftlab.update_functions import UpdateFunction
     >>> from_spec(UpdateFunction, {"type": "IncrementUpdate", "k": 2,
     ...                            "scheduler": {"type": "PeriodicScheduler", "period": 3}}, "update")
     IncrementUpdate(scheduler=PeriodicScheduler(period=3), k=2)
@@ -171,7 +171,7 @@ def from_spec(base: type[Config], spec: Any, path: str) -> Config:
     ...           "ramp.height.update")
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: ramp.height.update.k: only takes numeric values, not <class 'str'>.
+    driftlab.errors.ConfigError: ramp.height.update.k: only takes numeric values, not <class 'str'>.
     """
     if isinstance(spec, base):
         return spec
@@ -189,7 +189,7 @@ def from_spec(base: type[Config], spec: Any, path: str) -> Config:
                           + did_you_mean(str(name), list(known)))
     cls = known[name]
     for key, value in settings.items():
-        declared = cls.param[key] if key in cls.param else None
+        declared = cls.param.get(key, None)
         if isinstance(declared, param.ClassSelector) and isinstance(declared.class_, type) \
                 and issubclass(declared.class_, Config):
             settings[key] = from_spec(declared.class_, value, f"{path}.{key}")

@@ -28,7 +28,7 @@ def as_distribution(value: Any, path: str) -> np.ndarray:
     >>> as_distribution([0.5, 0.6], "probs")
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: probs: expected a probability vector summing to 1, got [0.5, 0.6] (sum 1.1)
+    driftlab.errors.ConfigError: probs: expected a probability vector summing to 1, got [0.5, 0.6] (sum 1.1)
     """
     try:
         p = np.array(value, dtype=float)

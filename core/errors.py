@@ -10,7 +10,7 @@ from __future__ import annotations
 class DriftlabError(Exception):
     """Base class of every error driftlab raises on purpose.
 
-    >>> from core.parameters import Parameter
+    >>> from driftlab.parameters import Parameter
     >>> try:
     ...     Parameter("ramp.height", 1.0, seed=-1)
     ... except DriftlabError as err:
@@ -34,7 +34,7 @@ class ConfigError(DriftlabError, ValueError):
         self.problem = problem
         super().__init__(f"{path}: {problem}" if path else problem)
 
-    def within(self, prefix: str) -> "ConfigError":
+    def within(self, prefix: str) -> ConfigError:
         """The same error with its path nested under ``prefix`` (``prefix.path``)."""
         path = f"{prefix}.{self.path}" if self.path else prefix
         return type(self)(path, self.problem)
@@ -43,14 +43,28 @@ class ConfigError(DriftlabError, ValueError):
 class ScheduleExhaustedError(DriftlabError, IndexError):
     """A parameter with ``strategy="raise"`` was asked for a step past the end of its schedule.
 
-    >>> from core.parameters import Parameter
+    >>> from driftlab.parameters import Parameter
     >>> height = Parameter("ramp.height", schedule=[0.9, 0.8], strategy="raise")
     >>> height.update()
     0.8
     >>> height.update()
     Traceback (most recent call last):
     ...
-    core.errors.ScheduleExhaustedError: ramp.height: step 2 is past the end of its schedule of 2 values (strategy 'raise'); the last step it defines is 1
+    driftlab.errors.ScheduleExhaustedError: ramp.height: step 2 is past the end of its schedule ... is 1
     >>> height.update_step, height.value  # the failed update moved nothing
     (1, 0.8)
     """
+
+
+class MissingExtraError(DriftlabError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it.
+
+    >>> err = MissingExtraError("torch", "torch", "driftlab.training")
+    >>> print(err)
+    driftlab.training needs torch, which is not installed: pip install "driftlab[torch]"
+    """
+
+    def __init__(self, module: str, extra: str, needed_by: str):
+        self.extra = extra
+        super().__init__(f'{needed_by} needs {module}, which is not installed: pip install "driftlab[{extra}]"',
+                         name=module)

@@ -44,8 +44,8 @@ EVENTS = ("batch", "alarm", "adapt_start", "adapt_end")
 class Monitor:
     """Runs a model on a drifting stream, detects drift on a metric, and adapts on alarms.
 
-    >>> from core.detectors import PageHinkley
-    >>> from core.tree import SamplingTree
+    >>> from driftlab.detectors import PageHinkley
+    >>> from driftlab.tree import SamplingTree
     >>> def level(x, mean, rng):
     ...     return rng.normal(mean, 0.1, 1)
     >>> tree = SamplingTree([level, "ok"], params={"level": {"mean": {"schedule": [0.0, 0.0, 1.0]}}}, rng=0)
@@ -60,7 +60,7 @@ class Monitor:
 
     def __init__(self, tree, evaluate: Callable[[Any, Any], Mapping[str, float]], detectors=None, *,
                  metric: str = "accuracy", batch_size: int = 256, interval: int = 1, aggregate: str = "mean",
-                 batches_per_step: int = 10, adapt: Callable[["Monitor"], Any] | None = None,
+                 batches_per_step: int = 10, adapt: Callable[[Monitor], Any] | None = None,
                  adaptation: str = "drift", period: int = 10, trigger: str | None = None, collector=None,
                  adapt_delay: int = 0):
         self.detectors = _named_detectors(detectors)
@@ -77,7 +77,8 @@ class Monitor:
         if isinstance(adapt_delay, bool) or not isinstance(adapt_delay, (int, np.integer)) or adapt_delay < 0:
             raise ConfigError("monitor.adapt_delay", f"expected an integer >= 0, got {adapt_delay!r}")
         if trigger is not None and trigger not in self.detectors:
-            raise ConfigError("monitor.trigger", f"expected one of the detectors {list(self.detectors)}, got {trigger!r}")
+            raise ConfigError("monitor.trigger",
+                              f"expected one of the detectors {list(self.detectors)}, got {trigger!r}")
         self.tree, self.evaluate, self.adapt, self.collector = tree, evaluate, adapt, collector
         self.metric, self.batch_size, self.interval = metric, int(batch_size), int(interval)
         self.batches_per_step, self.period, self.adapt_delay = int(batches_per_step), int(period), int(adapt_delay)
@@ -297,10 +298,7 @@ class Monitor:
 def _named_detectors(detectors) -> dict[str, Any]:
     if detectors is None:
         return {}
-    if isinstance(detectors, Mapping):
-        named = dict(detectors)
-    else:
-        named = {type(detectors).__name__: detectors}
+    named = dict(detectors) if isinstance(detectors, Mapping) else {type(detectors).__name__: detectors}
     for name, detector in named.items():
         missing = [a for a in ("update", "drift_detected", "statistic", "reset") if not hasattr(detector, a)]
         if missing:

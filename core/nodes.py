@@ -73,7 +73,7 @@ class TransformNode:
     ``fn`` gets, by keyword, the parameters of the store scope ``name`` (default
     ``fn.__name__``), the top-level parameters whose names are in its signature, and the tree's
     Generator if it declares ``rng``. ``params`` adds parameters to its scope, written as in
-    :class:`~core.parameters.ParameterStore` (names relative to the scope). ``batched`` (default:
+    :class:`~driftlab.parameters.ParameterStore` (names relative to the scope). ``batched`` (default:
     whether ``fn`` was decorated with :func:`batched`) makes the tree call it once per group.
 
     >>> def ramp(x, height, rng):
@@ -146,7 +146,7 @@ class BranchingNode:
     ``branches`` maps branch names to a node or a list of nodes (shorthand allowed). ``probs``
     is a probability vector over the branches, in order: a list (constant), a parameter
     definition dict (``{"schedule": [...]}``, ``{"value": ..., "update": ...}``) or a
-    :class:`~core.parameters.Parameter` (its definition is used). Without it the tree takes
+    :class:`~driftlab.parameters.Parameter` (its definition is used). Without it the tree takes
     parameter ``<name>.probs`` from its store, and without that the branches are equally likely.
 
     >>> node = BranchingNode({"ramp": "ramp", "step": "step"}, probs=[0.25, 0.75], name="pattern")

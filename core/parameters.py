@@ -5,14 +5,14 @@ A :class:`Parameter` takes one of three forms:
 - a constant ``value``;
 - a ``schedule`` (any finite iterable) with a ``strategy`` for what follows its end: ``"hold"``
   keeps the last value, ``"cycle"`` restarts it, ``"raise"`` raises
-  :class:`~core.errors.ScheduleExhaustedError`. With only a schedule, its first entry is step 0;
+  :class:`~driftlab.errors.ScheduleExhaustedError`. With only a schedule, its first entry is step 0;
   with a ``value`` too, the value is step 0 and the schedule supplies steps 1, 2, ...;
-- an ``update`` function (see :mod:`core.update_functions`) applied to the initial ``value``:
+- an ``update`` function (see :mod:`driftlab.update_functions`) applied to the initial ``value``:
   ``value_{k+1}, fired, delta = update(value_k, t=k)``. It is given as an object or as plain data
   (``{"type": "IncrementUpdate", "k": 1, "scheduler": "ContinuousScheduler"}``).
 
 The value at step ``k`` is a pure function of the definition, the seed and ``k``: random draws
-come from a Generator seeded from the store's seed and the name (:func:`core.seeds.parameter_seed`), each step is
+come from a Generator seeded from the store's seed and the name (:func:`driftlab.seeds.parameter_seed`), each step is
 computed once and kept, so :meth:`Parameter.set_update_step` can jump back and forth in O(1)
 amortised time without ever changing history.
 
@@ -49,7 +49,7 @@ class _Unset:
     def __repr__(self) -> str:
         return "<unset>"
 
-    def __deepcopy__(self, memo: dict) -> "_Unset":
+    def __deepcopy__(self, memo: dict) -> _Unset:
         return self
 
 
@@ -133,7 +133,7 @@ class Parameter:
             raise err.within(self.name) from None
         return _frozen(self.update_function._validate_value(self._initial))
 
-    def edited(self, step: int, definition: Any) -> "Parameter":
+    def edited(self, step: int, definition: Any) -> Parameter:
         """A new parameter with this one's values before ``step`` and ``definition`` from ``step`` on.
 
         ``definition`` is a constant or a definition dict (``value``, ``schedule``, ``strategy``,
@@ -272,7 +272,7 @@ class Parameter:
         """For each step ``1..k_end``: whether the update fired, whether the value changed, and by how much.
 
         The change is the signed difference for numbers and the 1-Wasserstein distance for
-        probability vectors (:func:`core.distributions.measure_change`).
+        probability vectors (:func:`driftlab.distributions.measure_change`).
 
         >>> Parameter("x", schedule=[0, 1, 1]).change_log(3)
            step  fired  changed  delta
@@ -384,7 +384,7 @@ class ParameterStore:
         """The current values as a flat dict sorted by name."""
         return {name: self._params[name].value for name in sorted(self._params)}
 
-    def get_scope(self, scope: str) -> "ParameterStore":
+    def get_scope(self, scope: str) -> ParameterStore:
         """A store of the parameters under ``scope``, named relative to it; the same Parameter objects."""
         prefix = scope + "."
         members = {name[len(prefix):]: p for name, p in self._params.items() if name.startswith(prefix)}
@@ -393,7 +393,7 @@ class ParameterStore:
                            + did_you_mean(scope, self.scopes))
         return self._view(members, self._prefix + prefix)
 
-    def __or__(self, other: "ParameterStore | Parameter") -> "ParameterStore":
+    def __or__(self, other: ParameterStore | Parameter) -> ParameterStore:
         """A new store with the parameters of both (``other`` wins on a shared name); the same objects."""
         if isinstance(other, Parameter):
             others, step = {other.name: other}, other.update_step
@@ -407,7 +407,7 @@ class ParameterStore:
         _check_nesting(merged, self._prefix)
         return self._view(merged, self._prefix)
 
-    def _view(self, params: dict[str, Parameter], prefix: str) -> "ParameterStore":
+    def _view(self, params: dict[str, Parameter], prefix: str) -> ParameterStore:
         view = ParameterStore.__new__(ParameterStore)
         view.seed, view._params, view._prefix, view._step = self.seed, params, prefix, self.update_step
         return view
@@ -442,7 +442,7 @@ class ParameterStore:
         return pd.DataFrame(columns, index=pd.RangeIndex(len(steps), name="step"))
 
     @classmethod
-    def from_dataframe(cls, df: pd.DataFrame, seed: int = 0) -> "ParameterStore":
+    def from_dataframe(cls, df: pd.DataFrame, seed: int = 0) -> ParameterStore:
         """Each column a schedule (rows are steps 0, 1, ...); a column of one repeated value a constant.
 
         Columns named ``"scope.name"`` are scoped.
@@ -490,7 +490,8 @@ def _build(params: Mapping | Iterable[Parameter] | None, seed: int) -> dict[str,
                 raise ConfigError(f"params[{i}]", f"expected a Parameter, got {type(parameter).__name__}")
             definitions[parameter.name] = parameter
     else:
-        raise ConfigError("params", f"expected a dict of parameters or a list of Parameter, got {type(params).__name__}")
+        raise ConfigError("params",
+                          f"expected a dict of parameters or a list of Parameter, got {type(params).__name__}")
     _check_nesting(definitions, "")
     return {name: _parameter(name, definition, seed) for name, definition in definitions.items()}
 

@@ -13,7 +13,7 @@ True
 >>> TRANSFORMS.get("os:system", "tree[0].transform")
 Traceback (most recent call last):
 ...
-core.errors.ConfigError: tree[0].transform: 'os:system' is an import path, and module 'os' is not among the allowed imports (none); an operator can allow it with --allow-import os
+driftlab.errors.ConfigError: tree[0].transform: 'os:system' is an import path, and module 'os' ...
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Registry:
     >>> models.get("tiny_net", "model.type")
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: model.type: unknown model 'tiny_net'; known: tiny (did you mean 'tiny'?)
+    driftlab.errors.ConfigError: model.type: unknown model 'tiny_net'; known: tiny (did you mean 'tiny'?)
     """
 
     def __init__(self, kind: str):

@@ -6,21 +6,21 @@ takes them); ``detectors``; ``monitor``; ``model``; ``trainer``; ``buffers``.
 
 The tree is written with plain data: a list chains nodes; a string is a label
 (``{label: 3}`` for any other label); ``{transform: NAME}`` is a registered transform
-(:data:`core.registry.TRANSFORMS`; optional ``name`` for its scope and ``args`` for fixed keyword
+(:data:`driftlab.registry.TRANSFORMS`; optional ``name`` for its scope and ``args`` for fixed keyword
 arguments); ``{branch: NAME, branches: {key: node or list}}`` a branching node whose
 probabilities are the parameter ``NAME.probs``. A file names code only through registries, or
 through ``module:function`` paths inside modules the operator allowed (``allowed_imports``):
 a file alone never imports anything.
 
 Validation builds every part before anything runs; every error is a
-:class:`~core.errors.ConfigError` naming the field by its path in the file
+:class:`~driftlab.errors.ConfigError` naming the field by its path in the file
 (``parameters.ramp.height.update.k``) and what was expected.
 
 Overrides, lowest to highest: the file, environment variables ``DRIFTLAB_<PATH>`` (``__``
 between levels: ``DRIFTLAB_MONITOR__BATCH_SIZE=128``), then ``--set path=value`` items; values
 are parsed as YAML.
 
->>> from core.library import SCENARIOS
+>>> from driftlab.library import SCENARIOS
 >>> scenario = SCENARIOS["time_series_drift"]()
 >>> again = load_scenario(dump_scenario(scenario))
 >>> again.spec == scenario.spec
@@ -28,7 +28,7 @@ True
 >>> load_scenario("seed: 1\\ntree: [a]\\nmonitr: {}")
 Traceback (most recent call last):
 ...
-core.errors.ConfigError: monitr: unknown section; expected one of name, description, seed, tree, parameters, detectors, monitor, model, trainer, buffers (did you mean 'monitor'?)
+driftlab.errors.ConfigError: monitr: unknown section; expected one of ... (did you mean 'monitor'?)
 """
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ MAX_DEPTH = 64
 
 
 class MonitorSettings(Config):
-    """Settings of the monitoring loop in a scenario (see :class:`~core.monitor.Monitor`).
+    """Settings of the monitoring loop in a scenario (see :class:`~driftlab.monitor.Monitor`).
 
     >>> settings = MonitorSettings(batch_size=64, adaptation="periodic", period=5)
     >>> settings
@@ -86,7 +86,7 @@ class MonitorSettings(Config):
     >>> Scenario({"tree": ["a"], "monitor": {"batchsize": 64}})
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: monitor.batchsize: unknown setting; expected one of metric, batch_size, interval, aggregate, batches_per_step, adaptation, period, trigger, max_steps, pretrain_samples, adapt_delay (did you mean 'batch_size'?)
+    driftlab.errors.ConfigError: monitor.batchsize: unknown setting; expected one of ... (did you mean 'batch_size'?)
     """
 
     metric = param.String("accuracy", doc="the metric fed to the detectors")
@@ -106,7 +106,7 @@ class MonitorSettings(Config):
 class Experiment:
     """The built parts of a scenario, wired together: ``run()`` pretrains, then monitors.
 
-    >>> from core.library import SCENARIOS
+    >>> from driftlab.library import SCENARIOS
     >>> tiny = ["monitor.max_steps=2", "monitor.batch_size=16", "monitor.batches_per_step=2",
     ...         "monitor.pretrain_samples=0"]  # no pretraining: a short run of the monitor alone
     >>> experiment = load_scenario(dump_scenario(SCENARIOS["detector_comparison"]()), overrides=tiny).build()
@@ -117,7 +117,7 @@ class Experiment:
     ([[0, 0], [1, 0], [2, 1], [3, 1]], [])
     """
 
-    scenario: "Scenario"
+    scenario: Scenario
     tree: SamplingTree
     detectors: dict[str, DriftDetector]
     model: Any
@@ -148,7 +148,7 @@ class Experiment:
 class Scenario:
     """A validated experiment description: plain data (``spec``) that builds an :class:`Experiment`.
 
-    >>> from core.library import SCENARIOS
+    >>> from driftlab.library import SCENARIOS
     >>> scenario = SCENARIOS["detector_comparison"](seed=1)
     >>> scenario.seed, sorted(scenario.spec["detectors"])
     (1, ['adwin', 'cusum', 'kswin', 'page_hinkley'])

@@ -36,7 +36,7 @@ class Scheduler(Config):
     >>> ContinuousScheduler(start=5, end=2)
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: ContinuousScheduler.end: must be >= start (5), got 2
+    driftlab.errors.ConfigError: ContinuousScheduler.end: must be >= start (5), got 2
     """
 
     start = param.Integer(default=0, bounds=(0, None), doc="first update index at which it may fire")

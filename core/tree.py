@@ -2,9 +2,9 @@
 
 A sample starts as ``None`` at the root and is passed through the transforms on one
 root-to-leaf path; branching nodes choose the path, label nodes set its label. The shorthand
-and the nodes are described in :mod:`core.nodes`.
+and the nodes are described in :mod:`driftlab.nodes`.
 
-Parameters live in one :class:`~core.parameters.ParameterStore` (``tree.params``): a transform
+Parameters live in one :class:`~driftlab.parameters.ParameterStore` (``tree.params``): a transform
 named ``ramp`` gets the parameters of scope ``ramp`` and the top-level parameters its signature
 names, read from the store at call time, so ``tree.params`` always shows what the transforms
 use. A branching node named ``classes`` takes its probabilities from ``classes.probs``;
@@ -18,7 +18,7 @@ and puts the results back in sample order; ``collect`` and ``batch`` make the sa
 
 Randomness: the ``d``-th draw (a call of ``sample``, ``collect`` or ``batch``, counted from 0)
 since the tree moved to step ``k`` uses the Generator
-``default_rng(draw_seed(seed, k, d))`` (:mod:`core.seeds`), for its branch choices and for every
+``default_rng(draw_seed(seed, k, d))`` (:mod:`driftlab.seeds`), for its branch choices and for every
 transform that declares ``rng``. Moving to a step (``update``, ``set_update_step``, even to the
 current step) restarts its count, so ``set_update_step(k)`` then ``batch(n)`` returns exactly
 the first batch of ``n`` drawn at step ``k``, in any process.
@@ -53,6 +53,7 @@ import pandas as pd
 from .config import did_you_mean
 from .distributions import as_distribution
 from .errors import ConfigError
+from .extras import require
 from .nodes import ClassLabelNode, Placed, TransformNode, append_label, parse, set_label, walk
 from .parameters import ParameterStore
 from .seeds import draw_seed, held_out_seed
@@ -113,7 +114,7 @@ class _Path:
 class SamplingTree:
     """A tree of transforms, branches and labels that draws labeled samples (see the module doc).
 
-    ``nodes`` is the shorthand of :mod:`core.nodes`; ``params`` a ParameterStore (used as is),
+    ``nodes`` is the shorthand of :mod:`driftlab.nodes`; ``params`` a ParameterStore (used as is),
     a nested dict or a DataFrame for one (built with the tree's seed); ``rng`` a seed, a
     Generator (the seed it was made from is used, not its state) or None (fresh entropy,
     kept in ``tree.seed``). With ``multi_label=True`` label strings append to the sample's
@@ -160,7 +161,8 @@ class SamplingTree:
         elif params is None or isinstance(params, Mapping):
             store = ParameterStore(params, seed=self.seed)
         else:
-            raise ConfigError("params", f"expected a ParameterStore, a dict or a DataFrame, got {type(params).__name__}")
+            raise ConfigError("params",
+                              f"expected a ParameterStore, a dict or a DataFrame, got {type(params).__name__}")
         inline: dict[str, Any] = {}
         seen: set[int] = set()
         for p in placed:
@@ -190,7 +192,7 @@ class SamplingTree:
         for name in store.names:
             if name.startswith(prefix):
                 keyword = name[len(prefix):]
-                if keyword not in node.arguments and not node.takes_any or keyword == "rng":
+                if (keyword not in node.arguments and not node.takes_any) or keyword == "rng":
                     raise ConfigError(name, f"is not a parameter of transform {node.name!r} at {placed.path}; it "
                                       f"accepts {', '.join(sorted(node.arguments)) or 'none'}"
                                       + did_you_mean(keyword, sorted(node.arguments)))
@@ -276,7 +278,7 @@ class SamplingTree:
 
     @property
     def chain(self) -> tuple[Placed, ...]:
-        """The parsed nodes, each with its path (see :func:`core.nodes.parse`)."""
+        """The parsed nodes, each with its path (see :func:`driftlab.nodes.parse`)."""
         return self._chain
 
     def branch_name(self, placed: Placed) -> str:
@@ -333,7 +335,7 @@ class SamplingTree:
         for idx, out in outputs:
             for j, i in enumerate(idx):
                 xs[i] = out[j]
-        return [(x, self._paths[p].label) for x, p in zip(xs, path_of.tolist())]
+        return [(x, self._paths[p].label) for x, p in zip(xs, path_of.tolist(), strict=False)]
 
     def batch(self, n: int, strategy: str = "stochastic", progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """``n`` samples as arrays ``(X, y)``: the fast path, same draws as :meth:`collect`.
@@ -348,7 +350,7 @@ class SamplingTree:
     def held_out(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """``n`` samples at the current step from a held-out stream, as arrays ``(X, y)``.
 
-        They come from their own seed (:func:`core.seeds.held_out_seed`), so they never repeat a
+        They come from their own seed (:func:`driftlab.seeds.held_out_seed`), so they never repeat a
         batch of the stream, and drawing them leaves the stream's draws where they were: the
         evaluation set of an experience is the same whenever it is drawn.
         """
@@ -390,7 +392,7 @@ class SamplingTree:
         counts = np.bincount(path_of, minlength=len(self._paths))
         bar = _ProgressBar(len(path_of)) if progress else None
         outputs = []
-        for path, end, count in zip(self._paths, np.cumsum(counts), counts):
+        for path, end, count in zip(self._paths, np.cumsum(counts), counts, strict=False):
             if not count:
                 continue
             xs: Any = np.full(count, None, dtype=object)
@@ -412,7 +414,7 @@ class SamplingTree:
         """``P(path)``: the product of the probabilities of its branch choices (kept while they last)."""
         values = tuple(self.params[b.probs].value if b.probs else None for b in self._branches.values())
         cached, probs = self._probs_cache
-        if len(cached) == len(values) and all(a is b for a, b in zip(cached, values)) and probs.size:
+        if len(cached) == len(values) and all(a is b for a, b in zip(cached, values, strict=False)) and probs.size:
             return probs
         per_branch = {p: self._probs(b, self.update_step) for p, b in self._branches.items()}
         probs = np.array([np.prod([per_branch[b][i] for b, i in path.choices]) for path in self._paths])
@@ -446,10 +448,10 @@ class SamplingTree:
         Its ``classes`` and ``class_to_idx`` attributes give the label <-> index mapping, the same
         for every experience of this tree (labels in tree order).
         """
-        import torch
-        from torch.utils.data import TensorDataset
+        torch = require("torch", "SamplingTree.to_dataset")
 
-        dataset = TensorDataset(torch.as_tensor(np.asarray(X, dtype=np.float32)), torch.as_tensor(self.encode(y)))
+        dataset = torch.utils.data.TensorDataset(torch.as_tensor(np.asarray(X, dtype=np.float32)),
+                                                 torch.as_tensor(self.encode(y)))
         dataset.classes = list(self.classes)
         dataset.class_to_idx = {label: i for i, label in enumerate(self.classes)}
         return dataset
@@ -471,7 +473,7 @@ class SamplingTree:
                 nodes.append(self._describe(placed))
                 if placed.branches:
                     probs = self._probs(self._branches[placed], self.update_step).tolist()
-                    incoming = [end for (key, sub), prob in zip(placed.branches, probs)
+                    incoming = [end for (key, sub), prob in zip(placed.branches, probs, strict=False)
                                 for end in link(sub, [(placed.path, key, prob)])]
                 else:
                     incoming = [(placed.path, None, None)]
@@ -504,7 +506,7 @@ class SamplingTree:
         for edge in graph["edges"]:
             label = "" if edge["branch"] is None else f' [label="{_dot(edge["branch"])}\\np={edge["probability"]:.3g}"]'
             lines.append(f'  "{_dot(edge["source"])}" -> "{_dot(edge["target"])}"{label};')
-        return "\n".join(lines + ["}"])
+        return "\n".join([*lines, "}"])
 
     def __str__(self) -> str:
         return "\n".join([f"SamplingTree(step={self.update_step}, seed={self.seed})", *self._lines(self._chain, "")])
@@ -519,7 +521,7 @@ class SamplingTree:
                 yield prefix + info["name"]
             else:
                 yield f"{prefix}<{info['name']}>"
-                for b, ((key, sub), p) in enumerate(zip(placed.branches, info["probs"])):
+                for b, ((key, sub), p) in enumerate(zip(placed.branches, info["probs"], strict=False)):
                     last = b == len(placed.branches) - 1
                     yield f"{prefix}{'└─' if last else '├─'} {key} (p={p:.3g})"
                     yield from self._lines(sub, prefix + ("   " if last else "│  "))

@@ -6,10 +6,10 @@ current value and ``Y_0`` the initial value (the value at the last :meth:`Update
 or the first value it was called with). When the scheduler does not fire, or the function
 declines (an exhausted list, a spent budget, a refused proposal), the value is returned
 unchanged with ``fired=False``. ``delta`` is the size of the change (see
-:func:`core.distributions.measure_change`): signed difference for numbers, 1-Wasserstein
+:func:`driftlab.distributions.measure_change`): signed difference for numbers, 1-Wasserstein
 distance for probability vectors.
 
->>> from core.schedulers import ContinuousScheduler, PeriodicScheduler
+>>> from driftlab.schedulers import ContinuousScheduler, PeriodicScheduler
 >>> fn = IncrementUpdate(PeriodicScheduler(2), k=0.5)
 >>> fn(1.0, 0), fn(1.0, 1)
 ((1.5, True, 0.5), (1.0, False, 0.0))
@@ -46,7 +46,7 @@ _DECLINED = object()  # returned by _apply when the function does not change the
 class UpdateFunction(Config):
     """Base: ``fn(value, t) -> (new_value, fired, delta)``; subclasses define ``_apply``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = UPDATE_FUNCTIONS["GeometricProgression"](ContinuousScheduler(), r=0.5)
     >>> isinstance(fn, UpdateFunction), fn(8.0, 1)
     (True, (4.0, True, -4.0))
@@ -116,7 +116,7 @@ def _logistic(x: float) -> float:
 class NoUpdate(UpdateFunction):
     """``Y`` (fires but never changes the value).
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> NoUpdate(ContinuousScheduler())(2.5, 0)
     (2.5, True, 0.0)
     """
@@ -128,7 +128,7 @@ class NoUpdate(UpdateFunction):
 class IncrementUpdate(UpdateFunction):
     """``Y + k``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, y = IncrementUpdate(ContinuousScheduler(), k=0.5), 1.0
     >>> [y := fn(y, t)[0] for t in range(3)]
     [1.5, 2.0, 2.5]
@@ -144,7 +144,7 @@ class IncrementUpdate(UpdateFunction):
 class DecrementUpdate(UpdateFunction):
     """``Y − k``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, y = DecrementUpdate(ContinuousScheduler(), k=2.0), 5.0
     >>> [y := fn(y, t)[0] for t in range(3)]
     [3.0, 1.0, -1.0]
@@ -160,7 +160,7 @@ class DecrementUpdate(UpdateFunction):
 class DeterministicTrend(UpdateFunction):
     """``Y + slope · t``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, y = DeterministicTrend(ContinuousScheduler(), slope=0.5), 0.0
     >>> [y := fn(y, t)[0] for t in range(4)]
     [0.0, 0.5, 1.5, 3.0]
@@ -176,7 +176,7 @@ class DeterministicTrend(UpdateFunction):
 class ExponentialDecay(UpdateFunction):
     """``Y_0 · exp(−decay_rate · t)`` (anchored at ``Y_0``, never compounded).
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, y = ExponentialDecay(ContinuousScheduler(), decay_rate=1.0), 1.0
     >>> [round(y := fn(y, t)[0], 3) for t in range(4)]
     [1.0, 0.368, 0.135, 0.05]
@@ -192,7 +192,7 @@ class ExponentialDecay(UpdateFunction):
 class GeometricProgression(UpdateFunction):
     """``Y_0 · r^t`` (anchored at ``Y_0``, never compounded).
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, y = GeometricProgression(ContinuousScheduler(), r=0.5), 8.0
     >>> [y := fn(y, t)[0] for t in range(4)]
     [8.0, 4.0, 2.0, 1.0]
@@ -208,7 +208,7 @@ class GeometricProgression(UpdateFunction):
 class LinearInterpolation(UpdateFunction):
     """``start_val + (end_val − start_val) · min(t / T, 1)``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = LinearInterpolation(ContinuousScheduler(), start_val=0.0, end_val=10.0, T=4)
     >>> [fn(0.0, t)[0] for t in (0, 1, 2, 4, 6)]
     [0.0, 2.5, 5.0, 10.0, 10.0]
@@ -226,7 +226,7 @@ class LinearInterpolation(UpdateFunction):
 class OrnsteinUhlenbeck(UpdateFunction):
     """``Y + θ(μ − Y) + σε`` with ``ε ~ N(0, 1)``: mean reversion towards ``mu``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, y = OrnsteinUhlenbeck(ContinuousScheduler(), theta=0.5, mu=1.0, sigma=0.05), 0.0
     >>> fn.reset(y, seed=1)
     >>> [round(y := fn(y, t)[0], 3) for t in range(4)]
@@ -245,7 +245,7 @@ class OrnsteinUhlenbeck(UpdateFunction):
 class OscillatingUpdate(UpdateFunction):
     """``Y + δ · sin(t)``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = OscillatingUpdate(ContinuousScheduler(), delta=1.0)
     >>> [round(fn(0.0, t)[0], 3) for t in range(4)]
     [0.0, 0.841, 0.909, 0.141]
@@ -261,7 +261,7 @@ class OscillatingUpdate(UpdateFunction):
 class PolynomialTrend(UpdateFunction):
     """``Y + Σ_i a_i · t^i`` for ``coeffs = [a_0, a_1, ...]``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = PolynomialTrend(ContinuousScheduler(), coeffs=[1.0, 0.0, 1.0])
     >>> [fn(0.0, t)[0] for t in range(4)]
     [1.0, 2.0, 5.0, 10.0]
@@ -277,7 +277,7 @@ class PolynomialTrend(UpdateFunction):
 class RandomWalk(UpdateFunction):
     """``Y + ε`` with ``ε ~ N(mu, sigma²)``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, y = RandomWalk(ContinuousScheduler(), sigma=0.1), 0.0
     >>> fn.reset(y, seed=0)
     >>> [round(y := fn(y, t)[0], 3) for t in range(3)]
@@ -295,7 +295,7 @@ class RandomWalk(UpdateFunction):
 class RandomWalkWithDrift(UpdateFunction):
     """``α + Y + ε`` with ``ε ~ N(mu, sigma²)``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, y = RandomWalkWithDrift(ContinuousScheduler(), alpha=1.0, sigma=0.1), 0.0
     >>> fn.reset(y, seed=0)
     >>> [round(y := fn(y, t)[0], 3) for t in range(3)]
@@ -314,7 +314,7 @@ class RandomWalkWithDrift(UpdateFunction):
 class RandomWalkWithDriftAndTrend(UpdateFunction):
     """``α + Y + slope · t + ε`` with ``ε ~ N(mu, sigma²)``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = RandomWalkWithDriftAndTrend(ContinuousScheduler(), alpha=1.0, sigma=0.1, slope=1.0)
     >>> y = 0.0; fn.reset(y, seed=0)
     >>> [round(y := fn(y, t)[0], 3) for t in range(3)]
@@ -334,7 +334,7 @@ class RandomWalkWithDriftAndTrend(UpdateFunction):
 class BoundedRandomWalk(UpdateFunction):
     """``clip(Y + ε, lo, hi)`` with ``ε ~ N(mu, sigma²)``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, y = BoundedRandomWalk(ContinuousScheduler(), sigma=1.0, lo=0.0, hi=1.0), 0.5
     >>> fn.reset(y, seed=0)
     >>> [round(y := fn(y, t)[0], 3) for t in range(5)]
@@ -359,7 +359,7 @@ class BoundedRandomWalk(UpdateFunction):
 class SigmoidTransition(UpdateFunction):
     """``a + (b − a) / (1 + exp(−k (t − t0)))``: a smooth switch from ``a`` to ``b`` around ``t0``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = SigmoidTransition(ContinuousScheduler(), a=0.0, b=1.0, k=1.0, t0=2)
     >>> [round(fn(0.0, t)[0], 3) for t in range(5)]
     [0.119, 0.269, 0.5, 0.731, 0.881]
@@ -404,7 +404,7 @@ class StepWiseUpdate(_ListUpdate):
 
     The caller's list is never modified.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = StepWiseUpdate(ContinuousScheduler(), param_list=[5.0, 7.0])
     >>> fn(0.0, 0), fn(5.0, 1), fn(7.0, 2)
     ((5.0, True, 5.0), (7.0, True, 2.0), (7.0, False, 0.0))
@@ -423,7 +423,7 @@ class StepWiseUpdate(_ListUpdate):
 class CyclicUpdate(_ListUpdate):
     """The next entry of ``value_list`` at each firing, wrapping round at the end.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = CyclicUpdate(ContinuousScheduler(), value_list=[1.0, 2.0, 3.0])
     >>> [fn(0.0, t)[0] for t in range(5)]
     [1.0, 2.0, 3.0, 1.0, 2.0]
@@ -447,7 +447,7 @@ class DistributionUpdate(UpdateFunction):
     ``_vectors`` names the settings holding probability vectors (validated at construction,
     and against the length of ``p`` at reset).
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = UPDATE_FUNCTIONS["UniformDrift"](ContinuousScheduler(), rate=0.5)
     >>> isinstance(fn, DistributionUpdate), fn([1.0, 0.0], 0)
     (True, (array([0.75, 0.25]), True, 0.25))
@@ -484,7 +484,7 @@ class DistributionUpdate(UpdateFunction):
 class DistributionNoUpdate(DistributionUpdate):
     """``p`` (fires but never changes the distribution).
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> DistributionNoUpdate(ContinuousScheduler())([0.2, 0.8], 0)
     (array([0.2, 0.8]), True, 0.0)
     """
@@ -498,7 +498,7 @@ class DistributionIncrementUpdate(DistributionUpdate):
 
     ``p_0' = min(p_0 + k, 1)``, ``p_i' = p_i (1 − p_0') / (1 − p_0)`` for ``i >= 1``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = DistributionIncrementUpdate(ContinuousScheduler(), k=0.2)
     >>> np.round(fn([0.5, 0.25, 0.25], 0)[0], 3)
     array([0.7 , 0.15, 0.15])
@@ -517,7 +517,7 @@ class DistributionDecrementUpdate(DistributionUpdate):
     ``p_0' = max(p_0 − k, 0)``, ``p_i' = p_i (1 − p_0') / (1 − p_0)``; when all mass was in
     ``p_0`` the others have no proportions to keep and share the freed mass equally.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = DistributionDecrementUpdate(ContinuousScheduler(), k=0.4)
     >>> np.round(fn([1.0, 0.0, 0.0], 0)[0], 3)
     array([0.6, 0.2, 0.2])
@@ -540,7 +540,7 @@ def _set_first(p: np.ndarray, first: float) -> np.ndarray:
 class DistributionStepWiseUpdate(_ListUpdate, DistributionUpdate):
     """The next distribution of ``update_values`` at each firing; once exhausted it stays.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = DistributionStepWiseUpdate(ContinuousScheduler(), [[0.5, 0.5], [0.0, 1.0]])
     >>> fn([1.0, 0.0], 0)[:2], fn([0.5, 0.5], 1)[:2], fn([0.0, 1.0], 2)[:2]
     ((array([0.5, 0.5]), True), (array([0., 1.]), True), ([0.0, 1.0], False))
@@ -560,7 +560,7 @@ class DistributionStepWiseUpdate(_ListUpdate, DistributionUpdate):
 class DistributionCyclicUpdate(_ListUpdate, DistributionUpdate):
     """The next distribution of ``dist_list`` at each firing, wrapping round at the end.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = DistributionCyclicUpdate(ContinuousScheduler(), [[1.0, 0.0], [0.0, 1.0]])
     >>> [fn([0.5, 0.5], t)[0].tolist() for t in range(3)]
     [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]
@@ -580,7 +580,7 @@ class DistributionCyclicUpdate(_ListUpdate, DistributionUpdate):
 class DistributionLinearInterpolation(DistributionUpdate):
     """``start_dist + (end_dist − start_dist) · min(t / T, 1)``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = DistributionLinearInterpolation(ContinuousScheduler(), [1.0, 0.0], [0.0, 1.0], T=4)
     >>> [fn([1.0, 0.0], t)[0].tolist() for t in (1, 2, 8)]
     [[0.75, 0.25], [0.5, 0.5], [0.0, 1.0]]
@@ -600,7 +600,7 @@ class DistributionLinearInterpolation(DistributionUpdate):
 class RandomCategorical(DistributionUpdate):
     """A fresh draw from ``Dirichlet(1, ..., 1)``: uniform over all distributions of that size.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = RandomCategorical(ContinuousScheduler())
     >>> fn.reset([0.25, 0.25, 0.25, 0.25], seed=0)
     >>> p = fn([0.25, 0.25, 0.25, 0.25], 0)[0]
@@ -615,7 +615,7 @@ class RandomCategorical(DistributionUpdate):
 class TargetReversion(DistributionUpdate):
     """``(1 − θ) p + θ · target``: a step of size ``theta`` towards ``target``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn, p = TargetReversion(ContinuousScheduler(), target=[1.0, 0.0], theta=0.5), [0.0, 1.0]
     >>> [(p := fn(p, t)[0]).tolist() for t in range(3)]
     [[0.5, 0.5], [0.75, 0.25], [0.875, 0.125]]
@@ -633,7 +633,7 @@ class TargetReversion(DistributionUpdate):
 class UniformDrift(DistributionUpdate):
     """``(1 − α) p + α · u`` with ``u`` the uniform distribution and ``α = rate``.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = UniformDrift(ContinuousScheduler(), rate=0.5)
     >>> fn([1.0, 0.0, 0.0, 0.0], 0)[0]
     array([0.625, 0.125, 0.125, 0.125])
@@ -653,7 +653,7 @@ class BudgetBoundedIncrement(UpdateFunction):
     ``p_0`` as in :class:`DistributionIncrementUpdate`, costing its 1-Wasserstein distance.
     An increment that would take the spent total past ``B`` is declined (and every later one).
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> fn = BudgetBoundedIncrement(ContinuousScheduler(), k=0.4, B=1.0)
     >>> fn(0.0, 0), fn(0.4, 1), fn(0.8, 2)
     ((0.4, True, 0.4), (0.8, True, 0.4), (0.8, False, 0.0))
@@ -694,7 +694,7 @@ class LCBoundedDistributionUpdate(DistributionUpdate):
     update (``−1`` for the initial value, which is step 0), so the distribution is
     L-Lipschitz in update steps between any two changes.
 
-    >>> from core.schedulers import ContinuousScheduler
+    >>> from driftlab.schedulers import ContinuousScheduler
     >>> inner = TargetReversion(ContinuousScheduler(), target=[0.0, 1.0], theta=0.2)
     >>> fn = LCBoundedDistributionUpdate(ContinuousScheduler(), L=0.1, update_fn=inner)
     >>> fn([1.0, 0.0], 0), fn([1.0, 0.0], 1)

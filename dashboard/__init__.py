@@ -4,7 +4,7 @@ Serve it with ``panel serve dashboard/app.py [--args SCENARIO]`` (or ``driftlab 
 In a notebook, show any view alone::
 
     import panel as pn
-    from dashboard import ScheduleEditor, Session
+    from driftlab.dashboard import ScheduleEditor, Session
     pn.extension(inline=True)
     session = Session("rotated_digits_replay")
     ScheduleEditor(session)
@@ -56,6 +56,11 @@ dl-loss               loss curve; dl-accuracy-matrix accuracy matrix heatmap
 dl-train-metrics      average accuracy, forgetting, backward and forward transfer
 ====================  ===============================================================
 """
+from driftlab.extras import require
+
+for _module in ("panel", "panel_material_ui", "bokeh", "torch"):
+    require(_module, "driftlab.dashboard")
+
 from .drift_plots import DriftPlots
 from .error_alert import ErrorAlert
 from .run_controls import RunControls

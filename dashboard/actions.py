@@ -9,7 +9,7 @@ script) the action runs at once.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import panel as pn
 

@@ -1,7 +1,7 @@
 """The driftlab dashboard: ``panel serve dashboard/app.py [--args SCENARIO]``.
 
 SCENARIO is a scenario YAML file or a built-in name (default: time_series_drift). Every browser
-session gets its own :class:`~dashboard.Session`; the page is a ``panel_material_ui.Page``, which
+session gets its own :class:`~driftlab.dashboard.Session`; the page is a ``panel_material_ui.Page``, which
 makes no external requests (no CDN, no web fonts). Bokeh runs this script once per session.
 """
 import os
@@ -12,8 +12,8 @@ import panel_material_ui as pmui
 import torch
 from panel.util import edit_readonly
 
-from dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor, Session,
-                       TrainingPanel, TreeView)
+from driftlab.dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor,
+                                Session, TrainingPanel, TreeView)
 
 pn.extension()
 # Training leaves a core to the server's event loop (on 2 cores, default threading doubled the

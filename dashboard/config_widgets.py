@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 
 import panel as pn
 
-from core.config import Config
+from driftlab.config import Config
 
 
 def config_widgets(config: Config, settings: Sequence[str], on_change: Callable) -> pn.Param:

@@ -4,7 +4,7 @@ New rows of the monitor's history are streamed into Bokeh ``ColumnDataSource``s
 (``stream(..., rollover=WINDOW)``) when the session's ``batch`` changes, which :meth:`Session.sync`
 makes happen at most ten times a second. Alarms are triangles on the metric, true change points
 (the first batch of a step at which a parameter changed) dashed vertical lines; the detection
-report (:meth:`core.monitor.Monitor.detection_report`) is redrawn when the step changes or an
+report (:meth:`driftlab.monitor.Monitor.detection_report`) is redrawn when the step changes or an
 alarm comes.
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ class DriftPlots(Viewer):
             self._metric_pane.object = self._statistic_pane.object = self._report.object = None
             return
         self._detectors = list(monitor.detectors)
-        self._colors = dict(zip(self._detectors, palette(len(self._detectors))))
+        self._colors = dict(zip(self._detectors, palette(len(self._detectors)), strict=False))
         self._batches = ColumnDataSource({"batch": [], "metric": []})
         statistics = {f"s{i}": [] for i in range(len(self._detectors))}
         self._checks = ColumnDataSource({"batch": [], "value": [], **statistics})

@@ -16,7 +16,7 @@ from bokeh.models import ColumnDataSource, FactorRange, Range1d
 from panel.io import unlocked
 from panel.viewable import Viewer
 
-from core.errors import DriftlabError
+from driftlab.errors import DriftlabError
 
 from .plotting import new_figure, palette
 from .session import Session
@@ -64,7 +64,7 @@ class SampleAnimator(Viewer):
         session = self.session
         self._twin = session.tree_copy()
         classes = session.tree.classes
-        self._colors = dict(zip(classes, palette(len(classes))))
+        self._colors = dict(zip(classes, palette(len(classes)), strict=False))
         with unlocked():
             self._bars.x_range.factors = [str(c) for c in classes]
         X, _ = self._twin.batch(1)
@@ -114,11 +114,11 @@ class SampleAnimator(Viewer):
         self._title.object = (f"**Step {k}** (the stream is at step {self.session.step}): "
                               f"the first {GRID_SAMPLES} samples drawn at this step")
         labels, counts = np.unique(np.asarray(y, dtype=object).astype(str), return_counts=True)
-        tally = dict(zip(labels.tolist(), counts.tolist()))
+        tally = dict(zip(labels.tolist(), counts.tolist(), strict=False))
         colors = self._colors
         shown = [np.asarray(x, dtype=float) for x in X[:GRID_SAMPLES]] if self._kind != "other" else []
         with unlocked():
-            for fig, source, x, label in zip(self._figures, self._sources, shown, y):
+            for fig, source, x, label in zip(self._figures, self._sources, shown, y, strict=False):
                 color = colors.get(label, "black")
                 fig.title.text, fig.title.text_color, fig.outline_line_color = str(label), color, color
                 if self._kind == "series":

@@ -7,7 +7,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from core.library import SCENARIOS
+from driftlab.library import SCENARIOS
 
 from .actions import on_click
 from .session import Session

@@ -1,6 +1,6 @@
 """ScheduleEditor: redefine any stream parameter from the current step on, with a live preview.
 
-A parameter takes one of three forms (:mod:`core.parameters`): a constant, a schedule with a
+A parameter takes one of three forms (:mod:`driftlab.parameters`): a constant, a schedule with a
 strategy for after its end, or an update function with its scheduler. The widgets of an update
 function and of its scheduler are generated from their declared settings (``pn.Param``); classes
 with settings no widget can hold (a callable, a nested update function) are left to YAML files.
@@ -24,10 +24,10 @@ from bokeh.models import BoxAnnotation, ColumnDataSource, Span
 from panel.io import unlocked
 from panel.viewable import Viewer
 
-from core.config import from_spec
-from core.errors import DriftlabError
-from core.schedulers import SCHEDULERS, ContinuousScheduler, Scheduler
-from core.update_functions import UPDATE_FUNCTIONS, UpdateFunction
+from driftlab.config import from_spec
+from driftlab.errors import DriftlabError
+from driftlab.schedulers import SCHEDULERS, ContinuousScheduler, Scheduler
+from driftlab.update_functions import UPDATE_FUNCTIONS, UpdateFunction
 
 from .actions import on_click
 from .config_widgets import config_widgets
@@ -317,7 +317,7 @@ class ScheduleEditor(Viewer):
         if shape[0] == "probabilities":
             fig.varea_stack(columns, x="step", source=source, color=colors, legend_label=names, fill_alpha=0.8)
         else:
-            for column, label, color in zip(columns, names, colors):
+            for column, label, color in zip(columns, names, colors, strict=False):
                 fig.line("step", column, source=source, color=color, line_width=2, legend_label=label)
         fig.legend.location = "top_left"
         fig.legend.background_fill_alpha = 0.6

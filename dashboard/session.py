@@ -32,13 +32,13 @@ from typing import Any
 import panel as pn
 import param
 
-from core.distributions import as_distribution
-from core.errors import ConfigError, DriftlabError
-from core.library.scenarios import scenario_source
-from core.parameters import Parameter
-from core.scenario import Experiment, Scenario, dump_scenario, load_scenario, params_to_spec
-from core.tree import SamplingTree
-from core.training import TrainerConfig, make_strategy
+from driftlab.distributions import as_distribution
+from driftlab.errors import ConfigError, DriftlabError
+from driftlab.library.scenarios import scenario_source
+from driftlab.parameters import Parameter
+from driftlab.scenario import Experiment, Scenario, dump_scenario, load_scenario, params_to_spec
+from driftlab.tree import SamplingTree
+from driftlab.training import TrainerConfig, make_strategy
 
 SYNC_PERIOD_MS = 100  # at most ten view updates a second
 EPISODE_SETTINGS = ("max_iter", "batch_size", "lr", "optimizer", "reset_optimizer", "eval_samples")
@@ -54,7 +54,7 @@ class Session(param.Parameterized):
     batch = param.Integer(0, doc="batches monitored so far")
     speed = param.Integer(5, bounds=(1, 50), doc="batches per second while running")
     training = param.Boolean(False, doc="whether a retraining episode is running")
-    progress = param.Parameter(None, doc="the last core.training.Progress of an episode step")
+    progress = param.Parameter(None, doc="the last driftlab.training.Progress of an episode step")
     episodes = param.Integer(0, doc="retraining episodes finished")
     error = param.String("", doc="the last error, for the page to show; cleared by the next action")
     revision = param.Integer(0, doc="grows whenever what the stream will do changes")
@@ -123,7 +123,7 @@ class Session(param.Parameterized):
         self._install(self.scenario)
 
     def to_yaml(self) -> str:
-        """The current scenario, live edits included, as YAML (:func:`core.scenario.dump_scenario`)."""
+        """The current scenario, live edits included, as YAML (:func:`driftlab.scenario.dump_scenario`)."""
         return dump_scenario(self.scenario)
 
     def _resolve(self, source: Scenario | str) -> Scenario:
@@ -147,7 +147,7 @@ class Session(param.Parameterized):
     def candidate(self, name: str, definition: Any) -> Parameter:
         """Parameter ``name`` as it would be with ``definition`` from the current step on (nothing changes).
 
-        Raises :class:`~core.errors.DriftlabError` when the definition is bad or some step of the
+        Raises :class:`~driftlab.errors.DriftlabError` when the definition is bad or some step of the
         run cannot be computed (a schedule exhausted, a branch's probabilities of the wrong size).
         """
         store = self.tree.params
@@ -244,7 +244,7 @@ class Session(param.Parameterized):
             self._failure = exc
 
     def _pretrain(self, experiment: Experiment) -> None:
-        """Train on samples of step 0 before monitoring (:meth:`core.scenario.Experiment.pretrain`)."""
+        """Train on samples of step 0 before monitoring (:meth:`driftlab.scenario.Experiment.pretrain`)."""
         with self.lock:
             experiment.pretrain()
         if experiment.trainer is not None:
@@ -260,7 +260,7 @@ class Session(param.Parameterized):
         if trainer is None:
             self.error = "This scenario has no trainer: add a trainer section."
             return
-        if trainer.running or self._preparing is not None and self._preparing.is_alive():
+        if trainer.running or (self._preparing is not None and self._preparing.is_alive()):
             return
         if not self._pretrained:  # no data collected yet: the first episode is the run's pretraining
             self._launch(0)

@@ -18,7 +18,7 @@ from bokeh.transform import linear_cmap
 from panel.io import unlocked
 from panel.viewable import Viewer
 
-from core.training import STRATEGIES, TrainerConfig, make_strategy
+from driftlab.training import STRATEGIES, TrainerConfig, make_strategy
 
 from .actions import on_click
 from .config_widgets import config_widgets

@@ -1,6 +1,6 @@
 """TreeView: the sampling tree as a graph, with branch probabilities and each node's current parameters.
 
-Drawn with Bokeh from :meth:`core.tree.SamplingTree.to_graph` (no Graphviz), in layers from the
+Drawn with Bokeh from :meth:`driftlab.tree.SamplingTree.to_graph` (no Graphviz), in layers from the
 root down: a node sits below the mean of its parents, and the children of a branching node are
 spread side by side, one unit apart. Each node's name is written under it (a branching node's to
 its left), a transform's parameters under its name; a branch's probability is written on its
@@ -124,7 +124,7 @@ class TreeView(Viewer):
             place = ("right", "middle", -12, 0) if node["kind"] == "branch" else ("center", "top", 0, 11)
             for key, value in [("x", x), ("y", y), ("marker", marker), ("color", color), ("name", node["name"]),
                                ("details", ", ".join(settings)), ("text", text),
-                               *zip(("align", "baseline", "dx", "dy"), place)]:
+                               *zip(("align", "baseline", "dx", "dy"), place, strict=False)]:
                 nodes[key].append(value)
         edges: dict[str, list] = defaultdict(list)
         for edge in graph["edges"]:

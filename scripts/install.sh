@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs driftlab into the current Python environment.
-#   bash scripts/install.sh          the package and the dashboard
-#   bash scripts/install.sh --test   also what the test suite needs, including the browser tests'
-#                                    headless Chromium (Debian's package) and Python Playwright
+#   bash scripts/install.sh          the package with every extra (training, digits, dashboard)
+#   bash scripts/install.sh --test   also what the test suite needs (lint and type checkers included),
+#                                    and the browser tests' headless Chromium (Debian's package)
+# Lighter installs are plain pip: `pip install .` (streams, detectors, scenario files, the CLI for
+# those) or `pip install ".[torch]"` (training too, no dashboard).
 # A torch that is already installed (a CUDA build, say) is kept. With no torch at all, the
 # 2.13.0 build is installed first and pinned, so that pip never resolves the unpinned
 # requirement to a newer release and its several GB of CUDA wheels.
@@ -22,17 +24,17 @@ install_chromium() {
     fi
     command -v apt-get >/dev/null || { echo "install.sh: no apt-get; install chromium at /usr/bin/chromium" >&2; return 1; }
     echo "install.sh: installing Debian's chromium for the browser tests"
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold chromium fonts-liberation >/dev/null
     [ -x /usr/bin/chromium ]
 }
 
 python -c "import torch" 2>/dev/null || pip install "torch==2.13.0"
 
-extras=""
+extras="all"
 if [ "${1:-}" = "--test" ]; then
-    extras="[test]"
+    extras="all,test"
     install_chromium
 fi
-pip install -e ".${extras}"
+pip install -e ".[${extras}]"

@@ -1,4 +1,4 @@
-"""Behaviour of core.buffers: eviction rules, their statistics, persistence, errors, the threaded pipeline."""
+"""Behaviour of driftlab.buffers: eviction rules, their statistics, persistence, errors, the threaded pipeline."""
 from __future__ import annotations
 
 import math
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.buffers import (
+from driftlab.buffers import (
     ClassBalancedBuffer,
     CollectorAcquiredError,
     DataUser,
@@ -21,7 +21,7 @@ from core.buffers import (
     SequentialBuffer,
     replace_probability_from_survival_length,
 )
-from core.errors import ConfigError
+from driftlab.errors import ConfigError
 
 FIELDS = ("x", "y", "tag")
 KINDS = ("sequential", "random_replacement", "reservoir", "class_balanced")

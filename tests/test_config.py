@@ -1,9 +1,9 @@
-"""Config objects (core.config): settings checked on construction and on assignment, clear errors."""
+"""Config objects (driftlab.config): settings checked on construction and on assignment, clear errors."""
 import pytest
 
-from core.errors import ConfigError
-from core.scenario import MonitorSettings
-from core.schedulers import ContinuousScheduler, PeriodicScheduler
+from driftlab.errors import ConfigError
+from driftlab.scenario import MonitorSettings
+from driftlab.schedulers import ContinuousScheduler, PeriodicScheduler
 
 
 @pytest.mark.parametrize("setting, value, message", [

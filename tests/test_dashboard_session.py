@@ -6,42 +6,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.library import SCENARIOS
-from core.scenario import load_scenario
-from core.training import EWC
-from dashboard import Session
+from driftlab.library import SCENARIOS
+from driftlab.scenario import load_scenario
+from driftlab.training import EWC
+from driftlab.dashboard import Session
 
 SCENARIO_FILES = Path(__file__).parent / "scenarios"
 
 # An abrupt covariate shift at step 3 under a quickly pretrained MLP: small enough to run in a second.
-ABRUPT = """
-name: abrupt
-seed: 1
-tree:
-- {transform: background}
-- branch: classes
-  branches:
-    background: background
-    ramp: [{transform: ramp}, ramp]
-parameters:
-  signal_length: 32
-  background: {offset: {schedule: [0.0, 0.0, 0.0, 2.0]}, strength: 0.1}
-  ramp: {height: 1.0, length: 8}
-  classes: {probs: [0.5, 0.5]}
-detectors:
-  ph: {type: PageHinkley, min_instances: 3, threshold: 0.3, mode: down}
-monitor: {batch_size: 64, batches_per_step: 2, max_steps: 6, pretrain_samples: 256, adaptation: detect_only}
-model: {type: MLP, hidden: [16]}
-trainer: {strategy: naive, max_iter: 60, batch_size: 32, lr: 0.01, eval_samples: 64}
-"""
-
-
-@pytest.fixture
-def session():
-    session = Session(load_scenario(ABRUPT))
-    session.speed = 50
-    yield session
-    session.close()
+ABRUPT = (SCENARIO_FILES / "abrupt.yaml").read_text()
 
 
 def run_to_step(session, k):
@@ -109,7 +82,7 @@ def test_the_download_loads_back_to_the_same_stream_with_its_live_edits(session)
     assert session.edit_parameter("classes.probs", [0.9, 0.1])
     loaded = load_scenario(session.to_yaml())
     steps = range(session.horizon + 1)
-    for (X, y), (X2, y2) in zip(draws(session.tree, steps), draws(loaded.build().tree, steps)):
+    for (X, y), (X2, y2) in zip(draws(session.tree, steps), draws(loaded.build().tree, steps), strict=False):
         np.testing.assert_array_equal(X, X2)
         np.testing.assert_array_equal(y, y2)
 
@@ -126,7 +99,7 @@ def test_an_edit_applies_from_the_current_step_and_keeps_the_history_before_it(s
     assert after[:k] == before[:k]
     assert after[k:] == [5.0] * (len(after) - k)
     assert session.tree.params["background.offset"].value == 5.0
-    for (X, y), (X2, y2) in zip(history, draws(session.tree, range(k))):
+    for (X, _), (X2, _) in zip(history, draws(session.tree, range(k)), strict=True):
         np.testing.assert_array_equal(X, X2)
     assert "edits" in session.scenario.spec["parameters"]["background"]["offset"]
 

@@ -7,11 +7,10 @@ import panel as pn
 import pytest
 from bokeh.models import Plot
 
-import dashboard
-from core.scenario import load_scenario
-from dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor, Session,
-                       TrainingPanel, TreeView)
-from test_dashboard_session import session  # noqa: F401  (the fixture)
+from driftlab import dashboard
+from driftlab.scenario import load_scenario
+from driftlab.dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor,
+                                Session, TrainingPanel, TreeView)
 
 PLOTTING = [ScheduleEditor, TreeView, SampleAnimator, DriftPlots, TrainingPanel]
 VIEWS = [ScenarioView, RunControls, ErrorAlert, *PLOTTING]

@@ -11,13 +11,13 @@ import scipy.stats
 from river import drift as river_drift
 from river.drift import binary as river_binary
 
-from core.detectors import (
+from driftlab.detectors import (
     ADWIN, CUSUM, DDM, DETECTORS, EDDM, FHDDM, HDDM_A, HDDM_W, KSWIN, DetectorEnsemble, DetectorTrace,
     DriftDetector, NoDrift, PageHinkley, Periodic, make_detector,
 )
-from core.detectors._python_random import _replay_samples
-from core.config import from_spec
-from core.errors import ConfigError
+from driftlab.detectors._python_random import _replay_samples
+from driftlab.config import from_spec
+from driftlab.errors import ConfigError
 
 # ---------------------------------------------------------------------------------------------
 # Seeded streams: four segments with shifts between them, or a ramp; and two degenerate error streams

@@ -6,13 +6,13 @@ import pytest
 from scipy import ndimage
 from sklearn.datasets import load_digits
 
-from core.errors import ConfigError
-from core.library import TREES, rotated_digits, time_series
-from core.tree import SamplingTree
+from driftlab.errors import ConfigError
+from driftlab.library import TREES, rotated_digits, time_series
+from driftlab.tree import SamplingTree
 
 
 def test_trees_are_registered_by_name():
-    assert TREES == {"time_series": time_series, "rotated_digits": rotated_digits}
+    assert {"time_series": time_series, "rotated_digits": rotated_digits} == TREES
     assert all(isinstance(make(seed=1), SamplingTree) for make in TREES.values())
 
 
@@ -113,7 +113,7 @@ def test_calm_digits_are_dataset_images_of_their_label():
     tree = rotated_digits(seed=0)
     X, y = tree.batch(200)
     assert X.shape == (200, 8, 8) and y.dtype == np.int64 and set(y) <= set(range(10))
-    assert all(_is_one_of(x, IMAGES[DIGITS.target == label]) for x, label in zip(X, y))
+    assert all(_is_one_of(x, IMAGES[DIGITS.target == label]) for x, label in zip(X, y, strict=False))
 
 
 def test_digits_are_rotated_by_the_scheduled_angle():
@@ -122,7 +122,7 @@ def test_digits_are_rotated_by_the_scheduled_angle():
     assert tree.get_params()["rotate.angle"] == 30.0
     tree.params["noise.std"] = 0.0
     X, y = tree.batch(20)
-    for x, label in zip(X, y):
+    for x, label in zip(X, y, strict=False):
         pool = ndimage.rotate(IMAGES[DIGITS.target == label], 30.0, axes=(2, 1), reshape=False, order=1)
         assert _is_one_of(x, pool) and not _is_one_of(x, IMAGES[DIGITS.target == label])
 
@@ -141,7 +141,7 @@ def test_permuted_labels_give_a_label_to_images_of_the_next_digit():
     tree.set_update_step(16)
     tree.params["rotate.angle"], tree.params["noise.std"] = 0.0, 0.0
     X, y = tree.batch(100)
-    assert all(_is_one_of(x, IMAGES[DIGITS.target == (label + 1) % 10]) for x, label in zip(X, y))
+    assert all(_is_one_of(x, IMAGES[DIGITS.target == (label + 1) % 10]) for x, label in zip(X, y, strict=False))
 
 
 def test_digits_feed_a_torch_dataloader():

@@ -5,12 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.buffers import DataUser, SequentialBuffer
-from core.detectors import make_detector
-from core.errors import ConfigError
-from core.library.time_series import background, ramp, step
-from core.monitor import Monitor
-from core.tree import SamplingTree
+from driftlab.buffers import DataUser, SequentialBuffer
+from driftlab.detectors import make_detector
+from driftlab.errors import ConfigError
+from driftlab.library.time_series import background, ramp, step
+from driftlab.monitor import Monitor
+from driftlab.tree import SamplingTree
 
 
 class NearestCentroid:
@@ -75,7 +75,7 @@ def test_loop_advances_the_stream_and_aggregates_each_interval():
 
 
 def test_drift_arm_detects_the_shift_and_adapts_once_the_model_recovers():
-    monitor, model = make_monitor()
+    monitor, _model = make_monitor()
     history = monitor.run(max_steps=8)
     assert history["change_point"].sum() == 1
     change_batch = int(history.loc[history["change_point"], "batch"].iloc[0])
@@ -194,8 +194,8 @@ def test_unknown_metric_is_reported():
 
 
 def test_builtin_detector_comparison_detects_the_first_true_change():
-    from core.library import SCENARIOS
-    from core.scenario import dump_scenario, load_scenario
+    from driftlab.library import SCENARIOS
+    from driftlab.scenario import dump_scenario, load_scenario
 
     # up to step 6: the covariate shift at step 4 is enough
     scenario = load_scenario(dump_scenario(SCENARIOS["detector_comparison"]()), overrides=["monitor.max_steps=6"])

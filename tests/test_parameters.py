@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.errors import ConfigError, ScheduleExhaustedError
-from core.parameters import Parameter, ParameterStore
-from core.schedulers import ContinuousScheduler, PeriodicScheduler, RandomScheduler
-from core.update_functions import (IncrementUpdate, RandomCategorical, RandomWalk, StepWiseUpdate,
+from driftlab.errors import ConfigError, ScheduleExhaustedError
+from driftlab.parameters import Parameter, ParameterStore
+from driftlab.schedulers import ContinuousScheduler, PeriodicScheduler, RandomScheduler
+from driftlab.update_functions import (IncrementUpdate, RandomCategorical, RandomWalk, StepWiseUpdate,
                                    TargetReversion)
 
 STREAMGEN_GUIDE = {
@@ -62,7 +62,7 @@ def test_schedule_forms_and_strategies():
 def test_raise_strategy_fails_clearly_and_leaves_state():
     p = Parameter("ramp.height", schedule=[0.9, 0.8], strategy="raise")
     p.update()
-    with pytest.raises(ScheduleExhaustedError, match="ramp.height: step 2 is past the end of its schedule of 2"):
+    with pytest.raises(ScheduleExhaustedError, match=r"ramp.height: step 2 is past the end of its schedule of 2"):
         p.update()
     assert p.update_step == 1 and p.value == 0.8
 
@@ -234,7 +234,8 @@ def test_edit_keeps_history_and_continues_with_absolute_t():
     assert after["scope.level"].iloc[12:17].tolist() == [100, 101, 101, 102, 102]  # fires at even t = 12, 14, ...
     assert store.update_step == 12 and edited.value == 100
     log = edited.change_log(13)
-    assert log["changed"].iloc[11] and log["fired"].tolist()[:11] == store["scope.level"].change_log(11)["fired"].tolist()
+    assert log["changed"].iloc[11]
+    assert log["fired"].tolist()[:11] == store["scope.level"].change_log(11)["fired"].tolist()
 
 
 def test_edited_parameter_rebuilds_from_its_definition():

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import yaml
 
-from core.errors import ConfigError
-from core.library import SCENARIOS
-from core.scenario import dump_scenario, env_overrides, load_scenario, scenario_from_tree
-from core.tree import SamplingTree
+from driftlab.errors import ConfigError
+from driftlab.library import SCENARIOS
+from driftlab.scenario import dump_scenario, env_overrides, load_scenario, scenario_from_tree
+from driftlab.tree import SamplingTree
 
 HERE = Path(__file__).parent / "scenarios"
 SMALL = HERE / "small.yaml"
@@ -25,7 +25,7 @@ def batches(tree, steps=(0, 3, 1), n=64):
 
 
 def assert_same_batches(a, b):
-    for (Xa, ya), (Xb, yb) in zip(a, b):
+    for (Xa, ya), (Xb, yb) in zip(a, b, strict=False):
         np.testing.assert_array_equal(Xa, Xb)
         np.testing.assert_array_equal(ya, yb)
 
@@ -46,7 +46,7 @@ def test_assets_are_the_current_exports(name):
 
 
 def test_tree_built_in_python_round_trips_through_a_file():
-    from core.library import rotated_digits
+    from driftlab.library import rotated_digits
 
     tree = rotated_digits(seed=4, permute_labels=True)
     scenario = scenario_from_tree(tree)
@@ -73,7 +73,7 @@ def test_overrides_file_then_environment_then_set(tmp_path):
 
 
 def test_override_errors_name_their_origin():
-    with pytest.raises(ConfigError, match="--set monitr.batch_size=3: unknown section 'monitr'"):
+    with pytest.raises(ConfigError, match=r"--set monitr.batch_size=3: unknown section 'monitr'"):
         load_scenario(SMALL, overrides=["monitr.batch_size=3"])
     with pytest.raises(ConfigError, match="expected path=value"):
         load_scenario(SMALL, overrides=["seed"])
@@ -82,10 +82,11 @@ def test_override_errors_name_their_origin():
 
 
 def test_allowed_imports_admit_module_functions(tmp_path):
-    text = SMALL.read_text().replace("{transform: background}", "{transform: 'core.library.time_series:background'}")
+    text = SMALL.read_text().replace("{transform: background}",
+                                     "{transform: 'driftlab.library.time_series:background'}")
     with pytest.raises(ConfigError, match="not among the allowed imports"):
         load_scenario(text)
-    scenario = load_scenario(text, allowed_imports=["core.library"])
+    scenario = load_scenario(text, allowed_imports=["driftlab.library"])
     assert isinstance(scenario.build_tree(), SamplingTree)
 
 

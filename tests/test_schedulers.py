@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from core.errors import ConfigError
-from core.schedulers import (SCHEDULERS, BurstScheduler, ContinuousScheduler, CustomScheduler,
+from driftlab.errors import ConfigError
+from driftlab.schedulers import (SCHEDULERS, BurstScheduler, ContinuousScheduler, CustomScheduler,
                              DecayingProbabilityScheduler, DiscreteScheduler, MemorylessScheduler,
                              PeriodicScheduler, RandomScheduler, WindowScheduler)
 

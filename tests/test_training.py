@@ -1,4 +1,4 @@
-"""Behaviour of core.training's Trainer: episodes, memory hand-over, stop, background swap, devices,
+"""Behaviour of driftlab.training's Trainer: episodes, memory hand-over, stop, background swap, devices,
 reproducibility, evaluation over experiences, and the Monitor wiring; plus the ready models."""
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import pytest
 import torch
 from torch import nn
 
-from core.buffers import DataUser, ReservoirBuffer, SequentialBuffer
-from core.detectors import make_detector
-from core.errors import ConfigError
-from core.library import rotated_digits, time_series
-from core.monitor import Monitor
-from core.training import (MLP, STRATEGIES, Conv1dNet, DigitsCNN, Evaluator, Trainer, draw_experience,
+from driftlab.buffers import DataUser, ReservoirBuffer, SequentialBuffer
+from driftlab.detectors import make_detector
+from driftlab.errors import ConfigError
+from driftlab.library import rotated_digits, time_series
+from driftlab.monitor import Monitor
+from driftlab.training import (MLP, STRATEGIES, Conv1dNet, DigitsCNN, Evaluator, Trainer, draw_experience,
                            init_parameters, resolve_device)
+import itertools
 
 CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not CUDA, reason="CUDA is not available")
@@ -42,7 +43,7 @@ def weights(model):
 
 
 def same(a, b):
-    return all(torch.equal(x, y) for x, y in zip(a, b))
+    return all(torch.equal(x, y) for x, y in zip(a, b, strict=False))
 
 
 def ids(buffer):
@@ -183,7 +184,7 @@ def test_progress_is_reported_every_step():
     trainer.collector.collect_batch(blobs(20))
     trainer.episode()
     assert [p.step for p in seen] == [1, 2, 3, 4, 5] and {p.max_iter for p in seen} == {5}
-    assert all(math.isfinite(p.loss) for p in seen) and all(a.elapsed <= b.elapsed for a, b in zip(seen, seen[1:]))
+    assert all(math.isfinite(p.loss) for p in seen) and all(a.elapsed <= b.elapsed for a, b in itertools.pairwise(seen))
     assert trainer.progress == seen[-1]
 
 
@@ -206,7 +207,7 @@ def test_bad_buffers_and_missing_data_are_config_errors():
     with pytest.raises(ConfigError) as err:
         small_trainer(memory=SequentialBuffer(("x", "label"), 10))
     assert err.value.path == "trainer.memory.fields"
-    with pytest.raises(ConfigError, match="collector=trainer.collector") as err:
+    with pytest.raises(ConfigError, match=r"collector=trainer.collector") as err:
         small_trainer().episode()
     assert err.value.path == "trainer.current"
 
@@ -215,7 +216,7 @@ def test_string_labels_go_through_the_class_mapping():
     tree = time_series(seed=0, signal_length=160)
     trainer = Trainer(Conv1dNet(3, channels=(4,), seed=0), "naive", "cpu", classes=tree.classes, max_iter=2,
                       batch_size=8, eval_samples=16)
-    trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(16))))
+    trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(16), strict=False)))
     assert trainer.episode(tree)["experience"] == 0
     with pytest.raises(ConfigError, match="'wave' is not one of the classes"):
         trainer.evaluator()(np.zeros((1, 160)), ["wave"])
@@ -295,7 +296,7 @@ def test_evaluation_sets_are_held_out_and_leave_the_live_stream_alone():
     for t in (tree, twin):
         t.update()
         t.batch(5)
-    X, y = draw_experience(tree, 12)
+    X, _y = draw_experience(tree, 12)
     assert np.array_equal(X, draw_experience(twin, 12)[0])  # the same set whenever it is drawn
     twin.set_update_step(1)
     assert not np.array_equal(X, twin.batch(12)[0])  # never the stream's own first batch
@@ -337,7 +338,7 @@ def test_monitor_adapts_through_the_trainer_by_hand_on_drift_and_periodically():
         monitor = Monitor(tree, trainer.evaluator(), detector, batch_size=32, batches_per_step=3, period=4,
                           adapt=trainer.adapt, collector=trainer.collector, adaptation=adaptation)
         for _ in range(4):
-            trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(32))))
+            trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(32), strict=False)))
         monitor.adapt_now("initial")
         monitor.run(max_steps=6)
         reasons = [(e["reason"], e["step"]) for e in monitor.episodes]

@@ -1,4 +1,4 @@
-"""Checkpoints of core.training: a run stopped and resumed equals an uninterrupted one; writes are atomic;
+"""Checkpoints of driftlab.training: a run stopped and resumed equals an uninterrupted one; writes are atomic;
 a checkpoint that does not fit changes nothing."""
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 import torch
 
-from core.buffers import DataUser, ReservoirBuffer, SequentialBuffer
-from core.detectors import make_detector
-from core.errors import ConfigError
-from core.library import rotated_digits
-from core.monitor import Monitor
-from core.training import MLP, Trainer, load_checkpoint, save_checkpoint
+from driftlab.buffers import DataUser, ReservoirBuffer, SequentialBuffer
+from driftlab.detectors import make_detector
+from driftlab.errors import ConfigError
+from driftlab.library import rotated_digits
+from driftlab.monitor import Monitor
+from driftlab.training import MLP, Trainer, load_checkpoint, save_checkpoint
 
 
 def make_run(strategy="ewc", memory_size=300, **settings):
@@ -31,7 +31,7 @@ def make_run(strategy="ewc", memory_size=300, **settings):
 def experience(trainer, tree):
     """Two stream batches, an episode, then the stream moves on two steps."""
     for _ in range(2):
-        trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(48))))
+        trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(48), strict=False)))
     trainer.episode(tree)
     tree.update()
     tree.update()
@@ -143,7 +143,7 @@ def test_a_monitor_state_that_does_not_fit_changes_nothing(tmp_path):
     assert_same(snapshot(trainer), kept)
     state = monitor.state_dict()
     state["rows"] = [{"value": 1.0}]  # rows without their check index
-    with pytest.raises(ConfigError, match="monitor state.rows"):
+    with pytest.raises(ConfigError, match=r"monitor state.rows"):
         monitor.load_state_dict(state)
     assert monitor.state_dict() == before
 
@@ -199,7 +199,7 @@ def test_a_checkpoint_that_does_not_fit_changes_nothing(tmp_path):
 def test_saving_while_a_background_episode_runs_is_an_error(tmp_path):
     gate = threading.Event()
     trainer, tree = make_run(background=True, on_progress=lambda progress: gate.wait(10))
-    trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(48))))
+    trainer.collector.collect_batch(dict(zip(("x", "y"), tree.batch(48), strict=False)))
     trainer.episode()
     try:
         with pytest.raises(ConfigError, match="running") as err:

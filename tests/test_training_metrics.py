@@ -1,4 +1,4 @@
-"""Accuracy-matrix metrics of core.training.metrics against hand-computed values (Avalanche's definitions)."""
+"""Accuracy-matrix metrics of driftlab.training.metrics against hand-computed values (Avalanche's definitions)."""
 from __future__ import annotations
 
 import math
@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from core.errors import ConfigError
-from core.training import (average_accuracy, average_forgetting, backward_transfer, forgetting, forward_transfer,
+from driftlab.errors import ConfigError
+from driftlab.training import (average_accuracy, average_forgetting, backward_transfer, forgetting, forward_transfer,
                            summary)
 
 NAN = np.nan

@@ -1,4 +1,4 @@
-"""Strategies of core.training: each loss and update against its written definition; JVP terms against
+"""Strategies of driftlab.training: each loss and update against its written definition; JVP terms against
 finite differences (float64, central differences)."""
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from core.errors import ConfigError
-from core.training import EWC, JVP, STRATEGIES, Batch, JVPLookahead, MLP, Naive, Replay, make_strategy
-from core.training.strategies import empirical_fisher, linearized_change, loss_jvp
+from driftlab.errors import ConfigError
+from driftlab.training import EWC, JVP, STRATEGIES, Batch, JVPLookahead, MLP, Naive, Replay, make_strategy
+from driftlab.training.strategies import empirical_fisher, linearized_change, loss_jvp
 
 
 def model64(seed=0):
@@ -71,7 +71,7 @@ def test_naive_sgd_step_is_minus_lr_times_the_current_gradient_and_ignores_memor
     current, memory = batch(8, 1), batch(8, 2)
     model = model64()
     grads = torch.autograd.grad(F.cross_entropy(model(current.x), current.y), list(model.parameters()))
-    expected = {n: p - 0.1 * g for (n, p), g in zip(params_of(model).items(), grads)}
+    expected = {n: p - 0.1 * g for (n, p), g in zip(params_of(model).items(), grads, strict=False)}
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     Naive().loss(model, current, memory).backward()
     optimizer.step()
@@ -97,7 +97,8 @@ def test_empirical_fisher_is_the_mean_squared_per_sample_gradient():
     expected = {n: torch.zeros_like(p) for n, p in model.named_parameters()}
     for i in range(10):
         loss = F.cross_entropy(model(data.x[i:i + 1]), data.y[i:i + 1])
-        for (n, _), g in zip(model.named_parameters(), torch.autograd.grad(loss, list(model.parameters()))):
+        grads = torch.autograd.grad(loss, list(model.parameters()))
+        for (n, _), g in zip(model.named_parameters(), grads, strict=True):
             expected[n] += g.pow(2) / 10
     fisher = empirical_fisher(model, data, chunk_size=3)  # chunks must not change the result
     for n in expected:
@@ -126,7 +127,7 @@ def test_online_ewc_decays_fisher_anchors_weights_and_penalises_by_definition():
     expected = sum(1.5 * (ewc.fisher[n] * (p - ewc.anchor[n]) ** 2).sum() for n, p in model.named_parameters())
     torch.testing.assert_close(penalty, expected)
     grads = torch.autograd.grad(penalty, list(model.parameters()))
-    for (n, p), g in zip(model.named_parameters(), grads):
+    for (n, p), g in zip(model.named_parameters(), grads, strict=False):
         torch.testing.assert_close(g, 3.0 * ewc.fisher[n] * (p - ewc.anchor[n]))
 
 
@@ -196,7 +197,7 @@ def test_lookahead_gradient_is_current_plus_memory_plus_lambda_grad_j():
     model, current, memory = model64(), batch(6, 11), batch(6, 12)
     strategy = JVPLookahead(jvp_lambda=0.5, dx_scale=0.2)
     g_cur = {n: g for (n, _), g in zip(model.named_parameters(), torch.autograd.grad(
-        Naive().loss(model, current, None), list(model.parameters())))}
+        Naive().loss(model, current, None), list(model.parameters())), strict=False)}
     direction = {n: -g for n, g in g_cur.items()}
     dx = 0.2 * (current.x - memory.x)
 
@@ -215,7 +216,7 @@ def test_lookahead_gradient_is_current_plus_memory_plus_lambda_grad_j():
     # J itself: ⟨∇_θ L_mem, −g_cur⟩ + ⟨∇_x L_mem, Δx⟩, written out with autograd
     x = memory.x.clone().requires_grad_(True)
     grads = torch.autograd.grad(memory_loss(model, memory, x), [*model.parameters(), x])
-    written = sum((g * direction[n]).sum() for (n, _), g in zip(model.named_parameters(), grads[:-1])) \
+    written = sum((g * direction[n]).sum() for (n, _), g in zip(model.named_parameters(), grads[:-1], strict=False)) \
         + (grads[-1] * dx).sum()
     torch.testing.assert_close(j_term(model).detach(), written)
 

@@ -10,12 +10,12 @@ import textwrap
 import numpy as np
 import pytest
 
-from core.errors import ConfigError
-from core.nodes import BranchingNode, ClassLabelNode, TransformNode, append_label, batched
-from core.parameters import Parameter, ParameterStore
-from core.schedulers import ContinuousScheduler
-from core.tree import SamplingTree
-from core.update_functions import DistributionLinearInterpolation
+from driftlab.errors import ConfigError
+from driftlab.nodes import BranchingNode, ClassLabelNode, TransformNode, append_label, batched
+from driftlab.parameters import Parameter, ParameterStore
+from driftlab.schedulers import ContinuousScheduler
+from driftlab.tree import SamplingTree
+from driftlab.update_functions import DistributionLinearInterpolation
 
 
 def zero(x):
@@ -65,7 +65,7 @@ def test_the_callers_lists_and_dicts_are_never_modified():
     nodes = [zero, {"name": "outer", "probs": {"schedule": [[0.5, 0.5], [1.0, 0.0]]}, "p": [inner], "q": "Q"}]
     params = {"add": {"by": {"schedule": [1, 2]}}}
     before = copy.deepcopy((nodes, params))
-    tree = SamplingTree(nodes + [add], params, rng=0)
+    tree = SamplingTree([*nodes, add], params, rng=0)
     tree.update()
     tree.batch(10)
     assert (nodes, params) == before
@@ -78,7 +78,7 @@ def test_explicit_nodes_and_shorthand_build_the_same_tree():
                                                                  "b": [TransformNode(add), ClassLabelNode("B")]},
                                                                 probs=[0.3, 0.7], name="k")],
                             {"add": {"by": 1}}, rng=3)
-    for a, b in zip(short.batch(50), explicit.batch(50)):
+    for a, b in zip(short.batch(50), explicit.batch(50), strict=False):
         np.testing.assert_array_equal(a, b)
 
 
@@ -149,7 +149,7 @@ def test_nested_branching_node_errors_name_the_branch_path():
 def test_an_invalid_vector_is_refused_when_moving_to_its_step_and_nothing_moves():
     tree = two_way([0.5, 0.5])
     tree.params["kind.probs"] = {"schedule": [[0.5, 0.5], [1.2, -0.2]]}  # a live edit
-    with pytest.raises(ConfigError, match="tree\\[1\\].probs"):
+    with pytest.raises(ConfigError, match=r"tree\[1\].probs"):
         tree.update()
     assert tree.update_step == 0
 
@@ -254,7 +254,7 @@ def test_the_same_seed_gives_the_same_batches_and_a_generator_seeds_like_its_see
     from_generator = SamplingTree([noise, {"name": "kind", "up": [add, "up"], "flat": "flat"}],
                                   {"noise": {"scale": 0.1}, "add": {"by": 10.0}},
                                   rng=np.random.default_rng(7)).batch(30)
-    for a, b, c in zip(first, again, from_generator):
+    for a, b, c in zip(first, again, from_generator, strict=False):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
 
@@ -280,7 +280,7 @@ def test_set_update_step_replays_the_first_batch_drawn_at_that_step():
 
 REPRO_SCRIPT = textwrap.dedent("""
     import hashlib, sys
-    from core.library import time_series
+    from driftlab.library import time_series
     tree = time_series(seed=11)
     tree.set_update_step(5)
     X, y = tree.batch(500)
@@ -291,7 +291,7 @@ REPRO_SCRIPT = textwrap.dedent("""
 def test_batches_are_reproducible_across_processes():
     import hashlib
 
-    from core.library import time_series
+    from driftlab.library import time_series
     tree = time_series(seed=11)
     tree.set_update_step(5)
     X, y = tree.batch(500)
@@ -318,7 +318,7 @@ def test_balanced_strategies_give_n_per_path_in_tree_order_and_differ_per_call()
     assert not np.array_equal(first[0][0], second[0][0])
     assert [label for _, label in tree.collect(3, strategy="balanced pruned")] == ["flat"] * 3
     replay = two_way([0.0, 1.0]).collect(3, strategy="balanced")
-    assert all(np.array_equal(a[0], b[0]) for a, b in zip(first, replay))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(first, replay, strict=False))
 
 
 def test_unknown_strategy_is_rejected():
@@ -351,7 +351,7 @@ def test_batch_calls_a_batched_transform_once_per_path_with_stacked_inputs_in_sa
 
 def test_samples_of_different_shapes_batch_into_an_object_array():
     tree = SamplingTree([zero, {"short": lambda x: np.zeros(2), "long": lambda x: np.zeros(3)}], rng=0)
-    X, y = tree.batch(20)
+    X, _y = tree.batch(20)
     assert X.dtype == object and {x.shape for x in X} == {(2,), (3,)}
 
 

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from core import update_functions as uf
-from core.distributions import wasserstein1
-from core.errors import ConfigError
-from core.schedulers import ContinuousScheduler, DiscreteScheduler, PeriodicScheduler, RandomScheduler
+from driftlab import update_functions as uf
+from driftlab.distributions import wasserstein1
+from driftlab.errors import ConfigError
+from driftlab.schedulers import ContinuousScheduler, DiscreteScheduler, PeriodicScheduler, RandomScheduler
 
 
 def run(fn, y0, n=5, seed=0):
@@ -189,7 +189,7 @@ def test_bad_settings_name_the_field(make, path):
 def test_initial_value_must_suit_the_function():
     with pytest.raises(ConfigError, match="value: expected a probability vector"):
         uf.UniformDrift(always()).reset([0.5, 0.7])
-    with pytest.raises(ConfigError, match="update.target: has 2 categories but the value has 3"):
+    with pytest.raises(ConfigError, match=r"update.target: has 2 categories but the value has 3"):
         uf.TargetReversion(always(), target=[0.5, 0.5]).reset([0.2, 0.3, 0.5])
     with pytest.raises(ConfigError, match="IncrementUpdate needs a number"):
         uf.IncrementUpdate(always()).reset("abc")
@@ -233,7 +233,7 @@ def test_budget_is_never_exceeded(p0, k, budget):
     fn.reset(p0)
     y, spent = np.asarray(p0), 0.0
     for t in range(30):
-        y, fired, delta = fn(y, t)
+        y, _fired, delta = fn(y, t)
         spent += abs(delta)
     assert spent <= budget + 1e-9
 

@@ -11,9 +11,9 @@ describe that value; a detector resets itself on the update that follows an alar
 * ``statistic``: the quantity the detector thresholds, for plotting.
 * ``reset()``: forget everything seen.
 
-Detectors are :class:`~core.config.Config` objects: their settings are ``param`` parameters
+Detectors are :class:`~driftlab.config.Config` objects: their settings are ``param`` parameters
 (validation, YAML specs, dashboard widgets), can be given positionally in river's order, and a bad
-one raises :class:`~core.errors.ConfigError` naming ``NAME.setting``. They are fixed after
+one raises :class:`~driftlab.errors.ConfigError` naming ``NAME.setting``. They are fixed after
 construction, because a detector's state only means something for the settings that built it:
 build a new detector (:func:`make_detector`, ``from_spec``) to change them.
 
@@ -47,8 +47,21 @@ from .hoeffding import FHDDM, HDDM_A, HDDM_W
 from .windows import ADWIN, KSWIN
 
 __all__ = [
-    "ADWIN", "CUSUM", "DDM", "DETECTORS", "DetectorEnsemble", "DetectorTrace", "DriftDetector",
-    "EDDM", "FHDDM", "HDDM_A", "HDDM_W", "KSWIN", "NoDrift", "PageHinkley", "Periodic",
+    "ADWIN",
+    "CUSUM",
+    "DDM",
+    "DETECTORS",
+    "EDDM",
+    "FHDDM",
+    "HDDM_A",
+    "HDDM_W",
+    "KSWIN",
+    "DetectorEnsemble",
+    "DetectorTrace",
+    "DriftDetector",
+    "NoDrift",
+    "PageHinkley",
+    "Periodic",
     "make_detector",
 ]
 
@@ -69,7 +82,7 @@ def make_detector(name: str, **settings) -> DriftDetector:
     >>> make_detector("PageHinkly")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: detector: unknown detector 'PageHinkly'; ... (did you mean 'PageHinkley'?)
+    driftlab.errors.ConfigError: detector: unknown detector 'PageHinkly'; ... (did you mean 'PageHinkley'?)
     """
     if not isinstance(name, str) or name not in DETECTORS:
         raise ConfigError("detector", f"unknown detector {name!r}; expected one of {', '.join(DETECTORS)}"

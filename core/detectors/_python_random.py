@@ -42,7 +42,7 @@ def _replay_samples(rng: random.Random, population: int, k: int, count: int) -> 
     rng.getrandbits(32 * int(ends[-1]))
     position = np.concatenate(([0], ends[:-1]))
     picks = np.empty((k, count), dtype=np.intp)
-    for i, (threshold, shift) in enumerate(zip(thresholds, shifts)):
+    for i, (threshold, shift) in enumerate(zip(thresholds, shifts, strict=False)):
         rejected = np.flatnonzero(top[position] >= threshold)
         while rejected.size:
             position[rejected] += 1
@@ -59,11 +59,11 @@ def _replay_samples(rng: random.Random, population: int, k: int, count: int) -> 
     return chosen.T
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sampling_program(population: int, k: int):
     bounds = range(population, population - k, -1)
     shifts = [8 - m.bit_length() for m in bounds]
-    thresholds = [m << shift for m, shift in zip(bounds, shifts)]  # a top byte below it is accepted
+    thresholds = [m << shift for m, shift in zip(bounds, shifts, strict=False)]  # a top byte below it is accepted
     units = b"".join(rb"[\x%02x-\xff]*[\x00-\x%02x]" % (t, t - 1) for t in thresholds)
     words_per_sample = sum(2 ** m.bit_length() / m for m in bounds)
     return re.compile(b"(" + units + b")"), thresholds, shifts, words_per_sample

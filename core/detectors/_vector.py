@@ -39,7 +39,8 @@ def _restarted_ewma(x, lam, restart, n, ewma):
     counts = np.where(last >= 0, index - last, n + index + 1)
     out = np.zeros(x.size)
     cuts = np.flatnonzero(restart).tolist()
-    for start, stop, carried in zip([0] + [c + 1 for c in cuts], cuts + [x.size], [True] + [False] * len(cuts)):
+    starts, carries = [0] + [c + 1 for c in cuts], [True] + [False] * len(cuts)
+    for start, stop, carried in zip(starts, [*cuts, x.size], carries, strict=True):
         if stop > start:
             out[start:stop] = _ewma(x[start:stop], lam, n if carried else 0, ewma if carried else 0.0)
     return counts, out
@@ -59,10 +60,7 @@ def _cut_points(key, n, value, state, *, lower: bool, strict: bool = False) -> _
     """
     best = (np.minimum if lower else np.maximum).accumulate(np.concatenate(([state[0]], key)))
     before = best[:-1]
-    if strict:
-        new = key < before if lower else key > before
-    else:
-        new = key <= before if lower else key >= before
+    new = (key < before if lower else key > before) if strict else key <= before if lower else key >= before
     last = _latest(new)
     return _Cuts(best[1:], np.where(last >= 0, n[last], state[1]), np.where(last >= 0, value[last], state[2]), new)
 

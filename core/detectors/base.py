@@ -22,7 +22,7 @@ _LAST_BLOCK = 1 << 16
 class DetectorTrace(NamedTuple):
     """What ``update_many(values, trace=True)`` returns: alarms, warnings and the statistic per value.
 
-    >>> from core.detectors import DDM
+    >>> from driftlab.detectors import DDM
     >>> rng = np.random.default_rng(0)
     >>> errors = (rng.random(600) < np.repeat([0.1, 0.5], 300)).astype(float)  # error rate 0.1, then 0.5
     >>> trace = DDM().update_many(errors, trace=True)
@@ -43,7 +43,7 @@ class DriftDetector(Config):
     return how many were used plus the statistic and warning flags for each of them. It lists its
     state in ``__slots__``: other attributes of a ``param`` class are about twice as slow to reach.
 
-    >>> from core.detectors import PageHinkley
+    >>> from driftlab.detectors import PageHinkley
     >>> values = np.repeat([0.0, 1.0], 100)  # the mean jumps at index 100
     >>> PageHinkley(threshold=5).update_many(values)
     array([105])
@@ -55,7 +55,7 @@ class DriftDetector(Config):
     105 5.77
     """
 
-    __slots__ = ('_drift', '_warning', '_statistic')
+    __slots__ = ('_drift', '_statistic', '_warning')
     # Settings are constant, so Config's re-check on every attribute write has nothing to do; here
     # writes are per-value state, millions a second.
     __setattr__ = object.__setattr__

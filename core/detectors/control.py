@@ -31,7 +31,7 @@ class Periodic(DriftDetector):
     array([2, 5, 8])
     """
 
-    __slots__ = ('_period', '_n')
+    __slots__ = ('_n', '_period')
     _positional = ("period",)
 
     period = param.Integer(300, bounds=(1, None), constant=True, doc="Values between two alarms.")

@@ -28,8 +28,17 @@ class PageHinkley(DriftDetector):
     """
 
     __slots__ = (
-        '_min_instances', '_threshold', '_delta', '_alpha', '_mode', '_n', '_total', '_up', '_down',
-        '_up_min', '_down_max',
+        '_alpha',
+        '_delta',
+        '_down',
+        '_down_max',
+        '_min_instances',
+        '_mode',
+        '_n',
+        '_threshold',
+        '_total',
+        '_up',
+        '_up_min',
     )
     _positional = ("min_instances", "delta", "threshold", "alpha", "mode")
 
@@ -112,8 +121,16 @@ class CUSUM(DriftDetector):
     """
 
     __slots__ = (
-        '_k', '_h', '_warmup', '_mu', '_seen', '_warm_total', '_up_sum', '_up_low', '_down_sum',
         '_down_low',
+        '_down_sum',
+        '_h',
+        '_k',
+        '_mu',
+        '_seen',
+        '_up_low',
+        '_up_sum',
+        '_warm_total',
+        '_warmup',
     )
     _positional = ("k", "h", "mu_0", "warmup")
 

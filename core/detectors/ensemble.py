@@ -25,7 +25,7 @@ class DetectorEnsemble(DriftDetector):
     Members may also be given as specs, a registry name or a ``{"type": name, ...}`` mapping, which
     are built with ``from_spec``: that is how a scenario file (or :meth:`to_spec`) lists them.
 
-    >>> from core.detectors import NoDrift, Periodic
+    >>> from driftlab.detectors import NoDrift, Periodic
     >>> ensemble = DetectorEnsemble([Periodic(period=2), Periodic(period=3), NoDrift()], vote="any")
     >>> ensemble.update_many([0.0] * 6)
     array([1, 2, 3, 5])
@@ -33,7 +33,7 @@ class DetectorEnsemble(DriftDetector):
     array([ 5, 11])
     """
 
-    __slots__ = ('_members', '_needed', '_window', '_t', '_votes')
+    __slots__ = ('_members', '_needed', '_t', '_votes', '_window')
 
     _positional = ("detectors", "vote", "window")
     detectors = param.List(default=[], constant=True, instantiate=False, doc="The member detectors.")
@@ -69,12 +69,12 @@ class DetectorEnsemble(DriftDetector):
         A member's state is not part of its spec; nor is a seed a member drew for itself (KSWIN
         with seed=None), so give seeds to have a rebuilt ensemble raise the same alarms.
 
-        >>> from core.detectors import DDM, Periodic
+        >>> from driftlab.detectors import DDM, Periodic
         >>> spec = DetectorEnsemble([Periodic(period=4), DDM(warm_start=20)], vote="any").to_spec()
         >>> spec  # doctest: +NORMALIZE_WHITESPACE
         {'type': 'DetectorEnsemble', 'detectors': [{'type': 'Periodic', 'period': 4},
          {'type': 'DDM', 'warm_start': 20}], 'vote': 'any', 'window': 1}
-        >>> from core.config import from_spec
+        >>> from driftlab.config import from_spec
         >>> from_spec(DriftDetector, spec, "detectors.ens")
         DetectorEnsemble(detectors=[Periodic(period=4), DDM(warm_start=20)], vote='any')
         """

@@ -42,8 +42,14 @@ class DDM(DriftDetector):
     """
 
     __slots__ = (
-        '_warm_start', '_warning_threshold', '_drift_threshold', '_n', '_errors', '_p_min',
-        '_s_min', '_ps_min',
+        '_drift_threshold',
+        '_errors',
+        '_n',
+        '_p_min',
+        '_ps_min',
+        '_s_min',
+        '_warm_start',
+        '_warning_threshold',
     )
     _positional = ("warm_start", "warning_threshold", "drift_threshold")
 
@@ -122,8 +128,15 @@ class EDDM(DriftDetector):
     """
 
     __slots__ = (
-        '_warm_start', '_alpha', '_beta', '_n', '_last_error', '_errors', '_gap_sum',
-        '_gap_squares', '_p2s_max',
+        '_alpha',
+        '_beta',
+        '_errors',
+        '_gap_squares',
+        '_gap_sum',
+        '_last_error',
+        '_n',
+        '_p2s_max',
+        '_warm_start',
     )
     _positional = ("warm_start", "alpha", "beta")
 

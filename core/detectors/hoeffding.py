@@ -35,8 +35,18 @@ class HDDM_A(DriftDetector):
     """
 
     __slots__ = (
-        '_log_cut', '_log_drift', '_log_warning', '_two_sided', '_n', '_total', '_low', '_low_n',
-        '_low_mean', '_high', '_high_n', '_high_mean',
+        '_high',
+        '_high_mean',
+        '_high_n',
+        '_log_cut',
+        '_log_drift',
+        '_log_warning',
+        '_low',
+        '_low_mean',
+        '_low_n',
+        '_n',
+        '_total',
+        '_two_sided',
     )
     _positional = ("drift_confidence", "warning_confidence", "two_sided_test")
 
@@ -136,9 +146,25 @@ class HDDM_W(DriftDetector):
     """
 
     __slots__ = (
-        '_lambda', '_log_drift', '_log_warning', '_two_sided', '_bounds', '_bound_list', '_settled',
-        '_n', '_ewma', '_up_cut', '_up_ref', '_up_ref_n', '_up_n', '_up_ewma', '_down_cut',
-        '_down_ref', '_down_ref_n', '_down_n', '_down_ewma',
+        '_bound_list',
+        '_bounds',
+        '_down_cut',
+        '_down_ewma',
+        '_down_n',
+        '_down_ref',
+        '_down_ref_n',
+        '_ewma',
+        '_lambda',
+        '_log_drift',
+        '_log_warning',
+        '_n',
+        '_settled',
+        '_two_sided',
+        '_up_cut',
+        '_up_ewma',
+        '_up_n',
+        '_up_ref',
+        '_up_ref_n',
     )
     _positional = ("drift_confidence", "warning_confidence", "lambda_val", "two_sided_test")
 
@@ -255,7 +281,7 @@ class FHDDM(DriftDetector):
     array([2147])
     """
 
-    __slots__ = ('_size', '_short', '_epsilon', '_short_epsilon', '_n', '_prefix', '_u_max', '_short_max')
+    __slots__ = ('_epsilon', '_n', '_prefix', '_short', '_short_epsilon', '_short_max', '_size', '_u_max')
     _positional = ("sliding_window_size", "confidence_level", "short_window_size")
 
     sliding_window_size = param.Integer(100, bounds=(1, None), constant=True, doc="Length of the window.")

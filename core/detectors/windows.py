@@ -114,8 +114,17 @@ class KSWIN(DriftDetector):
     """
 
     __slots__ = (
-        '_alpha', '_size', '_k', '_older', '_window', '_p_value', '_tests', '_beyond', '_rows',
-        '_frontier', '_seed',
+        '_alpha',
+        '_beyond',
+        '_frontier',
+        '_k',
+        '_older',
+        '_p_value',
+        '_rows',
+        '_seed',
+        '_size',
+        '_tests',
+        '_window',
     )
     _positional = ("alpha", "window_size", "stat_size", "seed")
 
@@ -211,7 +220,7 @@ class KSWIN(DriftDetector):
         return used, statistic, None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ks_test(size: int, distance: int) -> tuple[float, float]:
     """KS statistic and p-value that scipy's ks_2samp (method "auto", as river calls it) gives two
     samples of ``size`` values whose ECDFs differ by at most ``distance``/``size``: it depends on

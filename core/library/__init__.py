@@ -1,5 +1,5 @@
-"""Built-in streams (``TREES``: functions returning a drifting :class:`~core.tree.SamplingTree`) and
-ready experiments (``SCENARIOS``: functions returning a :class:`~core.scenario.Scenario`)."""
+"""Built-in streams (``TREES``: functions returning a drifting :class:`~driftlab.tree.SamplingTree`) and
+ready experiments (``SCENARIOS``: functions returning a :class:`~driftlab.scenario.Scenario`)."""
 from .rotated_digits import rotated_digits
 from .scenarios import SCENARIOS, detector_comparison, rotated_digits_replay, time_series_drift
 from .time_series import time_series

@@ -26,6 +26,7 @@ from scipy import ndimage
 
 from ..nodes import ClassLabelNode, batched
 from ..registry import TRANSFORMS
+from ..extras import require
 from ..tree import SamplingTree
 
 IDENTITY = list(range(10))
@@ -40,9 +41,7 @@ REGIMES = {  # calm, covariate shift, stronger covariate shift, prior shift[, co
 
 @cache
 def _images_by_digit() -> tuple[np.ndarray, ...]:
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
+    digits = require("sklearn.datasets", "the rotated-digits stream").load_digits()
     images = digits.images / 16.0
     return tuple(images[digits.target == d] for d in range(10))
 

@@ -1,6 +1,6 @@
 """Ready scenarios: whole experiments (stream, detectors, monitor, model, trainer), by name.
 
-Each function returns a validated :class:`~core.scenario.Scenario`; ``driftlab export NAME``
+Each function returns a validated :class:`~driftlab.scenario.Scenario`; ``driftlab export NAME``
 writes it as YAML (the files in ``assets/scenarios/`` are those exports).
 """
 from __future__ import annotations
@@ -75,7 +75,7 @@ SCENARIOS = {"time_series_drift": time_series_drift, "rotated_digits_replay": ro
 
 
 def scenario_source(source: str | os.PathLike) -> str | Path:
-    """What :func:`~core.scenario.load_scenario` reads for ``source``: YAML text (it has a line break)
+    """What :func:`~driftlab.scenario.load_scenario` reads for ``source``: YAML text (it has a line break)
     as it is, a scenario file's path, or the YAML of the built-in scenario of that name.
 
     >>> scenario_source("time_series_drift").splitlines()[0]
@@ -83,7 +83,7 @@ def scenario_source(source: str | os.PathLike) -> str | Path:
     >>> scenario_source("time_series_drfit")
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: time_series_drfit: neither a scenario file nor a built-in scenario; built-in: \
+    driftlab.errors.ConfigError: time_series_drfit: neither a scenario file nor a built-in scenario; built-in: \
 time_series_drift, rotated_digits_replay, detector_comparison (did you mean 'time_series_drift'?)
     """
     if isinstance(source, str) and "\n" in source:

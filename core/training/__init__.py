@@ -1,10 +1,14 @@
 """Continual learning on a drifting stream: the trainer, its strategies, models, metrics and checkpoints.
 
-Wiring with the Monitor (``core.monitor``)::
+Wiring with the Monitor (``driftlab.monitor``)::
 
     trainer = Trainer(DigitsCNN(seed=0), "replay", classes=tree.classes)
     monitor = Monitor(tree, trainer.evaluator(), detector, adapt=trainer.adapt, collector=trainer.collector)
 """
+from ..extras import require
+
+require("torch", "driftlab.training")
+
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import Batch, Labels
 from .evaluation import Evaluator, Experiences, draw_experience
@@ -15,10 +19,33 @@ from .strategies import EWC, JVP, STRATEGIES, JVPLookahead, Naive, Replay, Strat
 from .trainer import Progress, Trainer, TrainerConfig, resolve_device
 
 __all__ = [
-    "Trainer", "TrainerConfig", "Progress", "resolve_device",
-    "Strategy", "STRATEGIES", "make_strategy", "Naive", "Replay", "EWC", "JVP", "JVPLookahead",
-    "MLP", "Conv1dNet", "DigitsCNN", "init_parameters",
-    "Evaluator", "Experiences", "draw_experience", "Batch", "Labels",
-    "average_accuracy", "forgetting", "average_forgetting", "backward_transfer", "forward_transfer", "summary",
-    "save_checkpoint", "load_checkpoint",
+                      "EWC",
+                      "JVP",
+                      "MLP",
+                      "STRATEGIES",
+                      "Batch",
+                      "Conv1dNet",
+                      "DigitsCNN",
+                      "Evaluator",
+                      "Experiences",
+                      "JVPLookahead",
+                      "Labels",
+                      "Naive",
+                      "Progress",
+                      "Replay",
+                      "Strategy",
+                      "Trainer",
+                      "TrainerConfig",
+                      "average_accuracy",
+                      "average_forgetting",
+                      "backward_transfer",
+                      "draw_experience",
+                      "forgetting",
+                      "forward_transfer",
+                      "init_parameters",
+                      "load_checkpoint",
+                      "make_strategy",
+                      "resolve_device",
+                      "save_checkpoint",
+                      "summary",
 ]

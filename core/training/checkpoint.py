@@ -4,7 +4,7 @@ The file holds ``trainer.state_dict()`` (weights, untrained weights, optimizer, 
 strategy's state such as EWC's Fisher and anchor, the trainer's generator, the hand-over count,
 the experiences and episode records), the current and memory buffers (their ``save_state`` files,
 as bytes, with their own generators), the stream's position (update step and draw count) and seed,
-and a monitor's state (:meth:`core.monitor.Monitor.state_dict`: its history, from which loading
+and a monitor's state (:meth:`driftlab.monitor.Monitor.state_dict`: its history, from which loading
 rebuilds the detectors): only tensors and plain data, so ``torch.load(weights_only=True)`` reads
 it. It is written to a temporary file in the same folder, flushed, then renamed over ``path``
 (``os.replace``): a crash leaves the old checkpoint.
@@ -12,7 +12,7 @@ it. It is written to a temporary file in the same folder, flushed, then renamed 
 Rules: save between episodes (saving while a background episode runs is an error). Saving first
 moves the collector's queue into the current buffer (what the next episode would do anyway).
 Loading drops whatever the collectors queued since, and puts the stream back at its saved
-position (:meth:`~core.tree.SamplingTree.seek`), so its next batch is the one that followed.
+position (:meth:`~driftlab.tree.SamplingTree.seek`), so its next batch is the one that followed.
 Loading checks everything before it changes anything; if a check fails, the trainer, its buffers
 and the monitor are left as they were.
 """
@@ -24,8 +24,8 @@ from typing import Any
 
 import torch
 
-from core.errors import ConfigError
-from core.files import write_atomically
+from driftlab.errors import ConfigError
+from driftlab.files import write_atomically
 
 from .trainer import Trainer
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.errors import ConfigError
+from driftlab.errors import ConfigError
 
 
 class Labels:
@@ -32,7 +32,7 @@ class Labels:
     >>> labels.encode(["cow"])
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: y: label 'cow' is not one of the classes ['cat', 'dog']
+    driftlab.errors.ConfigError: y: label 'cow' is not one of the classes ['cat', 'dog']
     """
 
     def __init__(self, classes: Sequence[Any] | None = None):

@@ -1,6 +1,6 @@
 """Evaluating a classifier: the Monitor's ``evaluate`` callable and the accuracy matrix over experiences.
 
->>> from core.training.models import MLP
+>>> from driftlab.training.models import MLP
 >>> evaluate = Evaluator(MLP(4, 3, hidden=(8,), seed=0))
 >>> sorted(evaluate(np.zeros((10, 4)), np.zeros(10, dtype=int)))
 ['accuracy', 'loss']
@@ -27,11 +27,11 @@ class Evaluator:
     Rows go through the model ``batch_size`` at a time under ``torch.no_grad``, on the model's
     device, with the model as it is (a trainer's inference copy is in eval mode). With a ``lock``,
     every forward pass holds it: a trainer that swaps weights in under the same lock is never seen
-    half-way. ``labels`` maps stream labels to class indices (see :class:`~core.training.data.Labels`).
+    half-way. ``labels`` maps stream labels to class indices (see :class:`~driftlab.training.data.Labels`).
 
     A model fed zeros answers one class for every row, so it is right on half of these:
 
-    >>> from core.training.models import MLP
+    >>> from driftlab.training.models import MLP
     >>> evaluate = Evaluator(MLP(4, 2, hidden=(8,), seed=0), labels=["no", "yes"], batch_size=4)
     >>> evaluate(np.zeros((6, 4)), ["no", "yes"] * 3)["accuracy"]
     0.5
@@ -76,7 +76,7 @@ class Experiences:
     Experience i is the stream at update step ``steps[i]`` (one per episode); its evaluation set is
     drawn once, by :func:`draw_experience`. When experience i arrives (:meth:`add`), the model so
     far gives R[i − 1, i] and an untrained model the baseline b[i]; after training on it,
-    :meth:`record` fills row i for every j <= i. See :mod:`core.training.metrics` for the metrics.
+    :meth:`record` fills row i for every j <= i. See :mod:`driftlab.training.metrics` for the metrics.
 
     >>> experiences, data = Experiences(), Batch(torch.zeros(2, 1), torch.tensor([0, 1]))
     >>> experiences.add(0, data, before=0.5, untrained=0.5), experiences.record(lambda data: 1.0)
@@ -130,4 +130,4 @@ class Experiences:
     def load_state_dict(self, state: dict[str, Any], device: torch.device) -> None:
         self.steps, self.baseline = list(state["steps"]), list(state["baseline"])
         self.matrix = state["matrix"].numpy().copy()
-        self.sets = [Batch(x.to(device), y.to(device)) for x, y in zip(state["x"], state["y"])]
+        self.sets = [Batch(x.to(device), y.to(device)) for x, y in zip(state["x"], state["y"], strict=False)]

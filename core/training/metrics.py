@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.errors import ConfigError
+from driftlab.errors import ConfigError
 
 
 def _square(R) -> np.ndarray:

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from core.registry import MODELS
+from driftlab.registry import MODELS
+import itertools
 
 
 def init_parameters(module: nn.Module, seed: int) -> nn.Module:
@@ -74,7 +75,7 @@ class MLP(_Classifier):
 
         def build() -> nn.Module:
             layers: list[nn.Module] = []
-            for a, b in zip(widths, widths[1:]):
+            for a, b in itertools.pairwise(widths):
                 layers += [nn.Linear(a, b), nn.ReLU()]
             return nn.Sequential(*layers, nn.Linear(widths[-1], n_classes))
 
@@ -95,7 +96,7 @@ class Conv1dNet(_Classifier):
 
         def build() -> nn.Module:
             layers: list[nn.Module] = []
-            for a, b in zip(widths, widths[1:]):
+            for a, b in itertools.pairwise(widths):
                 layers += [nn.Conv1d(a, b, kernel_size, padding=kernel_size // 2), nn.ReLU(), nn.MaxPool1d(2)]
             return nn.Sequential(*layers, nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(widths[-1], n_classes))
 
@@ -107,7 +108,7 @@ class DigitsCNN(_Classifier):
     """A small CNN for 8x8 images (inputs ``(N, 64)`` or ``(N, 8, 8)``):
     Conv(3x3) → ReLU → Conv(3x3) → ReLU → MaxPool(2) → Linear → ReLU → Linear.
 
-    >>> from core.library import rotated_digits
+    >>> from driftlab.library import rotated_digits
     >>> X, y = rotated_digits(seed=0).batch(4)
     >>> X.shape, DigitsCNN(seed=0)(torch.as_tensor(X, dtype=torch.float32)).shape
     ((4, 8, 8), torch.Size([4, 10]))

@@ -1,7 +1,7 @@
 """Continual-learning strategies: the loss of a training step, from a current batch and a memory batch.
 
-A strategy is a :class:`~core.config.Config` (validated settings, a YAML spec, dashboard widgets),
-registered by name in :data:`STRATEGIES`. The :class:`~core.training.trainer.Trainer` calls, per
+A strategy is a :class:`~driftlab.config.Config` (validated settings, a YAML spec, dashboard widgets),
+registered by name in :data:`STRATEGIES`. The :class:`~driftlab.training.trainer.Trainer` calls, per
 episode: ``begin_episode(model)``; per step ``loss(model, current, memory)`` (``memory`` is None
 while the memory is empty) and backpropagates it; then ``end_episode(model, data, generator)``,
 only when the episode ran all its steps (a stopped episode consolidates nothing).
@@ -13,7 +13,7 @@ Replay(ratio=0.25)
 >>> make_strategy("rehearsal")
 Traceback (most recent call last):
 ...
-core.errors.ConfigError: trainer.strategy: unknown Strategy 'rehearsal'; expected one of ewc, jvp, jvp_lookahead, naive, replay
+driftlab.errors.ConfigError: trainer.strategy: unknown Strategy 'rehearsal'; expected one of ewc, ...
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, jvp, vmap
 
-from core.config import Config, from_spec
-from core.errors import ConfigError
+from driftlab.config import Config, from_spec
+from driftlab.errors import ConfigError
 
 from .data import Batch
 
@@ -37,7 +37,7 @@ Params = dict[str, torch.Tensor]
 class Strategy(Config):
     """Base strategy: loss = cross-entropy on the current batch (what :class:`Naive` uses).
 
-    >>> from core.training.models import MLP
+    >>> from driftlab.training.models import MLP
     >>> model, data = MLP(4, 3, hidden=(8,), seed=0), Batch(torch.ones(5, 4), torch.tensor([0, 1, 2, 0, 1]))
     >>> strategy = Strategy()
     >>> strategy.batch_sizes(64), strategy.state_dict()
@@ -73,7 +73,7 @@ class Strategy(Config):
 class Naive(Strategy):
     """Fine-tuning on the current regime only: loss = CE(current batch); memory is never read.
 
-    >>> from core.training.models import MLP
+    >>> from driftlab.training.models import MLP
     >>> model, naive = MLP(4, 2, hidden=(8,), seed=0), make_strategy("naive")
     >>> current, memory = Batch(torch.ones(3, 4), torch.tensor([0, 1, 1])), Batch(torch.zeros(1, 4), torch.tensor([0]))
     >>> naive, naive.batch_sizes(32)
@@ -115,7 +115,7 @@ class EWC(Strategy):
     CE over up to ``fisher_samples`` samples of the episode's current data (drawn without
     replacement from the trainer's generator). Before the first consolidation the penalty is 0.
 
-    >>> from core.training.models import MLP
+    >>> from driftlab.training.models import MLP
     >>> model, ewc = MLP(4, 2, hidden=(8,), seed=0), EWC(ewc_lambda=10.0, fisher_samples=16)
     >>> data = Batch(torch.randn(32, 4, generator=torch.Generator().manual_seed(0)), torch.arange(32) % 2)
     >>> ewc.penalty(model)
@@ -169,7 +169,7 @@ class JVP(Strategy):
 
     Shifting both output biases by 0.5 changes each output by 0.5, a penalty of μ·(0.5² + 0.5²):
 
-    >>> from core.training.models import MLP
+    >>> from driftlab.training.models import MLP
     >>> model, strategy = MLP(4, 2, hidden=(8,), seed=0), JVP(mu=1.0)
     >>> data = Batch(torch.ones(8, 4), torch.arange(8) % 2)
     >>> strategy.begin_episode(model)  # θ* := θ
@@ -212,7 +212,7 @@ class JVPLookahead(Strategy):
 
     With memory = current (and so Δx = 0), J = −‖∇L_cur‖²: the lookahead lowers the loss below 2·L_cur.
 
-    >>> from core.training.models import MLP
+    >>> from driftlab.training.models import MLP
     >>> model, strategy = MLP(4, 2, hidden=(8,), seed=0), JVPLookahead(jvp_lambda=0.1)
     >>> data = Batch(torch.randn(8, 4, generator=torch.Generator().manual_seed(0)), torch.arange(8) % 2)
     >>> l_cur = strategy.loss(model, data, None)  # no memory: plain CE
@@ -234,7 +234,7 @@ class JVPLookahead(Strategy):
                 return l_cur
             params = dict(model.named_parameters())
             g_cur = torch.autograd.grad(l_cur, list(params.values()), retain_graph=True)
-            direction = {n: -g.detach() for n, g in zip(params, g_cur)}
+            direction = {n: -g.detach() for n, g in zip(params, g_cur, strict=False)}
             dx = self._v.dx_scale * (current.x - memory.x)
             l_mem, change = loss_jvp(model, params, memory, direction, dx)
             return l_cur + l_mem + self._v.jvp_lambda * change

@@ -1,9 +1,9 @@
 """The continual-learning trainer: retraining episodes on CPU or GPU, triggered by drift alarms.
 
 An *episode* trains ``model`` for ``max_iter`` optimizer steps on the current regime's data (the
-samples in a :class:`~core.buffers.DataUser`'s buffer, fed by the Monitor's collector) and on a
-memory of past regimes (a :class:`~core.buffers.DataBuffer`), as the strategy says
-(:mod:`core.training.strategies`). ``trainer.adapt`` is the Monitor's ``adapt`` callable; an episode
+samples in a :class:`~driftlab.buffers.DataUser`'s buffer, fed by the Monitor's collector) and on a
+memory of past regimes (a :class:`~driftlab.buffers.DataBuffer`), as the strategy says
+(:mod:`driftlab.training.strategies`). ``trainer.adapt`` is the Monitor's ``adapt`` callable; an episode
 can also be started by hand (:meth:`Trainer.episode`) or by the Monitor's periodic arm.
 
 Rules:
@@ -11,7 +11,7 @@ Rules:
 * **Batches.** Each step draws its current and memory samples uniformly with replacement. While
   the memory is empty every strategy gets ``batch_size`` current samples and ``memory=None``.
 * **Randomness.** Batch indices and EWC's Fisher samples come from one ``torch.Generator`` seeded
-  with ``seed``; weights from the model's own seed (:mod:`core.training.models`), buffers from
+  with ``seed``; weights from the model's own seed (:mod:`driftlab.training.models`), buffers from
   theirs. Nothing reads torch's, numpy's or Python's global generators: same seeds, same run
   (on the same device and number of threads, which fix the floating-point summation order).
 * **Memory.** After an episode that ran all its steps, the current samples not handed over before
@@ -33,10 +33,10 @@ Rules:
   the setting is ignored: ``trainer.precision`` says what is used.
 * **Evaluation.** Given the stream's tree, each episode is a new experience: its evaluation set is
   drawn at the tree's step, and the accuracy matrix and its metrics are updated
-  (:class:`~core.training.evaluation.Experiences`).
+  (:class:`~driftlab.training.evaluation.Experiences`).
 
 >>> import numpy as np
->>> from core.training.models import MLP
+>>> from driftlab.training.models import MLP
 >>> trainer = Trainer(MLP(4, 2, hidden=(8,), seed=0), "naive", "cpu", max_iter=5, batch_size=8)
 >>> trainer.collector.collect_batch({"x": np.random.default_rng(0).normal(size=(32, 4)), "y": [0, 1] * 16})
 >>> record = trainer.episode()
@@ -58,9 +58,9 @@ import param
 import torch
 from torch import nn
 
-from core.buffers import DataBuffer, DataUser, ReservoirBuffer, SequentialBuffer
-from core.config import Config
-from core.errors import ConfigError
+from driftlab.buffers import DataBuffer, DataUser, ReservoirBuffer, SequentialBuffer
+from driftlab.config import Config
+from driftlab.errors import ConfigError
 
 from .data import Batch, Labels
 from .evaluation import Evaluator, Experiences, draw_experience
@@ -82,7 +82,7 @@ class TrainerConfig(Config):
     >>> TrainerConfig(batch_size=0)
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: TrainerConfig.batch_size: must be at least 1, not 0.
+    driftlab.errors.ConfigError: TrainerConfig.batch_size: must be at least 1, not 0.
     """
 
     device = param.String("auto", doc="'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'")
@@ -102,7 +102,7 @@ class TrainerConfig(Config):
 class Progress:
     """Where a running episode is: ``step`` of ``max_iter`` done, its loss, seconds since it started.
 
-    >>> from core.training.models import MLP
+    >>> from driftlab.training.models import MLP
     >>> seen = []
     >>> trainer = Trainer(MLP(2, 2, hidden=(4,), seed=0), device="cpu", max_iter=3, batch_size=4,
     ...                   on_progress=seen.append)
@@ -138,7 +138,7 @@ def resolve_device(spec: str, path: str = "trainer.device") -> torch.device:
     >>> resolve_device("tpu")
     Traceback (most recent call last):
     ...
-    core.errors.ConfigError: trainer.device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', got 'tpu'
+    driftlab.errors.ConfigError: trainer.device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', got 'tpu'
     """
     if spec == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -167,8 +167,8 @@ class Trainer:
     regimes (default: a ReservoirBuffer of 2048 seeded with ``seed``). ``on_progress(Progress)``
     is called after every step. Other keywords are :class:`TrainerConfig` settings.
 
-    >>> from core.library import rotated_digits
-    >>> from core.training.models import DigitsCNN
+    >>> from driftlab.library import rotated_digits
+    >>> from driftlab.training.models import DigitsCNN
     >>> tree = rotated_digits(seed=0)
     >>> trainer = Trainer(DigitsCNN(seed=0), "replay", "cpu", classes=tree.classes, max_iter=2, batch_size=8,
     ...                   eval_samples=16)

@@ -9,6 +9,7 @@ that breaks in the browser, fails its test instead of hanging or passing.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -42,10 +43,8 @@ def _die_with_parent() -> None:
     pytest or the benchmark is killed)."""
     import ctypes
 
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 class PanelServer:
@@ -64,10 +63,10 @@ class PanelServer:
         return [sys.executable, "-m", "panel", "serve", self.app, "--port", str(self.port),
                 "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{self.port}", *self.extra_args]
 
-    def start(self, timeout: float = 90.0) -> "PanelServer":
+    def start(self, timeout: float = 90.0) -> PanelServer:
         """Start the server and wait until the app's URL answers 200 (one session is built for that)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "wb")
+        log = open(self.log_path, "wb")  # noqa: SIM115  (the server inherits it; closed here once started)
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "BOKEH_RESOURCES": "server"}
         self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
                                         preexec_fn=_die_with_parent if sys.platform == "linux" else None)
@@ -132,7 +131,7 @@ def server_errors(log: str) -> list[str]:
     starts = [m.start() for m in _LOG_ENTRY.finditer(log)]
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
-    entries = [log[a:b] for a, b in zip(starts, starts[1:] + [len(log)])]
+    entries = [log[a:b] for a, b in zip(starts, [*starts[1:], len(log)], strict=False)]
     return [e.strip() for e in entries if _ERROR.search(e) and not _CLOSED_SOCKET.search(e)]
 
 
@@ -223,7 +222,7 @@ APP_READY_JS = """() => window.Bokeh !== undefined && Bokeh.documents.length > 0
         || getComputedStyle(document.getElementById('loader')).display === 'none')"""
 
 
-def wait_for_app(page, timeout: float = 60_000, server: "PanelServer | None" = None, log_start: int = 0) -> None:
+def wait_for_app(page, timeout: float = 60_000, server: PanelServer | None = None, log_start: int = 0) -> None:
     """Wait until Bokeh has rendered the served document into the page and the loading overlay is gone.
 
     With ``server``, stop waiting as soon as its log (from ``log_start``) says the app failed to build.
@@ -242,7 +241,7 @@ def wait_for_app(page, timeout: float = 60_000, server: "PanelServer | None" = N
             raise TimeoutError(f"the app did not render within {timeout / 1000:.0f} s")
 
 
-def open_app(context, server: "PanelServer", ready_selector: str | None = None, timeout: float = 60_000):
+def open_app(context, server: PanelServer, ready_selector: str | None = None, timeout: float = 60_000):
     """A new page in ``context`` on the served app, rendered (and showing ``ready_selector`` when given)."""
     log_start = server.log_size()
     page = context.new_page()

@@ -4,7 +4,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-import dashboard
+from driftlab import dashboard
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from core.library import SCENARIOS
-from core.scenario import dump_scenario, load_scenario
+from driftlab.library import SCENARIOS
+from driftlab.scenario import dump_scenario, load_scenario
 from dashboard_page import Dashboard
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,7 @@ def apply_edit(dash: Dashboard) -> None:
 
 def expected_scenario():
     """What the session's scenario is after the edit: a session of its own given the same edit."""
-    from dashboard.session import Session
+    from driftlab.dashboard.session import Session
 
     twin = Session("time_series_drift")
     try:

@@ -39,6 +39,6 @@ def test_choosing_another_parameter_shows_its_timeline(dash):
     dash.select_parameter("classes.probs")
     plot = dash.plots("dl-preview")[0]
     data = next(d for d in plot["sources"] if "c0" in d)
-    rows = list(zip(data["c0"], data["c1"], data["c2"]))
+    rows = list(zip(data["c0"], data["c1"], data["c2"], strict=False))
     assert rows[0] == (0.5, 0.25, 0.25) and rows[12] == (0.2, 0.2, 0.6)
     assert dash.schedule_text().startswith("[[0.5, 0.25, 0.25]")
