@@ -189,7 +189,7 @@ def from_spec(base: type[Config], spec: Any, path: str) -> Config:
                           + did_you_mean(str(name), list(known)))
     cls = known[name]
     for key, value in settings.items():
-        declared = cls.param[key] if key in cls.param else None
+        declared = cls.param[key] if key in cls.param else None  # noqa: SIM401  (Parameters has no .get)
         if isinstance(declared, param.ClassSelector) and isinstance(declared.class_, type) \
                 and issubclass(declared.class_, Config):
             settings[key] = from_spec(declared.class_, value, f"{path}.{key}")
