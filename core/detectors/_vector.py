@@ -8,7 +8,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import signal
+
+
+def _lfilter(b: list[float], a: list[float], x: np.ndarray, zi: list[float]) -> np.ndarray:
+    """scipy's ``lfilter``, imported on first use (scipy.signal is most of ``import driftlab``'s time)."""
+    from scipy.signal import lfilter
+
+    return lfilter(b, a, x, zi=zi)[0]
 
 
 def _cumsum_from(start: float, x: np.ndarray) -> np.ndarray:
@@ -18,17 +24,17 @@ def _cumsum_from(start: float, x: np.ndarray) -> np.ndarray:
 
 def _recurrence(a: float, b: np.ndarray, y0: float) -> np.ndarray:
     """y_t = a·y_{t−1} + b_t from y_0, as the loop ``y = a * y + b`` computes it."""
-    return signal.lfilter([1.0], [1.0, -a], b, zi=[a * y0])[0]
+    return _lfilter([1.0], [1.0, -a], b, zi=[a * y0])
 
 
 def _ewma(x: np.ndarray, lam: float, n: int, ewma: float) -> np.ndarray:
     """river's EWMean after each of the (at least one) values: the first value, then λ·x + (1 − λ)·previous."""
     c = 1 - lam
     if n:
-        return signal.lfilter([lam], [1.0, -c], x, zi=[c * ewma])[0]
+        return _lfilter([lam], [1.0, -c], x, zi=[c * ewma])
     out = np.empty(x.size)
     out[0] = x[0]
-    out[1:] = signal.lfilter([lam], [1.0, -c], x[1:], zi=[c * x[0]])[0]
+    out[1:] = _lfilter([lam], [1.0, -c], x[1:], zi=[c * x[0]])
     return out
 
 

@@ -11,7 +11,6 @@ from collections import deque
 import numpy as np
 import param
 from river._river_rust.drift import AdaptiveWindowing
-from scipy import stats
 
 from ..errors import ConfigError
 from ._python_random import _replay_samples
@@ -225,6 +224,8 @@ def _ks_test(size: int, distance: int) -> tuple[float, float]:
     """KS statistic and p-value that scipy's ks_2samp (method "auto", as river calls it) gives two
     samples of ``size`` values whose ECDFs differ by at most ``distance``/``size``: it depends on
     nothing else, so it is asked once, of two shifted ranges."""
+    from scipy import stats  # on first use: scipy.stats alone is a third of ``import driftlab``
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
         result = stats.ks_2samp(np.arange(size), np.arange(size) + distance, method="auto")
