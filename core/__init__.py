@@ -21,52 +21,54 @@ Words with one meaning each:
 * **episode** -- one retraining run of the trainer; a *step* moves the stream's distribution, a
   *batch* is what the monitor evaluates.
 """
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.2.0"
 
-from .buffers import (ClassBalancedBuffer, DataBuffer, DataCollector, DataUser, RandomReplacementBuffer,
-                      ReservoirBuffer, SequentialBuffer)
-from .detectors import DETECTORS, DetectorEnsemble, DriftDetector, make_detector
-from .errors import ConfigError, DriftlabError, ScheduleExhaustedError
-from .monitor import Monitor
-from .nodes import BranchingNode, ClassLabelNode, TransformNode, batched
-from .parameters import Parameter, ParameterStore
-from .registry import MODELS, TRANSFORMS
-from .scenario import Scenario, dump_scenario, load_scenario
-from .schedulers import SCHEDULERS, Scheduler
-from .tree import SamplingTree
-from .update_functions import UPDATE_FUNCTIONS, UpdateFunction
+# The public names by the module that defines them. They load on first use (PEP 562), so that
+# ``import driftlab`` and ``driftlab --help`` cost next to nothing until a name is needed.
+_EXPORTS = {
+    "buffers": ("ClassBalancedBuffer", "DataBuffer", "DataCollector", "DataUser", "RandomReplacementBuffer",
+                "ReservoirBuffer", "SequentialBuffer"),
+    "detectors": ("DETECTORS", "DetectorEnsemble", "DriftDetector", "make_detector"),
+    "errors": ("ConfigError", "DriftlabError", "MissingExtraError", "ScheduleExhaustedError"),
+    "monitor": ("Monitor",),
+    "nodes": ("BranchingNode", "ClassLabelNode", "TransformNode", "batched"),
+    "parameters": ("Parameter", "ParameterStore"),
+    "registry": ("MODELS", "TRANSFORMS"),
+    "scenario": ("Scenario", "dump_scenario", "load_scenario"),
+    "schedulers": ("SCHEDULERS", "Scheduler"),
+    "tree": ("SamplingTree",),
+    "update_functions": ("UPDATE_FUNCTIONS", "UpdateFunction"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = ["__version__", *_MODULE_OF]
 
-__all__ = [
-                      "DETECTORS",
-                      "MODELS",
-                      "SCHEDULERS",
-                      "TRANSFORMS",
-                      "UPDATE_FUNCTIONS",
-                      "BranchingNode",
-                      "ClassBalancedBuffer",
-                      "ClassLabelNode",
-                      "ConfigError",
-                      "DataBuffer",
-                      "DataCollector",
-                      "DataUser",
-                      "DetectorEnsemble",
-                      "DriftDetector",
-                      "DriftlabError",
-                      "Monitor",
-                      "Parameter",
-                      "ParameterStore",
-                      "RandomReplacementBuffer",
-                      "ReservoirBuffer",
-                      "SamplingTree",
-                      "Scenario",
-                      "ScheduleExhaustedError",
-                      "Scheduler",
-                      "SequentialBuffer",
-                      "TransformNode",
-                      "UpdateFunction",
-                      "__version__",
-                      "batched",
-                      "dump_scenario",
-                      "load_scenario",
-                      "make_detector",
-]
+if TYPE_CHECKING:  # the same names, for type checkers
+    from .buffers import (ClassBalancedBuffer, DataBuffer, DataCollector, DataUser, RandomReplacementBuffer,
+                          ReservoirBuffer, SequentialBuffer)
+    from .detectors import DETECTORS, DetectorEnsemble, DriftDetector, make_detector
+    from .errors import ConfigError, DriftlabError, MissingExtraError, ScheduleExhaustedError
+    from .monitor import Monitor
+    from .nodes import BranchingNode, ClassLabelNode, TransformNode, batched
+    from .parameters import Parameter, ParameterStore
+    from .registry import MODELS, TRANSFORMS
+    from .scenario import Scenario, dump_scenario, load_scenario
+    from .schedulers import SCHEDULERS, Scheduler
+    from .tree import SamplingTree
+    from .update_functions import UPDATE_FUNCTIONS, UpdateFunction
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'driftlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -155,3 +155,14 @@ def test_ruff_is_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], cwd=ROOT, capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_public_names_load_on_first_use():
+    result = run_python("import sys, driftlab\n"
+                        "print('driftlab.monitor' in sys.modules, 'pandas' in sys.modules)\n"
+                        "from driftlab import *\n"
+                        "print(Monitor is sys.modules['driftlab.monitor'].Monitor, len(driftlab.__all__))")
+    assert result.returncode == 0, result.stderr
+    loaded_at_import, loaded_after = result.stdout.split("\n")[:2]
+    assert loaded_at_import == "False False"
+    assert loaded_after.startswith("True ")
