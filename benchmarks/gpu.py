@@ -6,7 +6,8 @@ On a CUDA machine (``--device cuda``, the default) it prints, for DigitsCNN on r
    ``amp`` bf16 and fp16) against a plain hand-written loop on the same model, batch size and data
    (indices drawn on the device, cross-entropy, backward, Adam step): min/median/max over ``--runs``
    runs after a warm-up, and ratio = median strategy / median plain. Goals: >= 0.9x for naive and
-   replay; a JVP step at most 2.5x naive's. Peak GPU memory of each.
+   replay; a JVP step at most 2.5x naive's. Peak GPU memory of each, and the synchronizing CUDA
+   operations of one episode (torch's sync debug mode).
 2. Monitor-loop samples/s (stream batches drawn, evaluated by the trainer's evaluator, collected)
    against bare inference (``model(x)`` on batches already on the GPU) and the evaluator alone on host
    batches; min/median/max over the runs.
@@ -26,11 +27,13 @@ Without CUDA it says so and exits 0. ``--device cpu`` runs the same logic on the
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import sys
 import tempfile
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -116,7 +119,21 @@ def strategy_run(strategy, current: dict, memory: dict, device: str, sizes: dict
         sync(device)
         return trainer.episode()["train_seconds"]
 
+    run.trainer = trainer
     return run
+
+
+def device_syncs(trainer: Trainer, steps: int) -> int:
+    """Synchronizing CUDA operations in one episode of ``steps`` steps (torch's sync debug mode)."""
+    trainer.config.max_iter = steps
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            trainer.episode()
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+    return sum("synchroniz" in str(warning.message) for warning in caught)
 
 
 def throughput(device: str, sizes: dict, runs: int) -> float:
@@ -127,18 +144,25 @@ def throughput(device: str, sizes: dict, runs: int) -> float:
         if torch.cuda.is_bf16_supported():
             loops["naive amp=bf16"] = strategy_run("naive", current, memory, device, sizes, amp="bf16")
         loops["naive amp=fp16"] = strategy_run("naive", current, memory, device, sizes, amp="fp16")
-    rates, peaks = {}, {}
+    rates, peaks, syncs = {}, {}, {}
     for name, run in loops.items():
         run(max(2, sizes["steps"] // 10))  # warm-up: first calls, cuDNN's choice of algorithms, allocations
         if device == "cuda":
             torch.cuda.reset_peak_memory_stats()
         rates[name] = [sizes["steps"] / run(sizes["steps"]) for _ in range(runs)]
         peaks[name] = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else float("nan")
+        trainer = getattr(run, "trainer", None)
+        syncs[name] = device_syncs(trainer, sizes["steps"]) if device == "cuda" and trainer is not None else "-"
     plain = statistics.median(rates["plain torch"])
     print(f"\n1. Training steps/s, batch {sizes['batch_size']}, {sizes['steps']} steps a run, {runs} runs")
-    print(f"{'loop':16} {'min':>10} {'median':>10} {'max':>10} {'ratio':>7} {'peak MiB':>9}")
+    print(f"{'loop':16} {'min':>10} {'median':>10} {'max':>10} {'ratio':>7} {'peak MiB':>9} {'syncs':>6}")
     for name, values in rates.items():
-        print(f"{name:16} {spread(values)} {statistics.median(values) / plain:7.2f} {peaks[name]:9.1f}")
+        print(f"{name:16} {spread(values)} {statistics.median(values) / plain:7.2f} {peaks[name]:9.1f} "
+              f"{syncs[name]:>6}")
+    if device == "cuda":
+        print("syncs: synchronizing CUDA operations in one episode (torch's sync debug mode); the loop reads the "
+              f"losses every log_every = 50 steps, so about {math.ceil(sizes['steps'] / 50)} plus the episode's "
+              "start and end")
     naive_time = 1 / statistics.median(rates["naive"])
     for name in ("naive", "replay"):
         ratio = statistics.median(rates[name]) / plain

@@ -9,6 +9,7 @@ only inside a test.
 from __future__ import annotations
 
 import math
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -66,6 +67,30 @@ def test_an_episode_reads_the_device_once_per_log_every_steps(strategy, monkeypa
     reads = sum(len(c) for c in calls.values())
     assert record["train_steps"] == steps and record["memory_samples"] > 0
     assert reads <= math.ceil(steps / log_every) + 2, {name: len(c) for name, c in calls.items() if c}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="torch's sync debug mode needs CUDA")
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_on_cuda_an_episode_synchronizes_once_per_log_every_steps(strategy):
+    """The same rule measured by torch on a GPU: synchronizing CUDA operations during an episode (Adam
+    included, its step counters being host tensors) are at most ceil(N / log_every) plus the episode's
+    start and end."""
+    steps, log_every = 30, 10
+    tree = rotated_digits(seed=4, regime_length=2)
+    trainer = Trainer(MLP(64, 10, hidden=(16,), seed=2), strategy, "cuda", max_iter=steps, batch_size=12,
+                      log_every=log_every)
+    collect(trainer, tree)
+    trainer.episode()
+    collect(trainer, tree)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.cuda.set_sync_debug_mode("warn")
+        try:
+            trainer.episode()
+        finally:
+            torch.cuda.set_sync_debug_mode("default")
+    syncs = [str(w.message) for w in caught if "synchroniz" in str(w.message)]
+    assert len(syncs) <= math.ceil(steps / log_every) + 3, syncs
 
 
 def test_log_every_changes_when_losses_are_read_not_what_they_are():
