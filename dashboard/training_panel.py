@@ -95,7 +95,7 @@ class TrainingPanel(Viewer):
         self._note.visible, self._body.visible = trainer is None, trainer is not None
         with unlocked():
             self._losses.data = {"step": [], "loss": [], "episode": []}
-        self._seen = 0
+        self._seen = self._steps = 0  # progress reports and steps plotted
         if trainer is None:
             return
         self._device.object = _describe(trainer)
@@ -139,13 +139,16 @@ class TrainingPanel(Viewer):
             state = "running" if session.training else "finished"
             self._status.object = (f"Episode {progress.episode} {state}: step {progress.step} of {progress.max_iter}"
                                    f" · loss {progress.loss:.3f} · {progress.elapsed:.1f} s")
-        losses = session.losses[self._seen:]
-        if losses:
-            new = {"step": list(range(self._seen, self._seen + len(losses))), "loss": [p.loss for p in losses],
-                   "episode": [p.episode for p in losses]}
+        reports = session.losses[self._seen:]
+        if reports:  # a report holds the loss of every step since the previous one
+            losses = [(p.episode, loss) for p in reports for loss in p.losses]
+            first = self._steps
+            new = {"step": list(range(first, first + len(losses))), "loss": [loss for _, loss in losses],
+                   "episode": [episode for episode, _ in losses]}
             with unlocked():
                 self._losses.stream(new, rollover=10_000)
-            self._seen += len(losses)
+            self._seen += len(reports)
+            self._steps += len(losses)
 
     def _show_matrix(self, *events) -> None:
         trainer = self.session.experiment.trainer

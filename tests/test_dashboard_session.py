@@ -191,8 +191,9 @@ def test_a_training_episode_runs_in_the_background_with_progress(session):
     session.join()
     assert not session.training and session.episodes == episodes + 1
     assert threads == {"driftlab-trainer"}
-    steps = [p.step for p in session.losses[seen:]]
-    assert steps == list(range(1, trainer.config.max_iter + 1))
+    reports = session.losses[seen:]  # every log_every steps, each with the losses of the steps since the last
+    steps = [p.step - len(p.losses) + 1 + i for p in reports for i in range(len(p.losses))]
+    assert steps == list(range(1, trainer.config.max_iter + 1)) and len(reports) < len(steps)
     assert session.progress.step == session.progress.max_iter == trainer.config.max_iter
     assert trainer.experiences.matrix.shape == (2, 2)
 

@@ -71,9 +71,13 @@ def test_cuda_without_cuda_is_a_config_error_naming_trainer_device():
     assert resolve_device("auto") == torch.device("cpu")
 
 
-def test_precision_is_ignored_on_the_cpu():
-    trainer = small_trainer(precision="bf16")
-    assert trainer.config.precision == "bf16" and trainer.precision == "fp32" and trainer.scaler is None
+def test_amp_is_off_by_default_and_fp16_needs_cuda():
+    trainer = small_trainer()
+    assert trainer.config.amp == "off" and trainer.precision == "fp32" and trainer.scaler is None
+    for amp, match in [("fp8", "expected one of"), (True, "expected one of")] + ([] if CUDA else [("fp16", "CUDA")]):
+        with pytest.raises(ConfigError, match=match) as err:
+            small_trainer(amp=amp)
+        assert err.value.path == "trainer.amp"
 
 
 @needs_cuda
@@ -85,16 +89,16 @@ def test_auto_picks_cuda_and_a_missing_index_is_an_error():
 
 
 @needs_cuda
-@pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
-def test_cuda_episode_runs_for_every_strategy_and_precision(precision):
-    if precision == "bf16" and not torch.cuda.is_bf16_supported():
+@pytest.mark.parametrize("amp", ["off", "bf16", "fp16"])
+def test_cuda_episode_runs_for_every_strategy_and_amp(amp):
+    if amp == "bf16" and not torch.cuda.is_bf16_supported():
         pytest.skip("no bf16 on this GPU")
     for strategy in STRATEGIES:
-        trainer = small_trainer(strategy, device="cuda", precision=precision)
+        trainer = small_trainer(strategy, device="cuda", amp=amp)
         for episode in range(2):
             trainer.collector.collect_batch(blobs(32, episode, 32 * episode))
             record = trainer.episode()
-        assert trainer.precision == precision and math.isfinite(record["loss"])
+        assert trainer.precision == {"off": "fp32"}.get(amp, amp) and math.isfinite(record["loss"])
         assert next(trainer.inference_model.parameters()).device.type == "cuda"
 
 
@@ -162,7 +166,7 @@ def test_stop_mid_episode_leaves_the_model_of_the_last_full_step_and_hands_nothi
         if progress.step == 3:
             stopper.stop()
 
-    stopper = small_trainer(on_progress=stop_at_3, max_iter=50)
+    stopper = small_trainer(on_progress=stop_at_3, max_iter=50, log_every=1)
     reference = small_trainer(max_iter=3)
     for trainer in (stopper, reference):
         trainer.collector.collect_batch(data)
@@ -178,12 +182,13 @@ def test_stop_mid_episode_leaves_the_model_of_the_last_full_step_and_hands_nothi
     assert len(stopper.memory) == 20
 
 
-def test_progress_is_reported_every_step():
+def test_progress_is_reported_every_step_with_log_every_1():
     seen = []
-    trainer = small_trainer(on_progress=seen.append)
+    trainer = small_trainer(on_progress=seen.append, log_every=1)
     trainer.collector.collect_batch(blobs(20))
     trainer.episode()
     assert [p.step for p in seen] == [1, 2, 3, 4, 5] and {p.max_iter for p in seen} == {5}
+    assert all(p.losses == (p.loss,) for p in seen)
     assert all(math.isfinite(p.loss) for p in seen) and all(a.elapsed <= b.elapsed for a, b in itertools.pairwise(seen))
     assert trainer.progress == seen[-1]
 
@@ -233,7 +238,7 @@ def test_background_episode_swaps_weights_in_only_when_it_ends():
             reached.set()
             gate.wait(10)
 
-    trainer = small_trainer(background=True, on_progress=hold_at_2)
+    trainer = small_trainer(background=True, on_progress=hold_at_2, log_every=1)
     data = blobs(20)
     trainer.collector.collect_batch(data)
     before = weights(trainer.inference_model)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,8 @@ from driftlab.training import MLP, Trainer, load_checkpoint, save_checkpoint
 
 def make_run(strategy="ewc", memory_size=300, **settings):
     tree = rotated_digits(seed=1, regime_length=2)
-    trainer = Trainer(MLP(64, 10, hidden=(16,), seed=0), strategy, "cpu", max_iter=15, batch_size=16,
+    settings = {"device": "cpu", **settings}
+    trainer = Trainer(MLP(64, 10, hidden=(16,), seed=0), strategy, max_iter=15, batch_size=16,
                       eval_samples=48, reset_optimizer=False, seed=7,
                       current=DataUser(SequentialBuffer(("x", "y"), 160)),  # holds more than one experience
                       memory=ReservoirBuffer(("x", "y"), memory_size, seed=3), **settings)
@@ -79,6 +81,46 @@ def test_a_run_stopped_and_resumed_from_a_checkpoint_equals_an_uninterrupted_run
     assert_same(snapshot(resumed), snapshot(whole))
     if strategy == "ewc":
         assert all(torch.equal(resumed.strategy.fisher[n], whole.strategy.fisher[n]) for n in whole.strategy.fisher)
+
+
+@contextmanager
+def storages_tagged_as_cuda():
+    """torch.save tags host tensors as ``cuda:0``, as a CUDA machine writes its tensors: a file that needs
+    ``map_location`` to load on a machine without CUDA. (torch's package registry has no removal: the
+    tagger is taken out of it by hand.)"""
+    def tagger(storage):
+        return "cuda:0" if storage.device.type == "cpu" else None
+
+    torch.serialization.register_package(1, tagger, lambda storage, location: None)
+    try:
+        yield
+    finally:
+        registry = torch.serialization._package_registry
+        registry[:] = [entry for entry in registry if entry[1] is not tagger]
+
+
+@pytest.mark.parametrize("map_location", ["default", {"cuda:0": "cpu"}])
+def test_a_checkpoint_written_on_cuda_resumes_on_the_cpu_like_the_uninterrupted_run(tmp_path, map_location):
+    whole, tree = make_run("ewc")
+    for _ in range(3):
+        experience(whole, tree)
+
+    first, tree = make_run("ewc")
+    for _ in range(2):
+        experience(first, tree)
+    path = tmp_path / "cuda.ckpt"
+    with storages_tagged_as_cuda():
+        save_checkpoint(path, first, tree)
+    del first, tree
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA"):  # the file does hold CUDA tensors
+            torch.load(path, weights_only=True)
+
+    resumed, tree = make_run("ewc", device="cpu")
+    options = {} if map_location == "default" else {"map_location": map_location}
+    load_checkpoint(path, resumed, tree, **options)
+    experience(resumed, tree)
+    assert_same(snapshot(resumed), snapshot(whole))
 
 
 def make_monitored_run():

@@ -15,6 +15,13 @@ Loading drops whatever the collectors queued since, and puts the stream back at 
 position (:meth:`~driftlab.tree.SamplingTree.seek`), so its next batch is the one that followed.
 Loading checks everything before it changes anything; if a check fails, the trainer, its buffers
 and the monitor are left as they were.
+
+Devices: a checkpoint loads on any device, whatever device wrote it. ``torch.load`` reads the file's
+tensors to ``map_location`` (the host by default, so a file written on a GPU loads on a machine
+without one); each part is then copied to where the loading trainer keeps it (its model's device,
+the host for buffers and generators). A run resumed on another device continues with the same
+draws (the generators are host state) and the same weights; its floating-point results agree to
+the rounding of the two devices.
 """
 from __future__ import annotations
 
@@ -42,12 +49,14 @@ def save_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None,
     write_atomically(path, lambda file: torch.save(state, file))
 
 
-def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None, monitor: Any = None) -> None:
+def load_checkpoint(path: str | os.PathLike, trainer: Trainer, tree: Any = None, monitor: Any = None, *,
+                    map_location: Any = "cpu") -> None:
     """Restore ``trainer`` (and ``tree``'s position, ``monitor``'s state) from a checkpoint written by
-    :func:`save_checkpoint`."""
+    :func:`save_checkpoint`; ``map_location`` is ``torch.load``'s (a device, a string, or a mapping such as
+    ``{"cuda:1": "cuda:0"}``): where the file's tensors are read to before they are copied into the run."""
     file = os.fspath(path)
     try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
+        state = torch.load(file, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ... on bad files
         raise ConfigError(file, f"not a readable checkpoint ({exc.__class__.__name__}: {exc})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
@@ -100,5 +109,5 @@ def _load_buffer(buffer: Any, data: torch.Tensor) -> None:
     with tempfile.TemporaryDirectory() as folder:
         file = os.path.join(folder, "buffer.npz")
         with open(file, "wb") as handle:
-            handle.write(data.numpy().tobytes())
+            handle.write(data.cpu().numpy().tobytes())
         buffer.load_state(file)

@@ -1,4 +1,8 @@
-"""Stream data as tensors: the label mapping and the seeded batch draw used by training.
+"""Stream data as tensors: the label mapping, the seeded batch draw used by training, host-to-device copies.
+
+Rule for copies to the device: a host tensor goes to a CUDA device with one ``non_blocking=True`` copy
+from pinned (page-locked) memory, so that the host does not wait for the device; to the CPU nothing
+is copied (:func:`to_device`).
 
 >>> labels = Labels(["cat", "dog"])
 >>> labels.encode(["dog", "cat", "dog"]).tolist()
@@ -55,6 +59,20 @@ class Labels:
         return f"Labels({self.classes!r})"
 
 
+def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """``tensor`` (on the host) on ``device``: one asynchronous copy from pinned memory to a CUDA device.
+
+    Pinning only helps a copy to CUDA (and needs a CUDA build), so a CPU target gets the tensor as it is.
+
+    >>> x = torch.arange(3)
+    >>> to_device(x, torch.device("cpu")) is x
+    True
+    """
+    if device.type == "cuda":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor.to(device, non_blocking=True)
+
+
 @dataclass(frozen=True)
 class Batch:
     """Inputs ``x`` (float32) and class indices ``y`` (int64), on one device.
@@ -72,14 +90,22 @@ class Batch:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], labels: Labels, device: torch.device) -> Batch:
-        """A buffer's ``{"x": X, "y": y}`` as tensors on ``device``."""
-        x = torch.as_tensor(np.asarray(data["x"], dtype=np.float32), device=device)
-        return cls(x, torch.as_tensor(labels.encode(data["y"], "data.y"), device=device))
+        """A buffer's ``{"x": X, "y": y}`` as tensors on ``device`` (copied as :func:`to_device` says)."""
+        x = torch.as_tensor(np.asarray(data["x"], dtype=np.float32))
+        y = torch.as_tensor(labels.encode(data["y"], "data.y"))
+        return cls(to_device(x, device), to_device(y, device))
 
     def __len__(self) -> int:
         return self.y.shape[0]
 
     def sample(self, n: int, generator: torch.Generator) -> Batch:
         """``n`` rows drawn uniformly with replacement, indices from ``generator`` (on the CPU)."""
-        index = torch.randint(len(self), (n,), generator=generator).to(self.y.device)
+        return self.take(to_device(self.draw(n, generator), self.y.device))
+
+    def draw(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``n`` row indices drawn uniformly with replacement from ``generator``, on the host."""
+        return torch.randint(len(self), (n,), generator=generator)
+
+    def take(self, index: torch.Tensor) -> Batch:
+        """The rows ``index`` (a tensor on this batch's device)."""
         return Batch(self.x[index], self.y[index])

@@ -25,7 +25,10 @@ class Evaluator:
     """``evaluate(X, y) -> {"accuracy": mean(argmax f(x) == y), "loss": mean cross-entropy}``.
 
     Rows go through the model ``batch_size`` at a time under ``torch.no_grad``, on the model's
-    device, with the model as it is (a trainer's inference copy is in eval mode). With a ``lock``,
+    device, with the model as it is (a trainer's inference copy is in eval mode). The input goes to
+    the device in one asynchronous copy (:func:`~driftlab.training.data.to_device`); the per-chunk
+    counts and summed losses stay there and are read to the host once per call (one device sync),
+    then added up in float64 in chunk order. With a ``lock``,
     every forward pass holds it: a trainer that swaps weights in under the same lock is never seen
     half-way. ``labels`` maps stream labels to class indices (see :class:`~driftlab.training.data.Labels`).
 
@@ -50,15 +53,16 @@ class Evaluator:
 
     def score(self, data: Batch) -> dict[str, float]:
         """Accuracy and mean cross-entropy on ``data`` (tensors on the model's device)."""
-        correct, loss = 0, 0.0
+        sums = []  # per chunk (correct, summed loss), on the device: read to the host once, at the end
         with self.lock or contextlib.nullcontext(), torch.no_grad():
             for start in range(0, len(data), self.batch_size):
                 x, y = data.x[start:start + self.batch_size], data.y[start:start + self.batch_size]
                 logits = self.model(x)
-                correct += int((logits.argmax(1) == y).sum())
-                loss += float(F.cross_entropy(logits.float(), y, reduction="sum"))
+                correct = (logits.argmax(1) == y).sum().double()
+                sums.append(torch.stack([correct, F.cross_entropy(logits.float(), y, reduction="sum").double()]))
+        rows = torch.stack(sums).tolist() if sums else []
         n = max(len(data), 1)
-        return {"accuracy": correct / n, "loss": loss / n}
+        return {"accuracy": sum(int(c) for c, _ in rows) / n, "loss": sum((loss for _, loss in rows), 0.0) / n}
 
 
 def draw_experience(tree: Any, n_samples: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,5 +133,5 @@ class Experiences:
 
     def load_state_dict(self, state: dict[str, Any], device: torch.device) -> None:
         self.steps, self.baseline = list(state["steps"]), list(state["baseline"])
-        self.matrix = state["matrix"].numpy().copy()
+        self.matrix = state["matrix"].cpu().numpy().copy()
         self.sets = [Batch(x.to(device), y.to(device)) for x, y in zip(state["x"], state["y"], strict=False)]

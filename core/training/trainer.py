@@ -20,6 +20,14 @@ Rules:
   hands nothing over and consolidates nothing (no EWC update): its data stays current.
 * **Stop.** :meth:`Trainer.stop` sets a flag checked before every step; the model keeps the weights
   of its last full step, which are swapped in as below.
+* **Device.** The episode's data (current, memory, evaluation sets) goes to the device once, when
+  the episode is prepared. Each step draws its indices on the host from the seeded generator
+  (current first, then memory) and moves them in one ``non_blocking=True`` copy, from pinned memory
+  when the device is CUDA (:func:`~driftlab.training.data.to_device`); the rows are gathered on the
+  device. Nothing in a step reads a device value back to the host: each step's loss is written into
+  a tensor on the device, which is read every ``log_every`` steps and after the last step (one
+  device sync each), and only then is :class:`Progress` reported. With ``amp="fp16"`` torch's
+  GradScaler still reads its inf check every step (a non-fused optimizer needs it on the host).
 * **Swap.** Training changes ``model``; the Monitor evaluates ``inference_model`` (see
   :meth:`Trainer.evaluator`). When an episode ends its weights are copied into the inference copy
   (``load_state_dict``) under ``lock``, which every forward pass of the evaluator also holds, so
@@ -27,10 +35,12 @@ Rules:
 * **Background.** With ``background=True`` an episode is prepared in the caller's thread (data
   snapshot, the experience's evaluation set, accuracies before training), trained in a daemon
   thread, and ``adapt`` returns at once; an alarm while an episode runs is skipped.
-* **Precision.** ``bf16``/``fp16`` run the strategies' losses under CUDA autocast (fp16 with a
-  GradScaler); the JVP penalty and the whole lookahead loss stay fp32, as does EWC's Fisher
-  (computed after the last step, outside autocast). On the CPU training always runs in fp32 and
-  the setting is ignored: ``trainer.precision`` says what is used.
+* **Mixed precision.** ``amp`` is ``"off"`` by default (fp32, the reproducible reference).
+  ``"bf16"`` runs the strategies' losses under autocast on CUDA or on the CPU; ``"fp16"`` runs them
+  under CUDA autocast with a GradScaler, and is a :class:`ConfigError` naming ``trainer.amp`` on the
+  CPU (as is ``"bf16"`` on a GPU without bf16). The JVP penalty and the whole lookahead loss stay
+  fp32, as does EWC's Fisher (computed after the last step, outside autocast). ``trainer.precision``
+  says what is used: ``"fp32"``, ``"bf16"`` or ``"fp16"``.
 * **Evaluation.** Given the stream's tree, each episode is a new experience: its evaluation set is
   drawn at the tree's step, and the accuracy matrix and its metrics are updated
   (:class:`~driftlab.training.evaluation.Experiences`).
@@ -62,7 +72,7 @@ from driftlab.buffers import DataBuffer, DataUser, ReservoirBuffer, SequentialBu
 from driftlab.config import Config
 from driftlab.errors import ConfigError
 
-from .data import Batch, Labels
+from .data import Batch, Labels, to_device
 from .evaluation import Evaluator, Experiences, draw_experience
 from .strategies import Strategy, make_strategy
 
@@ -73,7 +83,7 @@ OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 class TrainerConfig(Config):
     """Settings of a :class:`Trainer` (validated; errors name ``trainer.<setting>``).
 
-    ``device``, ``precision`` and ``seed`` take effect when the Trainer is built, the others at the
+    ``device``, ``amp`` and ``seed`` take effect when the Trainer is built, the others at the
     start of the next episode (a kept optimizer gets the new ``lr``; another ``optimizer`` starts fresh).
 
     >>> config = TrainerConfig(max_iter=50, lr=0.01)
@@ -86,8 +96,8 @@ class TrainerConfig(Config):
     """
 
     device = param.String("auto", doc="'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'")
-    precision = param.Selector(default="fp32", objects=["fp32", "bf16", "fp16"],
-                               doc="CUDA autocast dtype; the CPU always trains in fp32")
+    amp = param.Selector(default="off", objects=["off", "bf16", "fp16"],
+                         doc="mixed precision: autocast dtype of the losses (bf16 on CUDA or CPU, fp16 on CUDA)")
     max_iter = param.Integer(200, bounds=(1, None), doc="optimizer steps per episode")
     batch_size = param.Integer(64, bounds=(1, None), doc="samples per step")
     lr = param.Number(1e-3, bounds=(0, None), inclusive_bounds=(False, True), doc="learning rate")
@@ -95,6 +105,8 @@ class TrainerConfig(Config):
     reset_optimizer = param.Boolean(True, doc="start every episode with a fresh optimizer state")
     eval_samples = param.Integer(512, bounds=(1, None), doc="evaluation samples per experience")
     background = param.Boolean(False, doc="train in a background thread while monitoring goes on")
+    log_every = param.Integer(10, bounds=(1, None),
+                              doc="steps between reads of the losses to the host (progress reports)")
     seed = param.Integer(0, bounds=(0, None), doc="seed of batch sampling")
 
 
@@ -102,14 +114,17 @@ class TrainerConfig(Config):
 class Progress:
     """Where a running episode is: ``step`` of ``max_iter`` done, its loss, seconds since it started.
 
+    Reported every ``log_every`` steps and after the last step: ``losses`` holds the loss of each
+    step since the previous report (steps ``step - len(losses) + 1`` to ``step``), ``loss`` the last.
+
     >>> from driftlab.training.models import MLP
     >>> seen = []
-    >>> trainer = Trainer(MLP(2, 2, hidden=(4,), seed=0), device="cpu", max_iter=3, batch_size=4,
+    >>> trainer = Trainer(MLP(2, 2, hidden=(4,), seed=0), device="cpu", max_iter=5, batch_size=4, log_every=2,
     ...                   on_progress=seen.append)
     >>> trainer.collector.collect_batch({"x": [[0.0, 1.0], [1.0, 0.0]] * 4, "y": [0, 1] * 4})
     >>> _ = trainer.episode()
-    >>> [(p.episode, p.step, p.max_iter) for p in seen], seen[-1] is trainer.progress
-    ([(0, 1, 3), (0, 2, 3), (0, 3, 3)], True)
+    >>> [(p.episode, p.step, p.max_iter, len(p.losses)) for p in seen], seen[-1] is trainer.progress
+    ([(0, 2, 5, 2), (0, 4, 5, 2), (0, 5, 5, 1)], True)
     """
 
     episode: int
@@ -117,6 +132,7 @@ class Progress:
     max_iter: int
     loss: float
     elapsed: float
+    losses: tuple[float, ...] = ()
 
 
 @dataclass
@@ -188,10 +204,8 @@ class Trainer:
             raise ConfigError("trainer" + err.path[len("TrainerConfig"):], err.problem) from None
         cfg = self.config
         self.device = resolve_device(cfg.device)
-        self.precision = cfg.precision if self.device.type == "cuda" else "fp32"
-        if self.precision == "bf16" and not torch.cuda.is_bf16_supported():
-            raise ConfigError("trainer.precision",
-                              f"bf16 is not supported by {torch.cuda.get_device_name(self.device)}")
+        _check_amp(cfg.amp, self.device)
+        self.precision = "fp32" if cfg.amp == "off" else cfg.amp
         self.strategy = make_strategy(strategy)
         self.labels = Labels(classes)
         self.current = current if current is not None else DataUser(SequentialBuffer(("x", "y"), 1024))
@@ -241,7 +255,8 @@ class Trainer:
         With ``tree`` the episode is a new experience at ``tree.update_step`` and the record holds
         the accuracy matrix metrics. A background episode returns ``{"background": True, ...}`` at
         once (its record lands in ``episodes``); one asked for while another runs returns
-        ``{"skipped": ...}``.
+        ``{"skipped": ...}``. The record's ``loss`` is the last step's; ``train_seconds`` runs
+        from the first step to the last loss read (which waits for the device to finish).
         """
         if self.running:
             return {"skipped": "an episode is already running"}
@@ -303,18 +318,22 @@ class Trainer:
         n_current, n_memory = strategy.batch_sizes(cfg.batch_size) if job.memory is not None else (cfg.batch_size, 0)
         model.train()
         strategy.begin_episode(model)
-        start, done, loss_value = time.perf_counter(), 0, math.nan
+        start, done, reported, loss_value = time.perf_counter(), 0, 0, math.nan
+        losses: torch.Tensor | None = None  # each step's loss, kept on the device until a report reads it
         while done < cfg.max_iter and not self._stop.is_set():
-            current = job.current.sample(n_current, self.generator)
-            memory = job.memory.sample(n_memory, self.generator) if n_memory else None
+            current, memory = self._draw(job, n_current, n_memory)
             with self._autocast():
                 loss = strategy.loss(model, current, memory)
             self._step(loss)
+            if losses is None:
+                losses = loss.detach().new_empty(cfg.max_iter)
+            losses[done] = loss.detach()
             done += 1
-            loss_value = float(loss.detach())
-            self.progress = Progress(len(self.episodes), done, cfg.max_iter, loss_value, time.perf_counter() - start)
-            if self.on_progress is not None:
-                self.on_progress(self.progress)
+            if done % cfg.log_every == 0 or done == cfg.max_iter:
+                loss_value = self._report(losses, reported, done, start)
+                reported = done
+        if reported < done:  # stopped between two reports
+            loss_value = self._report(losses, reported, done, start)
         seconds = time.perf_counter() - start
         completed = done == cfg.max_iter
         if completed:
@@ -334,13 +353,31 @@ class Trainer:
         self.episodes.append(record)
         return record
 
+    def _draw(self, job: _Job, n_current: int, n_memory: int) -> tuple[Batch, Batch | None]:
+        """A step's current and memory batches: indices drawn on the host (current, then memory),
+        moved to the device in one copy, rows gathered there."""
+        index = job.current.draw(n_current, self.generator)
+        if not n_memory:
+            return job.current.take(to_device(index, self.device)), None
+        index = to_device(torch.cat([index, job.memory.draw(n_memory, self.generator)]), self.device)
+        return job.current.take(index[:n_current]), job.memory.take(index[n_current:])
+
+    def _report(self, losses: torch.Tensor, reported: int, done: int, start: float) -> float:
+        """Read the losses of steps ``reported + 1 .. done`` (one device sync), report them; the last loss."""
+        window = tuple(losses[reported:done].tolist())
+        self.progress = Progress(len(self.episodes), done, self.config.max_iter, window[-1],
+                                 time.perf_counter() - start, window)
+        if self.on_progress is not None:
+            self.on_progress(self.progress)
+        return window[-1]
+
     def _new_optimizer(self) -> torch.optim.Optimizer:
         return OPTIMIZERS[self.config.optimizer](self.model.parameters(), lr=self.config.lr)
 
     def _autocast(self):
         if self.precision == "fp32":
             return contextlib.nullcontext()
-        return torch.autocast("cuda", dtype=_AMP_DTYPES[self.precision])
+        return torch.autocast(self.device.type, dtype=_AMP_DTYPES[self.precision])
 
     def _step(self, loss: torch.Tensor) -> None:
         self.optimizer.zero_grad(set_to_none=True)
@@ -395,10 +432,20 @@ class Trainer:
         if self.scaler is not None and state["scaler"] is not None:
             self.scaler.load_state_dict(state["scaler"])
         self.strategy.load_state_dict({k: _to(v, self.device) for k, v in state["strategy_state"].items()})
-        self.generator.set_state(state["generator"])
+        self.generator.set_state(state["generator"].cpu())
         self._handed_over = state["handed_over"]
         self.experiences.load_state_dict(state["experiences"], self.device)
         self.episodes = copy.deepcopy(state["episodes"])
+
+
+def _check_amp(amp: str, device: torch.device) -> None:
+    """``trainer.amp`` must be one the device runs: fp16 needs CUDA (a GradScaler), bf16 a GPU that has it."""
+    if amp == "fp16" and device.type != "cuda":
+        raise ConfigError("trainer.amp", f"'fp16' needs a CUDA device (with a GradScaler), the trainer runs on "
+                          f"{device.type!r}; use 'bf16' or 'off' there")
+    if amp == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise ConfigError("trainer.amp", f"'bf16' is not supported by {torch.cuda.get_device_name(device)}; "
+                          "use 'fp16' or 'off'")
 
 
 def _frozen_copy(model: nn.Module) -> nn.Module:
