@@ -81,7 +81,8 @@ class _Transform:
                 return [fn(x, **kwargs) for x in xs]
             out = fn(_stack(xs), **kwargs)
         except Exception as exc:
-            exc.add_note(f"in transform {self.node.name!r} at {self.path}")
+            if sys.version_info >= (3, 11):  # Python 3.10 has no exception notes
+                exc.add_note(f"in transform {self.node.name!r} at {self.path}")
             raise
         if not hasattr(out, "__len__") or len(out) != len(xs):
             raise ConfigError(self.path, f"batched transform {self.node.name!r} must return one output per "
