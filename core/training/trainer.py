@@ -86,12 +86,13 @@ class TrainerConfig(Config):
     """
 
     device = param.String("auto", doc="'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'")
-    precision = param.Selector(default="fp32", objects=["fp32", "bf16", "fp16"],
-                               doc="CUDA autocast dtype; the CPU always trains in fp32")
+    precision: param.Selector[str] = param.Selector(default="fp32", objects=["fp32", "bf16", "fp16"],
+                                                    doc="CUDA autocast dtype; the CPU always trains in fp32")
     max_iter = param.Integer(200, bounds=(1, None), doc="optimizer steps per episode")
     batch_size = param.Integer(64, bounds=(1, None), doc="samples per step")
     lr = param.Number(1e-3, bounds=(0, None), inclusive_bounds=(False, True), doc="learning rate")
-    optimizer = param.Selector(default="adam", objects=list(OPTIMIZERS), doc="torch.optim.Adam or plain SGD")
+    optimizer: param.Selector[str] = param.Selector(default="adam", objects=list(OPTIMIZERS),
+                                                    doc="torch.optim.Adam or plain SGD")
     reset_optimizer = param.Boolean(True, doc="start every episode with a fresh optimizer state")
     eval_samples = param.Integer(512, bounds=(1, None), doc="evaluation samples per experience")
     background = param.Boolean(False, doc="train in a background thread while monitoring goes on")
@@ -296,9 +297,10 @@ class Trainer:
 
     def _train(self, job: _Job) -> dict[str, Any]:
         cfg, model, strategy = self.config._v, self.model, self.strategy
-        if cfg.reset_optimizer or type(self.optimizer) is not OPTIMIZERS[cfg.optimizer]:
-            self.optimizer = self._new_optimizer()
-        for group in self.optimizer.param_groups:
+        optimizer = self.optimizer
+        if optimizer is None or cfg.reset_optimizer or type(optimizer) is not OPTIMIZERS[cfg.optimizer]:
+            optimizer = self.optimizer = self._new_optimizer()
+        for group in optimizer.param_groups:
             group["lr"] = cfg.lr
         n_current, n_memory = strategy.batch_sizes(cfg.batch_size) if job.memory is not None else (cfg.batch_size, 0)
         model.train()
@@ -306,10 +308,10 @@ class Trainer:
         start, done, loss_value = time.perf_counter(), 0, math.nan
         while done < cfg.max_iter and not self._stop.is_set():
             current = job.current.sample(n_current, self.generator)
-            memory = job.memory.sample(n_memory, self.generator) if n_memory else None
+            memory = job.memory.sample(n_memory, self.generator) if job.memory is not None and n_memory else None
             with self._autocast():
                 loss = strategy.loss(model, current, memory)
-            self._step(loss)
+            self._step(loss, optimizer)
             done += 1
             loss_value = float(loss.detach())
             self.progress = Progress(len(self.episodes), done, cfg.max_iter, loss_value, time.perf_counter() - start)
@@ -342,14 +344,14 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast("cuda", dtype=_AMP_DTYPES[self.precision])
 
-    def _step(self, loss: torch.Tensor) -> None:
-        self.optimizer.zero_grad(set_to_none=True)
+    def _step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+        optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
             loss.backward()
-            self.optimizer.step()
+            optimizer.step()
         else:
             self.scaler.scale(loss).backward()
-            self.scaler.step(self.optimizer)
+            self.scaler.step(optimizer)
             self.scaler.update()
 
     # -- state ----------------------------------------------------------------------------------
