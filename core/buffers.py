@@ -37,7 +37,7 @@ from bisect import insort
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -131,11 +131,11 @@ class _Schema:
         if n == 0:
             return {}, 0
         if None not in self.specs.values():
-            return self._columns(batch, self.specs, path), n
+            return self._columns(batch, cast("dict[str, _Spec]", self.specs), path), n
         with self.lock:  # two threads must not fix different specs for the same field
             specs = {f: _Spec.of(next(iter(batch[f]))) if s is None else s for f, s in self.specs.items()}
             columns = self._columns(batch, specs, path)
-            self.specs = specs
+            self.specs = dict(specs)
         return columns, n
 
     def _check_keys(self, data: Any, path: str) -> None:
@@ -310,7 +310,9 @@ class DataBuffer(ABC):
         for field, column in columns.items():
             store = self._storage.get(field)
             if store is None:
-                store = self._storage[field] = self._allocate(self._schema.specs[field])
+                spec = self._schema.specs[field]
+                assert spec is not None  # batch() fixed it
+                store = self._storage[field] = self._allocate(spec)
             if isinstance(store, np.ndarray):
                 store[slots[winners]] = column[winners]
             else:
@@ -349,7 +351,8 @@ class DataBuffer(ABC):
                   "evicted": self._evicted, "discarded": self._discarded}
         meta = {"format": _STATE_FORMAT, "buffer": type(self).__name__, "config": self._config(),
                 "specs": specs, "lists": lists, "counts": counts, "state": self._state()}
-        write_atomically(path, lambda file: np.savez(file, meta=np.array(json.dumps(meta)), **arrays))
+        write_atomically(path, lambda file: np.savez(  # numeric arrays only: nothing to pickle
+            file, meta=np.array(json.dumps(meta)), allow_pickle=False, **arrays))
 
     def load_state(self, path: str | os.PathLike) -> None:
         """Replace contents, counts and random state by those ``save_state`` wrote to ``path``.
@@ -608,7 +611,9 @@ class ClassBalancedBuffer(_RandomizedBuffer):
 
     @property
     def label_field(self) -> str:
-        return self._schema.label_field
+        label = self._schema.label_field
+        assert label is not None  # __init__ requires one
+        return label
 
     @property
     def class_counts(self) -> dict[Any, int]:

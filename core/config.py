@@ -10,13 +10,14 @@ import difflib
 import re
 from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import param
 
 from .errors import ConfigError
 
 _PARAM_NAME = re.compile(r"parameter '([\w.]+)'\s*")
+ConfigT = TypeVar("ConfigT", bound="Config")
 
 
 class Config(param.Parameterized):
@@ -47,6 +48,7 @@ class Config(param.Parameterized):
 
     _positional: ClassVar[tuple[str, ...]] = ()
     type_name: ClassVar[str] = ""  # the name specs use for this class ("" means the class name)
+    _v: SimpleNamespace  # the settings as plain attributes (see _snapshot)
 
     def __init__(self, *args: Any, **settings: Any):
         cls = type(self).__name__
@@ -71,7 +73,7 @@ class Config(param.Parameterized):
         self._snapshot()
         self._check()
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: Any, /) -> None:
         """Set a setting and re-check; a rejected value leaves the object as it was."""
         if "_v" not in self.__dict__ or name not in self._v.__dict__:
             super().__setattr__(name, value)
@@ -139,10 +141,11 @@ class Config(param.Parameterized):
         return cls.__dict__.get("type_name") or cls.__name__
 
     @classmethod
-    def known(cls) -> dict[str, type[Config]]:
+    def known(cls: type[ConfigT]) -> dict[str, type[ConfigT]]:
         """Every public concrete subclass of this one, by spec type (param's abstract classes,
         which set ``__abstract = True``, and names starting with ``_`` are left out)."""
-        found, todo = {}, [cls]
+        found: dict[str, type[ConfigT]] = {}
+        todo = [cls]
         while todo:
             for sub in todo.pop().__subclasses__():
                 todo.append(sub)
@@ -157,7 +160,7 @@ class Config(param.Parameterized):
     __str__ = __repr__  # param's own str names the instance, not its settings
 
 
-def from_spec(base: type[Config], spec: Any, path: str) -> Config:
+def from_spec(base: type[ConfigT], spec: Any, path: str) -> ConfigT:
     """Build a ``base`` config from plain data: ``"Name"`` or ``{"type": "Name", setting: value, ...}``.
 
     Nested configs (a scheduler inside an update function) are specs too. Errors name the field
@@ -189,7 +192,9 @@ def from_spec(base: type[Config], spec: Any, path: str) -> Config:
                           + did_you_mean(str(name), list(known)))
     cls = known[name]
     for key, value in settings.items():
-        declared = cls.param[key] if key in cls.param else None  # noqa: SIM401  (Parameters has no .get)
+        if key not in cls.param:
+            continue  # cls(**settings) names it
+        declared = cls.param[key]
         if isinstance(declared, param.ClassSelector) and isinstance(declared.class_, type) \
                 and issubclass(declared.class_, Config):
             settings[key] = from_spec(declared.class_, value, f"{path}.{key}")
@@ -220,7 +225,7 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _as_config_error(exc: ValueError, cls: str) -> ConfigError:
+def _as_config_error(exc: ValueError | TypeError, cls: str) -> ConfigError:
     message = str(exc)
     match = _PARAM_NAME.search(message)
     if not match:

@@ -180,6 +180,7 @@ class Monitor:
                    **record}
         self._emit("adapt_start", episode)
         start = time.perf_counter()
+        assert self.adapt is not None  # __init__ requires it for drift and periodic, adapt_now checks
         result = self.adapt(self)
         episode["seconds"] = time.perf_counter() - start
         if isinstance(result, Mapping):
@@ -219,7 +220,8 @@ class Monitor:
         self._replay(self.detectors, rows)
         self.batch_index, self._checks = int(state["batch_index"]), int(state["checks"])
         self._pending = [float(value) for value in state["pending"]]
-        self._due = None if state["due"] is None else tuple(int(v) for v in state["due"])
+        due = state["due"]
+        self._due = None if due is None else (int(due[0]), int(due[1]))
         self._rows = [dict(row) for row in rows]
         self.episodes = [dict(episode) for episode in state["episodes"]]
 

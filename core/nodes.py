@@ -23,7 +23,7 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -33,9 +33,10 @@ from .parameters import Parameter, ParameterStore
 RESERVED_KEYS = ("name", "probs")
 _KEYWORD = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def batched(fn: Callable) -> Callable:
+def batched(fn: F) -> F:
     """Mark ``fn`` as a batched transform: called once per group of samples with stacked inputs.
 
     A batched transform takes an array whose first axis is the samples of a group (at the root:
@@ -49,7 +50,7 @@ def batched(fn: Callable) -> Callable:
     >>> TransformNode(double).batched
     True
     """
-    fn.batched = True
+    vars(fn)["batched"] = True
     return fn
 
 
@@ -199,12 +200,12 @@ def parse(spec: Any, path: str = "tree") -> tuple[Placed, ...]:
     node = _node(spec, path)
     if not isinstance(node, BranchingNode):
         return (Placed(node, path),)
-    branches = []
+    branches: list[tuple[str, tuple[Placed, ...]]] = []
     for key, sub in node.branches.items():
-        chain = parse(sub, f"{path}.branches.{key}")
-        if not chain:
+        branch = parse(sub, f"{path}.branches.{key}")
+        if not branch:
             raise ConfigError(f"{path}.branches.{key}", "expected at least one node (a transform or a label)")
-        branches.append((key, chain))
+        branches.append((key, branch))
     return (Placed(node, path, tuple(branches)),)
 
 

@@ -85,7 +85,7 @@ class Parameter:
         self._computed: list[Any] = []  # values of an update-function parameter, steps 0..len-1
         self._log: list[tuple[bool, float]] = []  # (fired, delta) of steps 1..len-1
         if self.update_function is not None:
-            self._computed = [self._start_update()]
+            self._computed = [self._start_update(self.update_function)]
         self._origin = 0  # the step at which the current definition starts (after edits)
         self._history: list[Any] = []  # values of steps 0..origin-1, kept by edits
         self._history_fired: list[bool] = []  # fired flags of steps 1..origin-1
@@ -126,12 +126,12 @@ class Parameter:
             return copy.deepcopy(update)  # the caller's object may serve several parameters
         return from_spec(UpdateFunction, copy.deepcopy(update), f"{self.name}.update")
 
-    def _start_update(self) -> Any:
+    def _start_update(self, update: UpdateFunction) -> Any:
         try:
-            self.update_function.reset(copy.deepcopy(self._initial), parameter_seed(self.seed, self.name))
+            update.reset(copy.deepcopy(self._initial), parameter_seed(self.seed, self.name))
         except ConfigError as err:
             raise err.within(self.name) from None
-        return _frozen(self.update_function._validate_value(self._initial))
+        return _frozen(update._validate_value(self._initial))
 
     def edited(self, step: int, definition: Any) -> Parameter:
         """A new parameter with this one's values before ``step`` and ``definition`` from ``step`` on.
@@ -239,6 +239,7 @@ class Parameter:
 
     def _compute_to(self, j: int) -> None:
         values, log, update = self._computed, self._log, self.update_function
+        assert update is not None  # callers check
         while len(values) <= j:
             new, fired, delta = update(values[-1], self._origin + len(values) - 1)
             values.append(_frozen(new))

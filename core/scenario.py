@@ -46,7 +46,7 @@ import param
 import yaml
 
 from . import buffers as buffer_module
-from .config import Config, did_you_mean, from_spec
+from .config import Config, ConfigT, did_you_mean, from_spec
 from .detectors import DriftDetector
 from .errors import ConfigError
 from .monitor import ADAPTATIONS, AGGREGATES, Monitor
@@ -92,9 +92,9 @@ class MonitorSettings(Config):
     metric = param.String("accuracy", doc="the metric fed to the detectors")
     batch_size = param.Integer(256, bounds=(1, 1_000_000), doc="samples per stream batch")
     interval = param.Integer(1, bounds=(1, None), doc="batches aggregated into one detector input")
-    aggregate = param.Selector(default="mean", objects=list(AGGREGATES))
+    aggregate: param.Selector[str] = param.Selector(default="mean", objects=list(AGGREGATES))
     batches_per_step = param.Integer(10, bounds=(1, None), doc="batches per update step of the stream")
-    adaptation = param.Selector(default="drift", objects=list(ADAPTATIONS))
+    adaptation: param.Selector[str] = param.Selector(default="drift", objects=list(ADAPTATIONS))
     period = param.Integer(10, bounds=(1, None), doc="checks between episodes of the periodic arm")
     trigger = param.String(None, allow_None=True, doc="detector whose alarms trigger adaptation (default: first)")
     max_steps = param.Integer(16, bounds=(1, 100_000), doc="the run ends when the stream reaches this step")
@@ -322,7 +322,7 @@ def _yaml(data: Any) -> str:
     node = yaml.representer.SafeRepresenter(sort_keys=False).represent_data(data)
 
     def style(node: yaml.Node, depth: int) -> None:
-        if isinstance(node, yaml.ScalarNode):
+        if not isinstance(node, yaml.CollectionNode):  # a scalar
             return
         children = [v for _, v in node.value] if isinstance(node, yaml.MappingNode) else node.value
         node.flow_style = depth >= 2 and all(isinstance(c, yaml.ScalarNode) for c in children)
@@ -537,7 +537,7 @@ def _scoped(prefix: str, build):
         raise err.within(prefix) from None
 
 
-def _config(cls: type[Config], settings: Any, path: str) -> Config:
+def _config(cls: type[ConfigT], settings: Any, path: str) -> ConfigT:
     settings = _mapping(settings, path)
     try:
         return cls(**settings)

@@ -159,7 +159,12 @@ class CustomScheduler(Scheduler):
     """
 
     _positional = ("fn",)
-    fn = param.Callable(default=None, allow_None=False, doc="t -> bool")
+    fn = param.Callable(default=None, doc="t -> bool")
+
+    def _check(self) -> None:
+        super()._check()
+        if self._v.fn is None:  # param lets a None default through whatever allow_None says
+            raise ConfigError(f"{type(self).__name__}.fn", "required: a function of the update index t")
 
     def _fires(self, t: int) -> bool:
         return bool(self._v.fn(t))

@@ -45,7 +45,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -54,7 +54,7 @@ from .config import did_you_mean
 from .distributions import as_distribution
 from .errors import ConfigError
 from .extras import require
-from .nodes import ClassLabelNode, Placed, TransformNode, append_label, parse, set_label, walk
+from .nodes import BranchingNode, ClassLabelNode, Placed, TransformNode, append_label, parse, set_label, walk
 from .parameters import ParameterStore
 from .seeds import draw_seed, held_out_seed
 
@@ -81,7 +81,8 @@ class _Transform:
                 return [fn(x, **kwargs) for x in xs]
             out = fn(_stack(xs), **kwargs)
         except Exception as exc:
-            exc.add_note(f"in transform {self.node.name!r} at {self.path}")
+            if sys.version_info >= (3, 11):  # Python 3.10 has no exception notes
+                exc.add_note(f"in transform {self.node.name!r} at {self.path}")
             raise
         if not hasattr(out, "__len__") or len(out) != len(xs):
             raise ConfigError(self.path, f"batched transform {self.node.name!r} must return one output per "
@@ -169,7 +170,7 @@ class SamplingTree:
             if isinstance(p.node, TransformNode) and id(p.node) not in seen:
                 seen.add(id(p.node))
                 definitions = {f"{p.node.name}.{k}": v for k, v in p.node.params.items()}
-            elif p.branches and p.node.probs is not None:
+            elif isinstance(p.node, BranchingNode) and p.node.probs is not None:
                 definitions = {f"{names[p]}.probs": p.node.probs}
             else:
                 continue
@@ -187,6 +188,7 @@ class SamplingTree:
     def _bind(self, placed: Placed) -> _Transform:
         """Which store parameter feeds which keyword of a transform (checked here, once)."""
         node, store = placed.node, self.params
+        assert isinstance(node, TransformNode)  # __init__ binds transforms only
         prefix = node.name + "."
         bindings = {}
         for name in store.names:
@@ -228,7 +230,9 @@ class SamplingTree:
             return np.full(branch.size, 1.0 / branch.size)
         # name the field where it was written: inline on the node, or in the parameters
         parameter = self.params[branch.probs]
-        inline = branch.placed.node.probs is not None
+        node = branch.placed.node
+        assert isinstance(node, BranchingNode)
+        inline = node.probs is not None
         path = f"{branch.placed.path}.probs" if inline else branch.probs
         where = "" if inline else f" (branching node at {branch.placed.path})"
         if k is None:  # every value written: the definition's and each recorded edit's
@@ -246,7 +250,7 @@ class SamplingTree:
                 raise ConfigError(err.path, err.problem + where) from None
             if p.size != branch.size:
                 raise ConfigError(path, f"expected {branch.size} probabilities (branches "
-                                  f"{', '.join(branch.placed.node.keys)}), got {p.size}" + where)
+                                  f"{', '.join(node.keys)}), got {p.size}" + where)
         return p
 
     def _path(self, steps: list[Placed], choices: list[tuple[Placed, int]]) -> _Path:
@@ -464,7 +468,8 @@ class SamplingTree:
         Nodes that follow a branching node get an edge from the end of every branch, so the graph
         is the merged DAG the shorthand describes.
         """
-        nodes, edges = [], []
+        nodes: list[dict[str, Any]] = []
+        edges: list[dict[str, Any]] = []
 
         def link(chain: tuple[Placed, ...], incoming: list) -> list:
             for placed in chain:
@@ -536,7 +541,7 @@ class SamplingTree:
 def _seed_of(rng: Any) -> int:
     """The tree's integer seed from ``rng`` (see :class:`SamplingTree`)."""
     if rng is None:
-        return int(np.random.SeedSequence().entropy)
+        return cast(int, np.random.SeedSequence().entropy)  # a fresh one draws an int from the OS
     if isinstance(rng, np.random.Generator):
         seq = rng.bit_generator.seed_seq
         if not isinstance(seq, np.random.SeedSequence):
@@ -554,7 +559,7 @@ def _branch_names(placed: list[Placed]) -> dict[Placed, str]:
     names: dict[Placed, str] = {}
     unnamed = 0
     for p in placed:
-        if not p.branches:
+        if not isinstance(p.node, BranchingNode):
             continue
         name = p.node.name
         if name is None:

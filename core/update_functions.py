@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import param
+from param.parameters import NoNone
 
 from .config import Config
 from .distributions import as_distribution, measure_change, renormalise, wasserstein1
@@ -54,10 +55,11 @@ class UpdateFunction(Config):
     (1.0, True, -7.0)
     """
 
-    _positional = ("scheduler",)
-    scheduler = param.ClassSelector(class_=Scheduler, default=None, doc="when the update fires")
+    _positional: ClassVar[tuple[str, ...]] = ("scheduler",)
+    # allow_None=NoNone changes typing only: _check requires a scheduler
+    scheduler = param.ClassSelector(class_=Scheduler, default=None, allow_None=NoNone, doc="when the update fires")
 
-    def __init__(self, *args, **settings):
+    def __init__(self, *args: Any, **settings: Any) -> None:
         super().__init__(*args, **settings)
         self._y0: Any = None
 
@@ -268,7 +270,7 @@ class PolynomialTrend(UpdateFunction):
     """
 
     _positional = ("scheduler", "coeffs")
-    coeffs = param.List(default=[0.0], item_type=Real)
+    coeffs: param.List[list[Any]] = param.List(default=[0.0], item_type=Real)  # mypy has no float <: Real
 
     def _apply(self, y, t):
         return y + sum(a * t ** i for i, a in enumerate(self._v.coeffs))
@@ -703,7 +705,7 @@ class LCBoundedDistributionUpdate(DistributionUpdate):
 
     _positional = ("scheduler", "L", "update_fn")
     L = param.Number(default=0.1, bounds=(0, None))
-    update_fn = param.ClassSelector(class_=DistributionUpdate, default=None)
+    update_fn = param.ClassSelector(class_=DistributionUpdate, default=None, allow_None=NoNone)  # _check requires one
 
     def _check(self):
         super()._check()

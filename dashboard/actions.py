@@ -16,4 +16,7 @@ import panel as pn
 
 def on_click(button: pn.widgets.Button, action: Callable[[], object]) -> None:
     """Run ``action()`` (no arguments) when ``button`` is clicked, on the locked document."""
-    button.on_click(lambda event: pn.state.execute(action, schedule=True))
+    def run() -> None:  # what action returns is not for Panel (a coroutine would be awaited)
+        action()
+
+    button.on_click(lambda event: pn.state.execute(run, schedule=True))

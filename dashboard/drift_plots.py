@@ -17,6 +17,7 @@ import param
 from bokeh.models import ColumnDataSource
 from panel.io import unlocked
 from panel.viewable import Viewer
+from param.parameters import NoNone
 
 from .plotting import new_figure, palette
 from .session import Session
@@ -27,7 +28,7 @@ WINDOW = 10_000  # points kept per curve
 class DriftPlots(Viewer):
     """Live plots of the metric and the detector statistics, and the detection report."""
 
-    session = param.ClassSelector(class_=Session, constant=True)
+    session = param.ClassSelector(class_=Session, constant=True, allow_None=NoNone)
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
@@ -54,7 +55,7 @@ class DriftPlots(Viewer):
         self._detectors = list(monitor.detectors)
         self._colors = dict(zip(self._detectors, palette(len(self._detectors)), strict=False))
         self._batches = ColumnDataSource({"batch": [], "metric": []})
-        statistics = {f"s{i}": [] for i in range(len(self._detectors))}
+        statistics: dict[str, list[float]] = {f"s{i}": [] for i in range(len(self._detectors))}
         self._checks = ColumnDataSource({"batch": [], "value": [], **statistics})
         self._alarms = ColumnDataSource({"batch": [], "metric": [], "detector": [], "color": []})
         self._changes = ColumnDataSource({"batch": []})
@@ -79,7 +80,8 @@ class DriftPlots(Viewer):
             fig.vspan(x="batch", source=self._changes, line_color="crimson", line_dash="dashed", line_width=2,
                       legend_label="true change")
             legend = fig.legend[0]
-            legend.orientation, legend.label_text_font_size, legend.padding, legend.margin = "horizontal", "8pt", 2, 0
+            legend.orientation, legend.label_text_font_size, legend.margin = "horizontal", "8pt", 0
+            legend.padding = 2  # type: ignore[assignment]  # bokeh's stub types it as a Property of a Property
             fig.add_layout(legend, "above")  # above the plot, never over the curves
         return metric_fig, statistic_fig
 

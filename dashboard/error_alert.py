@@ -6,6 +6,7 @@ import re
 import panel as pn
 import param
 from panel.viewable import Viewer
+from param.parameters import NoNone
 
 from .actions import on_click
 from .session import Session
@@ -16,7 +17,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
 class ErrorAlert(Viewer):
     """A red alert with the session's ``error`` and a Dismiss button."""
 
-    session = param.ClassSelector(class_=Session, constant=True)
+    session = param.ClassSelector(class_=Session, constant=True, allow_None=NoNone)
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bokeh.models.annotations.labels import Title
 from bokeh.palettes import Category10_10, Category20_20
 from bokeh.plotting import figure
 
@@ -25,6 +26,7 @@ def new_figure(**options: Any) -> figure:
                "toolbar_location": "above", **options}
     fig = figure(**options)
     fig.toolbar.logo = None
+    assert isinstance(fig.title, Title)  # figure() makes one of a str title; the stub types what it accepts
     fig.title.text_font_size = "11pt"
     return fig
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import panel as pn
 import param
 from panel.viewable import Viewer
+from param.parameters import NoNone
 
 from .actions import on_click
 from .session import Session
@@ -12,7 +13,7 @@ from .session import Session
 class RunControls(Viewer):
     """Start / Pause / Step buttons, a speed slider (batches per second) and the run's status."""
 
-    session = param.ClassSelector(class_=Session, constant=True)
+    session = param.ClassSelector(class_=Session, constant=True, allow_None=NoNone)
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)

@@ -8,6 +8,8 @@ is not playing it follows the stream, so the grid shows the current experience.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import panel as pn
 import param
@@ -15,6 +17,7 @@ from bokeh.layouts import gridplot
 from bokeh.models import ColumnDataSource, FactorRange, Range1d
 from panel.io import unlocked
 from panel.viewable import Viewer
+from param.parameters import NoNone
 
 from driftlab.errors import DriftlabError
 
@@ -34,7 +37,7 @@ class SampleAnimator(Viewer):
     itself would be sent back to the server after every frame.
     """
 
-    session = param.ClassSelector(class_=Session, constant=True)
+    session = param.ClassSelector(class_=Session, constant=True, allow_None=NoNone)
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
@@ -44,8 +47,9 @@ class SampleAnimator(Viewer):
         self._title = pn.pane.Markdown(css_classes=["dl-samples-title"], margin=(0, 10))
         self._grid = pn.pane.Bokeh(css_classes=["dl-samples"])
         self._counts = ColumnDataSource({"label": [], "count": [], "color": []})
-        self._bars = new_figure(height=2 * CELL_HEIGHT + 40, title="Label distribution", x_range=FactorRange(),
-                                y_range=Range1d(0, 1), y_axis_label=f"of {DRAW} samples",
+        self._labels, self._proportions = FactorRange(), Range1d(start=0, end=1)  # the bars' ranges
+        self._bars = new_figure(height=2 * CELL_HEIGHT + 40, title="Label distribution", x_range=self._labels,
+                                y_range=self._proportions, y_axis_label=f"of {DRAW} samples",
                                 css_classes=["dl-label-distribution"])
         self._bars.vbar(x="label", top="count", color="color", width=0.8, source=self._counts)
         self._bars.xgrid.visible = False
@@ -53,7 +57,7 @@ class SampleAnimator(Viewer):
             "### Samples", self._player, self._title,
             pn.Row(self._grid, pn.pane.Bokeh(self._bars, sizing_mode="stretch_width"), sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
-        self._kind = None  # what the grid is drawn for: "series", "image" or "other"
+        self._kind: str | None = None  # what the grid is drawn for: "series", "image" or "other"
         self._player.param.watch(self._frame, "value")
         session.param.watch(self._new_experiment, "experiment")
         session.param.watch(self._new_revision, "revision")
@@ -66,18 +70,20 @@ class SampleAnimator(Viewer):
         classes = session.tree.classes
         self._colors = dict(zip(classes, palette(len(classes)), strict=False))
         with unlocked():
-            self._bars.x_range.factors = [str(c) for c in classes]
+            self._labels.factors = [str(c) for c in classes]
         X, _ = self._twin.batch(1)
         kind = {1: "series", 2: "image"}.get(np.ndim(X[0]) if X.dtype != object else 0, "other")
         if kind != self._kind:  # the same grid serves another scenario with samples of the same kind
             self._kind = kind
             # columns the glyphs can draw before the first frame arrives (BokehJS fails on an image
             # glyph without its image)
-            blank = {"series": {"t": [], "value": []}, "image": {"image": [np.zeros((1, 1))], "dw": [1], "dh": [1]},
-                     "other": {}}[kind]
+            blanks: dict[str, dict[str, list[Any]]] = {
+                "series": {"t": [], "value": []}, "image": {"image": [np.zeros((1, 1))], "dw": [1], "dh": [1]},
+                "other": {}}
+            blank = blanks[kind]
             self._sources = [ColumnDataSource(dict(blank)) for _ in range(GRID_SAMPLES)]
-            self._x_range, self._y_range = Range1d(0, 1), Range1d(0, 1)  # shared by the cells
-            self._figures = [self._cell(source) for source in self._sources]
+            self._x_range, self._y_range = Range1d(start=0, end=1), Range1d(start=0, end=1)  # shared by the cells
+            self._figures = [self._cell(source, kind) for source in self._sources]
             self._grid.object = gridplot(self._figures, ncols=COLUMNS, toolbar_location=None)
         self._player.end = session.horizon
         if self._player.value == session.step:
@@ -85,13 +91,13 @@ class SampleAnimator(Viewer):
         else:
             self._player.value = session.step  # its watcher draws the frame
 
-    def _cell(self, source: ColumnDataSource):
-        fig = new_figure(width=CELL_WIDTH[self._kind], height=CELL_HEIGHT, sizing_mode="fixed", toolbar_location=None,
+    def _cell(self, source: ColumnDataSource, kind: str):
+        fig = new_figure(width=CELL_WIDTH[kind], height=CELL_HEIGHT, sizing_mode="fixed", toolbar_location=None,
                          tools="", min_border=4, outline_line_width=2, x_range=self._x_range, y_range=self._y_range)
         fig.axis.visible = fig.grid.visible = False
-        if self._kind == "series":
+        if kind == "series":
             fig.line("t", "value", source=source, line_width=1.5)
-        elif self._kind == "image":
+        elif kind == "image":
             fig.image(image="image", x=0, y=0, dw="dw", dh="dh", source=source, palette="Greys256")
         return fig
 
@@ -131,7 +137,7 @@ class SampleAnimator(Viewer):
                 self._fit(shown)
             self._counts.data = {"label": [str(c) for c in colors], "count": [tally.get(str(c), 0) for c in colors],
                                  "color": list(colors.values())}
-            self._bars.y_range.end = 1.1 * max(tally.values())
+            self._proportions.end = 1.1 * max(tally.values())
 
     def _fit(self, shown: list[np.ndarray]) -> None:
         """Fit the cells' shared ranges to the samples shown: series share their value axis, so that

@@ -6,6 +6,7 @@ import io
 import panel as pn
 import param
 from panel.viewable import Viewer
+from param.parameters import NoNone
 
 from driftlab.library import SCENARIOS
 
@@ -20,7 +21,7 @@ class ScenarioView(Viewer):
     the current scenario as it was and shows why. Reset starts the run over from step 0.
     """
 
-    session = param.ClassSelector(class_=Session, constant=True)
+    session = param.ClassSelector(class_=Session, constant=True, allow_None=NoNone)
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)

@@ -20,11 +20,13 @@ import numpy as np
 import panel as pn
 import param
 import yaml
-from bokeh.models import BoxAnnotation, ColumnDataSource, Span
+from bokeh.models import ColumnDataSource
+from bokeh.models.annotations.geometry import BoxAnnotation, Span
 from panel.io import unlocked
 from panel.viewable import Viewer
+from param.parameters import NoNone
 
-from driftlab.config import from_spec
+from driftlab.config import Config, from_spec
 from driftlab.errors import DriftlabError
 from driftlab.schedulers import SCHEDULERS, ContinuousScheduler, Scheduler
 from driftlab.update_functions import UPDATE_FUNCTIONS, UpdateFunction
@@ -39,16 +41,19 @@ GLOBAL_SCOPE = "(global)"
 MAX_LEGEND_INSIDE = 4  # components of a vector whose legend fits over the preview
 
 
-def _widget_settings(cls: type, nested: str | None = None) -> list[str] | None:
-    """The settings of ``cls`` to show as widgets (without ``nested``), or None if one cannot be."""
-    names = [name for name in cls.settings() if name != nested]
-    if any(isinstance(cls.param[name], (param.Callable, param.ClassSelector)) for name in names):
-        return None
-    return names
+def _widget_settings(cls: type[Config], nested: str | None = None) -> list[str]:
+    """The settings of ``cls`` to show as widgets (all but ``nested``)."""
+    return [name for name in cls.settings() if name != nested]
 
 
-UPDATES = {name: cls for name, cls in UPDATE_FUNCTIONS.items() if _widget_settings(cls, "scheduler") is not None}
-SCHEDULES = {name: cls for name, cls in SCHEDULERS.items() if _widget_settings(cls) is not None}
+def _editable(cls: type[Config], nested: str | None = None) -> bool:
+    """Whether each of those settings can be a widget (a function or a config object cannot)."""
+    return not any(isinstance(cls.param[name], (param.Callable, param.ClassSelector))
+                   for name in _widget_settings(cls, nested))
+
+
+UPDATES = {name: cls for name, cls in UPDATE_FUNCTIONS.items() if _editable(cls, "scheduler")}
+SCHEDULES = {name: cls for name, cls in SCHEDULERS.items() if _editable(cls)}
 
 
 def _plain(value: Any) -> Any:
@@ -60,9 +65,9 @@ def _text(value: Any) -> str:
     return json.dumps(_plain(value))
 
 
-def _parse(text: str, what: str) -> Any:
+def _parse(text: str | None, what: str) -> Any:
     try:
-        value = yaml.safe_load(text)
+        value = yaml.safe_load(text or "")
     except yaml.YAMLError as err:
         raise DriftlabError(f"{what}: not a YAML value ({getattr(err, 'problem', err)})") from None
     if value is None:
@@ -73,7 +78,7 @@ def _parse(text: str, what: str) -> Any:
 class ScheduleEditor(Viewer):
     """Parameters by scope, a form for the selected one's definition, and its timeline's preview."""
 
-    session = param.ClassSelector(class_=Session, constant=True)
+    session = param.ClassSelector(class_=Session, constant=True, allow_None=NoNone)
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
@@ -174,7 +179,7 @@ class ScheduleEditor(Viewer):
                 form = "schedule"
             elif "update" in definition:
                 draft = from_spec(UpdateFunction, definition["update"], parameter.name)
-                if type(draft).spec_type() in UPDATES:
+                if type(draft).spec_type() in UPDATES and type(draft.scheduler).spec_type() in SCHEDULES:
                     form = "update function"
                     if self._draft is None or draft.to_spec() != self._draft.to_spec():
                         self._set_draft(draft)
@@ -201,12 +206,14 @@ class ScheduleEditor(Viewer):
 
     def _new_function(self, event) -> None:
         if not self._filling:  # keeps the scheduler's settings, in a copy: config_widgets watches it
+            assert self._draft is not None  # the function's widgets show with a draft
             scheduler = from_spec(Scheduler, self._draft.scheduler.to_spec(), "scheduler")
             self._set_draft(UPDATES[event.new](scheduler))
             self._edited()
 
     def _new_scheduler(self, event) -> None:
         if not self._filling:
+            assert self._draft is not None  # the scheduler's widgets show with a draft
             self._draft.scheduler = SCHEDULES[event.new]()
             self._scheduler_settings.objects = [
                 config_widgets(self._draft.scheduler, _widget_settings(SCHEDULES[event.new]), self._edited)]
@@ -233,6 +240,7 @@ class ScheduleEditor(Viewer):
             schedule = _parse(self._schedule.value_input, "Schedule")
             return {"schedule": schedule if isinstance(schedule, list) else [schedule],
                     "strategy": self._strategy.value}
+        assert self._draft is not None  # _show_form makes one for this form
         return {"value": _parse(self._value.value_input, "Value"), "update": self._draft.to_spec()}
 
     def _edited(self, *events) -> None:
@@ -273,6 +281,8 @@ class ScheduleEditor(Viewer):
             self._status.object = "*Its values are not numbers or vectors: no preview.*"
             return
         steps = list(range(len(values)))
+        shape: tuple
+        data: dict[str, Any]
         if array.ndim == 1:
             shape = ("number",)
             in_force = np.asarray(committed, dtype=float) if _numeric(committed) else np.full(len(values), np.nan)
@@ -290,9 +300,9 @@ class ScheduleEditor(Viewer):
             if not new:
                 self._source.data = data
             if shape[0] != "probabilities":  # an explicit range: one the browser fits is sent back
-                values = np.concatenate([array.ravel(), np.asarray(data.get("committed", []), dtype=float)])
-                values = values[np.isfinite(values)]
-                low, high = float(values.min()), float(values.max())
+                drawn = np.concatenate([array.ravel(), np.asarray(data.get("committed", []), dtype=float)])
+                drawn = drawn[np.isfinite(drawn)]
+                low, high = float(drawn.min()), float(drawn.max())
                 pad = 0.08 * (high - low or abs(high) or 1.0)
                 self._preview.object.y_range.update(start=low - pad, end=high + pad)
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import panel as pn
 import param
+from param.parameters import NoNone
 
 from driftlab.distributions import as_distribution
 from driftlab.errors import ConfigError, DriftlabError
@@ -47,9 +48,13 @@ EPISODE_SETTINGS = ("max_iter", "batch_size", "lr", "optimizer", "reset_optimize
 class Session(param.Parameterized):
     """The state of one dashboard session over one scenario (see the module doc)."""
 
-    scenario = param.ClassSelector(class_=Scenario, doc="the scenario as it stands, live edits included")
-    experiment = param.ClassSelector(class_=Experiment, doc="the built parts; replaced on load and reset")
-    state = param.Selector(default="idle", objects=["idle", "pretraining", "running", "paused", "finished"])
+    # allow_None=NoNone changes typing only (set in __init__, never None after; the views' `session` too)
+    scenario = param.ClassSelector(class_=Scenario, allow_None=NoNone,
+                                   doc="the scenario as it stands, live edits included")
+    experiment = param.ClassSelector(class_=Experiment, allow_None=NoNone,
+                                     doc="the built parts; replaced on load and reset")
+    state: param.Selector[str] = param.Selector(default="idle",
+                                                objects=["idle", "pretraining", "running", "paused", "finished"])
     step = param.Integer(0, doc="the stream's current update step")
     batch = param.Integer(0, doc="batches monitored so far")
     speed = param.Integer(5, bounds=(1, 50), doc="batches per second while running")
@@ -76,7 +81,10 @@ class Session(param.Parameterized):
             # once the page is loaded (before, Panel sends every model change as a message of its
             # own); a plain Bokeh callback: a Panel one counts as "busy" work, and ten a second
             # kept the page busy enough to drop clicks
-            pn.state.onload(lambda: document.add_periodic_callback(self.sync, SYNC_PERIOD_MS))
+            def start_syncing() -> None:
+                document.add_periodic_callback(self.sync, SYNC_PERIOD_MS)
+
+            pn.state.onload(start_syncing)
             document.on_session_destroyed(lambda context: self.close())
         else:  # a notebook (nothing runs without an event loop: scripts and tests call sync)
             pn.state.add_periodic_callback(self.sync, period=SYNC_PERIOD_MS)
@@ -237,6 +245,7 @@ class Session(param.Parameterized):
                     break
                 started = time.perf_counter()
                 with self.lock:
+                    assert experiment.monitor is not None  # _launch checked
                     experiment.monitor.step()
                 done += 1
                 self._stop.wait(max(0.0, 1.0 / self.speed - (time.perf_counter() - started)))
@@ -276,6 +285,7 @@ class Session(param.Parameterized):
     def _adapt_now(self, experiment: Experiment) -> None:
         try:
             with self.lock:  # prepares the episode here; it trains in the trainer's own thread
+                assert experiment.monitor is not None  # a trainer needs a model, which gets a monitor
                 experiment.monitor.adapt_now("manual")
         except Exception as exc:  # shown in the page by sync
             self._failure = exc

@@ -9,6 +9,8 @@ training on experience ``i``) follow through the session's ten-a-second sync.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import panel as pn
 import param
@@ -17,6 +19,7 @@ from bokeh.palettes import Blues256
 from bokeh.transform import linear_cmap
 from panel.io import unlocked
 from panel.viewable import Viewer
+from param.parameters import NoNone
 
 from driftlab.training import STRATEGIES, TrainerConfig, make_strategy
 
@@ -33,7 +36,7 @@ MAX_WRITTEN = 8  # a larger accuracy matrix shows its values on hover only
 class TrainingPanel(Viewer):
     """Configure, start and stop retraining episodes, and watch them."""
 
-    session = param.ClassSelector(class_=Session, constant=True)
+    session = param.ClassSelector(class_=Session, constant=True, allow_None=NoNone)
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
@@ -143,8 +146,8 @@ class TrainingPanel(Viewer):
         if reports:  # a report holds the loss of every step since the previous one
             losses = [(p.episode, loss) for p in reports for loss in p.losses]
             first = self._steps
-            new = {"step": list(range(first, first + len(losses))), "loss": [loss for _, loss in losses],
-                   "episode": [episode for episode, _ in losses]}
+            new: dict[str, Any] = {"step": list(range(first, first + len(losses))),
+                                   "loss": [loss for _, loss in losses], "episode": [episode for episode, _ in losses]}
             with unlocked():
                 self._losses.stream(new, rollover=10_000)
             self._seen += len(reports)

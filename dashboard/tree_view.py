@@ -20,6 +20,7 @@ import param
 from bokeh.models import ColumnDataSource, HoverTool, Range1d
 from panel.io import unlocked
 from panel.viewable import Viewer
+from param.parameters import NoNone
 
 from .plotting import new_figure
 from .session import Session
@@ -67,7 +68,7 @@ def _shorten(text: str, width: int = 32) -> str:
 class TreeView(Viewer):
     """The session's sampling tree at its current step."""
 
-    session = param.ClassSelector(class_=Session, constant=True)
+    session = param.ClassSelector(class_=Session, constant=True, allow_None=NoNone)
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
@@ -75,7 +76,7 @@ class TreeView(Viewer):
                                                         "align", "baseline", "dx", "dy")})
         self._edges = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1", "width", "xt", "yt", "text")})
         fig = new_figure(height=4 * LAYER_PX, title="Sampling tree", x_axis_type=None, y_axis_type=None,
-                         x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), css_classes=["dl-tree"])
+                         x_range=Range1d(start=-1, end=1), y_range=Range1d(start=-1, end=1), css_classes=["dl-tree"])
         fig.grid.visible = False
         fig.outline_line_color = None
         fig.segment("x0", "y0", "x1", "y1", source=self._edges, line_width="width", color="#999999")

@@ -97,6 +97,8 @@ def test_own_seed_overrides_the_parameter_seed():
     (lambda: BurstScheduler(1, 2, 3), "BurstScheduler"),
     (lambda: PeriodicScheduler(True), "PeriodicScheduler.period"),
     (lambda: ContinuousScheduler(period=3), "ContinuousScheduler.period"),
+    (lambda: CustomScheduler(), "CustomScheduler.fn"),
+    (lambda: CustomScheduler(None), "CustomScheduler.fn"),
 ])
 def test_bad_settings_name_the_field(make, path):
     with pytest.raises(ConfigError) as err:

@@ -96,7 +96,9 @@ class DriftDetector(Config):
     def update_many(self, values, *, trace: bool = False):
         """Feed every value in order; return the indices of the alarms (or a DetectorTrace if ``trace``)."""
         x = self._checked(_as_values(values))
-        alarms, statistics, warned = [], [], []
+        alarms: list[int] = []
+        statistics: list[np.ndarray] = []
+        warned: list[np.ndarray] = []
         start, block = 0, _FIRST_BLOCK
         while start < x.size:
             if self._drift:
@@ -111,11 +113,11 @@ class DriftDetector(Config):
                 block = _FIRST_BLOCK
             else:
                 block = min(2 * block, _LAST_BLOCK)
-        alarms = np.array(alarms, dtype=np.intp)
+        found = np.array(alarms, dtype=np.intp)
         if not trace:
-            return alarms
+            return found
         return DetectorTrace(
-            alarms,
+            found,
             np.flatnonzero(np.concatenate(warned)) if warned else np.array([], np.intp),
             np.concatenate(statistics) if statistics else np.array([], float),
         )
@@ -124,7 +126,7 @@ class DriftDetector(Config):
         """``x``, once the detector has checked it can take these values (by default any number)."""
         return x
 
-    def _scan(self, x: np.ndarray, trace: bool) -> tuple[int, np.ndarray | None, np.ndarray | None]:
+    def _scan(self, x: np.ndarray, trace: bool) -> tuple[int, np.ndarray, np.ndarray | None]:
         raise NotImplementedError
 
 

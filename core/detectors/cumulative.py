@@ -48,8 +48,8 @@ class PageHinkley(DriftDetector):
     threshold = param.Number(50.0, bounds=(0, None), constant=True, doc="Alarm when the statistic exceeds this.")
     alpha = param.Number(1 - 0.0001, bounds=(0, 1), inclusive_bounds=(False, True), constant=True,
                          doc="Forgetting factor of the cumulative sums.")
-    mode = param.Selector(default="both", objects=["up", "down", "both"], constant=True,
-                          doc="Watch for increases, decreases or both.")
+    mode: param.Selector[str] = param.Selector(default="both", objects=["up", "down", "both"], constant=True,
+                                               doc="Watch for increases, decreases or both.")
 
     def _configure(self):
         self._min_instances, self._threshold = self.min_instances, self.threshold

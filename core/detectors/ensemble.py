@@ -37,8 +37,8 @@ class DetectorEnsemble(DriftDetector):
 
     _positional = ("detectors", "vote", "window")
     detectors = param.List(default=[], constant=True, instantiate=False, doc="The member detectors.")
-    vote = param.Selector(default="majority", objects=["any", "majority", "all"], constant=True,
-                          doc="How many members must hold a vote.")
+    vote: param.Selector[str] = param.Selector(default="majority", objects=["any", "majority", "all"], constant=True,
+                                               doc="How many members must hold a vote.")
     window = param.Integer(1, bounds=(1, None), constant=True, doc="Values for which a member's alarm is a vote.")
 
     def __init__(self, *args, **settings):
@@ -83,7 +83,8 @@ class DetectorEnsemble(DriftDetector):
 
     def reset(self) -> None:
         super().reset()
-        self._t, self._votes = 0, {}  # values seen; member index -> value count at its unused alarm
+        self._t = 0  # values seen
+        self._votes: dict[int, int] = {}  # member index -> value count at its unused alarm
         for member in self._members:
             member.reset()
 
@@ -111,7 +112,8 @@ class DetectorEnsemble(DriftDetector):
         results = [member.update_many(x, trace=trace) for member in self._members]
         events = sorted((int(i), m) for m, r in enumerate(results) for i in (r.alarms if trace else r))
         start, window, votes = self._t, self._window, dict(self._votes)
-        alarms, held = [], []  # held: (first, last + 1) value count of every vote, for the statistic
+        alarms: list[int] = []
+        held: list[tuple[int, int]] = []  # held: (first, last + 1) value count of every vote, for the statistic
         for i, group in itertools.groupby(events, key=lambda event: event[0]):
             t = start + i + 1
             for _, m in group:
@@ -135,11 +137,11 @@ class DetectorEnsemble(DriftDetector):
         if x.size:
             self._statistic, self._drift = float(statistic[-1]), bool(alarms) and alarms[-1] == x.size - 1
             self._warning = sum(member.warning_detected for member in self._members) >= self._needed
-        alarms = np.array(alarms, dtype=np.intp)
+        found = np.array(alarms, dtype=np.intp)
         if not trace:
-            return alarms
+            return found
         warned = np.bincount(np.concatenate([r.warnings for r in results]), minlength=x.size)
-        return DetectorTrace(alarms, np.flatnonzero(warned >= self._needed), statistic)
+        return DetectorTrace(found, np.flatnonzero(warned >= self._needed), statistic)
 
 
 def _built_members(detectors):

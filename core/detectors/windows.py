@@ -151,10 +151,10 @@ class KSWIN(DriftDetector):
 
     def reset(self) -> None:
         super().reset()
-        self._window = deque(maxlen=self._size)
+        self._window: deque[float] = deque(maxlen=self._size)
         self._p_value = 0.0
         self._tests = 0  # tests since the reset
-        self._beyond = None  # generator for tests past the kept rows
+        self._beyond: random.Random | None = None  # generator for tests past the kept rows
 
     def _reference_rows(self, count: int) -> np.ndarray:
         """Reference samples (indices into the window's older part) of the next ``count`` tests."""

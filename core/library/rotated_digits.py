@@ -20,6 +20,7 @@ of digit ``(ℓ + 1) mod 10``. Each regime holds for ``regime_length`` steps.
 from __future__ import annotations
 
 from functools import cache, partial
+from typing import Any
 
 import numpy as np
 from scipy import ndimage
@@ -31,7 +32,7 @@ from ..tree import SamplingTree
 
 IDENTITY = list(range(10))
 SKEWED = [0.16] * 5 + [0.04] * 5
-REGIMES = {  # calm, covariate shift, stronger covariate shift, prior shift[, concept shift]
+REGIMES: dict[str, list[Any]] = {  # calm, covariate shift, stronger covariate shift, prior shift[, concept shift]
     "rotate.angle": [0.0, 30.0, 60.0, 60.0, 60.0],
     "noise.std": [0.0, 0.05, 0.1, 0.1, 0.1],
     "classes.probs": [[0.1] * 10] * 3 + [SKEWED] * 2,

@@ -22,6 +22,8 @@ calm, covariate shift, concept shift, prior shift.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..errors import ConfigError
@@ -29,7 +31,7 @@ from ..nodes import batched
 from ..registry import TRANSFORMS
 from ..tree import SamplingTree
 
-REGIMES = {  # calm, covariate shift, concept shift, prior shift
+REGIMES: dict[str, list[Any]] = {  # calm, covariate shift, concept shift, prior shift
     "background.offset": [0.0, 0.5, 0.5, 0.5],
     "background.strength": [0.1, 0.3, 0.3, 0.3],
     "ramp.height": [1.0, 1.0, 0.5, 0.5],

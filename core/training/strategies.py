@@ -18,7 +18,7 @@ driftlab.errors.ConfigError: trainer.strategy: unknown Strategy 'rehearsal'; exp
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import param
 import torch
@@ -232,7 +232,7 @@ class JVPLookahead(Strategy):
             l_cur = super().loss(model, current, None)
             if memory is None:
                 return l_cur
-            params = dict(model.named_parameters())
+            params: Params = dict(model.named_parameters())
             g_cur = torch.autograd.grad(l_cur, list(params.values()), retain_graph=True)
             direction = {n: -g.detach() for n, g in zip(params, g_cur, strict=False)}
             dx = self._v.dx_scale * (current.x - memory.x)
@@ -249,7 +249,8 @@ def linearized_change(model: nn.Module, anchor: Params, x: torch.Tensor) -> torc
     params = dict(model.named_parameters())
     tangent = {n: params[n] - anchor[n] for n in anchor}
     with torch.autocast(x.device.type, enabled=False):
-        _, change = jvp(lambda p: functional_call(model, p, (x,)), (anchor,), (tangent,))
+        out = jvp(lambda p: functional_call(model, p, (x,)), (anchor,), (tangent,))
+    _, change = cast("tuple[torch.Tensor, torch.Tensor]", out)  # without has_aux: (output, its change)
     return change
 
 
@@ -259,7 +260,7 @@ def loss_jvp(model: nn.Module, params: Params, data: Batch, direction: Params,
     def ce(p: Params, x: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(functional_call(model, p, (x,)), data.y)
 
-    return jvp(ce, (params, data.x), (direction, dx))
+    return cast("tuple[torch.Tensor, torch.Tensor]", jvp(ce, (params, data.x), (direction, dx)))  # without has_aux
 
 
 def empirical_fisher(model: nn.Module, data: Batch, chunk_size: int = 64) -> Params:

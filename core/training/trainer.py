@@ -96,12 +96,14 @@ class TrainerConfig(Config):
     """
 
     device = param.String("auto", doc="'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'")
-    amp = param.Selector(default="off", objects=["off", "bf16", "fp16"],
-                         doc="mixed precision: autocast dtype of the losses (bf16 on CUDA or CPU, fp16 on CUDA)")
+    amp: param.Selector[str] = param.Selector(
+        default="off", objects=["off", "bf16", "fp16"],
+        doc="mixed precision: autocast dtype of the losses (bf16 on CUDA or CPU, fp16 on CUDA)")
     max_iter = param.Integer(200, bounds=(1, None), doc="optimizer steps per episode")
     batch_size = param.Integer(64, bounds=(1, None), doc="samples per step")
     lr = param.Number(1e-3, bounds=(0, None), inclusive_bounds=(False, True), doc="learning rate")
-    optimizer = param.Selector(default="adam", objects=list(OPTIMIZERS), doc="torch.optim.Adam or plain SGD")
+    optimizer: param.Selector[str] = param.Selector(default="adam", objects=list(OPTIMIZERS),
+                                                    doc="torch.optim.Adam or plain SGD")
     reset_optimizer = param.Boolean(True, doc="start every episode with a fresh optimizer state")
     eval_samples = param.Integer(512, bounds=(1, None), doc="evaluation samples per experience")
     background = param.Boolean(False, doc="train in a background thread while monitoring goes on")
@@ -311,22 +313,21 @@ class Trainer:
 
     def _train(self, job: _Job) -> dict[str, Any]:
         cfg, model, strategy = self.config._v, self.model, self.strategy
-        if cfg.reset_optimizer or type(self.optimizer) is not OPTIMIZERS[cfg.optimizer]:
-            self.optimizer = self._new_optimizer()
-        for group in self.optimizer.param_groups:
+        optimizer = self.optimizer
+        if optimizer is None or cfg.reset_optimizer or type(optimizer) is not OPTIMIZERS[cfg.optimizer]:
+            optimizer = self.optimizer = self._new_optimizer()
+        for group in optimizer.param_groups:
             group["lr"] = cfg.lr
         n_current, n_memory = strategy.batch_sizes(cfg.batch_size) if job.memory is not None else (cfg.batch_size, 0)
         model.train()
         strategy.begin_episode(model)
         start, done, reported, loss_value = time.perf_counter(), 0, 0, math.nan
-        losses: torch.Tensor | None = None  # each step's loss, kept on the device until a report reads it
+        losses = torch.empty(cfg.max_iter, device=self.device)  # each step's loss, read by the reports
         while done < cfg.max_iter and not self._stop.is_set():
             current, memory = self._draw(job, n_current, n_memory)
             with self._autocast():
                 loss = strategy.loss(model, current, memory)
-            self._step(loss)
-            if losses is None:
-                losses = loss.detach().new_empty(cfg.max_iter)
+            self._step(loss, optimizer)
             losses[done] = loss.detach()
             done += 1
             if done % cfg.log_every == 0 or done == cfg.max_iter:
@@ -359,6 +360,7 @@ class Trainer:
         index = job.current.draw(n_current, self.generator)
         if not n_memory:
             return job.current.take(to_device(index, self.device)), None
+        assert job.memory is not None, "memory samples are asked for only when there is a memory"
         index = to_device(torch.cat([index, job.memory.draw(n_memory, self.generator)]), self.device)
         return job.current.take(index[:n_current]), job.memory.take(index[n_current:])
 
@@ -379,14 +381,14 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=_AMP_DTYPES[self.precision])
 
-    def _step(self, loss: torch.Tensor) -> None:
-        self.optimizer.zero_grad(set_to_none=True)
+    def _step(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+        optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
             loss.backward()
-            self.optimizer.step()
+            optimizer.step()
         else:
             self.scaler.scale(loss).backward()
-            self.scaler.step(self.optimizer)
+            self.scaler.step(optimizer)
             self.scaler.update()
 
     # -- state ----------------------------------------------------------------------------------
