@@ -13,8 +13,9 @@ Words with one meaning each:
   or ``raise`` (streamgen's ``Parameter(strategy=...)`` keyword, kept under that name).
 * **draw rule** -- how ``tree.collect``/``tree.batch`` pick leaves: ``stochastic`` or ``balanced``
   (streamgen's ``collect(strategy=...)`` keyword, kept under that name).
-* **training strategy** -- how a retraining episode trains: ``naive``, ``replay``, ``ewc``, ``jvp``,
-  ``jvp_lookahead`` (``trainer.strategy`` in scenario files; :mod:`driftlab.training.strategies`).
+* **training strategy** -- how a retraining episode trains: ``naive``, ``replay``, ``ewc``,
+  ``jvp``, ``jvp_reg`` (Apeiron's), ``jvp_lookahead`` (``trainer.strategy`` in scenario files;
+  :mod:`driftlab.training.strategies`).
 * **experience** -- the data of one regime, drawn at one update step: ``tree.experiences(n, m)``
   draws them, and a trainer's :class:`~driftlab.training.Experiences` keeps one per retraining
   episode with its row of the accuracy matrix (Avalanche's sense of the word).

@@ -67,7 +67,7 @@ COMMENTS = {
     "detectors": "Drift detectors on the monitored metric, by name; the monitor's trigger decides adaptation.",
     "monitor": "The loop: evaluate every batch, aggregate every `interval` batches, detect, adapt.",
     "model": "The classifier: a registered model; in_features / n_classes default to the stream's.",
-    "trainer": "Retraining episodes: a strategy (naive, replay, ewc, jvp, jvp_lookahead) and its settings.",
+    "trainer": "Retraining episodes: a strategy (naive, replay, ewc, jvp, jvp_reg, jvp_lookahead) and its settings.",
     "buffers": "Current-regime data (fed by the monitor) and the memory of past regimes.",
 }
 BUFFERS = ("SequentialBuffer", "RandomReplacementBuffer", "ReservoirBuffer", "ClassBalancedBuffer")

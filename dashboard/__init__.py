@@ -53,7 +53,7 @@ dl-setting-max_iter   "Max iter" of the episode settings: every widget generated
 dl-train-start        "Train now"; dl-train-stop "Stop training"
 dl-train-progress     the progress bar; dl-train-status "Episode i running: step s of n ..."
 dl-loss               loss curve; dl-accuracy-matrix accuracy matrix heatmap
-dl-train-metrics      average accuracy, forgetting, backward and forward transfer
+dl-train-metrics      average accuracy, forgetting (Avalanche's and Chaudhry's), backward and forward transfer
 ====================  ===============================================================
 """
 from driftlab.extras import require

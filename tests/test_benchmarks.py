@@ -30,3 +30,32 @@ def test_the_gpu_benchmark_without_cuda_says_so_and_exits_0():
     result = subprocess.run([sys.executable, str(BENCHMARKS / "gpu.py")], capture_output=True, text=True,
                             timeout=600, cwd=BENCHMARKS.parent)
     assert result.returncode == 0 and "needs CUDA" in result.stdout and "steps/s" not in result.stdout
+
+
+def load_detectors_benchmark():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("detectors_benchmark", BENCHMARKS / "detectors.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_detector_quality_scores_follow_their_stated_definitions():
+    import numpy as np
+
+    bench = load_detectors_benchmark()
+    # change at 500, window 200: 520 is the detection (delay 20); 530 is inside the window (neither);
+    # 10 (before) and 700, 900 (from start + window on) are false: 3 per 800 stationary values.
+    delay, false_rate = bench.score_run(np.array([10, 520, 530, 700, 900]), start=500, window=200, n=1000)
+    assert delay == 20.0 and false_rate == pytest.approx(1e4 * 3 / 800)
+    delay, false_rate = bench.score_run(np.array([499, 700]), start=500, window=200, n=1000)
+    assert np.isnan(delay) and false_rate == pytest.approx(1e4 * 2 / 800)  # an alarm just after the window misses
+    delay, false_rate = bench.score_run(np.array([], dtype=int), start=500, window=200, n=1000)
+    assert np.isnan(delay) and false_rate == 0.0
+    # Wilson score interval: for k = 0 the upper end is z²/(n + z²); for k = n/2 it is symmetric about 1/2
+    low, high = bench.wilson(0, 20)
+    assert low == 0.0 and high == pytest.approx(1.96**2 / (20 + 1.96**2))
+    low, high = bench.wilson(10, 20)
+    assert low + high == pytest.approx(1.0) and high - 0.5 == pytest.approx(
+        1.96 * np.sqrt(0.25 / 20 + 1.96**2 / 1600) / (1 + 1.96**2 / 20))

@@ -113,6 +113,7 @@ def test_the_drift_and_training_views_fill_in_as_the_run_goes(session):
     assert len(drift._report.object) == 2
     assert len(training._losses.data["loss"]) == session.experiment.trainer.config.max_iter
     assert training._progress.value == 100
+    assert "forgetting (Avalanche" in training._metrics.object and "forgetting (Chaudhry" in training._metrics.object
     assert "Device **cpu**" in training._device.object or "GPU in use" in training._device.object
 
 

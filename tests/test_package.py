@@ -166,3 +166,10 @@ def test_public_names_load_on_first_use():
     loaded_at_import, loaded_after = result.stdout.split("\n")[:2]
     assert loaded_at_import == "False False"
     assert loaded_after.startswith("True ")
+
+
+@pytest.mark.timeout(900)
+def test_mypy_is_clean():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "typecheck.py")], capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stdout[-4000:]

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from driftlab.errors import ConfigError
-from driftlab.training import EWC, JVP, STRATEGIES, Batch, JVPLookahead, MLP, Naive, Replay, make_strategy
+from driftlab.training import EWC, JVP, MLP, STRATEGIES, Batch, JVPLookahead, JVPReg, Naive, Replay, make_strategy
 from driftlab.training.strategies import empirical_fisher, linearized_change, loss_jvp
 
 
@@ -44,9 +44,10 @@ def random_direction(model, seed):
 
 
 def test_registry_names_and_spec_round_trip():
-    assert list(STRATEGIES) == ["naive", "replay", "ewc", "jvp", "jvp_lookahead"]
+    assert list(STRATEGIES) == ["naive", "replay", "ewc", "jvp", "jvp_reg", "jvp_lookahead"]
     for spec in ("naive", {"type": "replay", "ratio": 0.25}, {"type": "ewc", "ewc_lambda": 5.0},
-                 {"type": "jvp", "mu": 0.5}, {"type": "jvp_lookahead", "jvp_lambda": 0.01, "dx_scale": 0.2}):
+                 {"type": "jvp", "mu": 0.5}, {"type": "jvp_reg", "jvp_lambda": 0.01, "deltax_norm": 0.5},
+                 {"type": "jvp_lookahead", "jvp_lambda": 0.01, "dx_scale": 0.2}):
         strategy = make_strategy(spec)
         assert make_strategy(strategy.to_spec()).to_spec() == strategy.to_spec()
     assert make_strategy({"type": "replay", "ratio": 0.25}).ratio == 0.25
@@ -129,6 +130,32 @@ def test_online_ewc_decays_fisher_anchors_weights_and_penalises_by_definition():
     grads = torch.autograd.grad(penalty, list(model.parameters()))
     for (n, p), g in zip(model.named_parameters(), grads, strict=False):
         torch.testing.assert_close(g, 3.0 * ewc.fisher[n] * (p - ewc.anchor[n]))
+
+
+def test_ewc_penalty_is_half_of_avalanches_online_penalty_and_its_fisher_is_per_sample():
+    # Avalanche 0.6 EWCPlugin(mode="online"): penalty λ·Σ F (θ − θ*)², F_new from squared minibatch-mean
+    # gradients. driftlab: λ/2·Σ F (θ − θ*)², F_new the mean squared per-sample gradient (see EWC's docstring).
+    model, data = model64(), batch(16, 14)
+    ewc = EWC(ewc_lambda=4.0, decay_factor=0.9, fisher_samples=16)
+    ewc.end_episode(model, data, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.02)
+    avalanche_form = sum(4.0 * (ewc.fisher[n] * (p - ewc.anchor[n]) ** 2).sum() for n, p in model.named_parameters())
+    torch.testing.assert_close(ewc.penalty(model), 0.5 * avalanche_form)
+    anchored = model64()
+    anchored.load_state_dict(ewc.anchor)
+    minibatch = {n: torch.zeros_like(p) for n, p in anchored.named_parameters()}
+    for start in range(0, 16, 8):  # Avalanche's estimate with minibatches of 8
+        loss = F.cross_entropy(anchored(data.x[start:start + 8]), data.y[start:start + 8])
+        for (n, _), g in zip(anchored.named_parameters(), torch.autograd.grad(loss, list(anchored.parameters())),
+                             strict=True):
+            minibatch[n] += g.pow(2) / 2
+    per_sample = empirical_fisher(anchored, data)
+    for n in per_sample:
+        torch.testing.assert_close(ewc.fisher[n], per_sample[n])
+    total = sum(f.sum() for f in per_sample.values())
+    assert sum(f.sum() for f in minibatch.values()) < 0.5 * total  # the minibatch estimate shrinks with B
 
 
 def test_ewc_samples_its_fisher_from_the_generator_without_replacement():
@@ -219,6 +246,66 @@ def test_lookahead_gradient_is_current_plus_memory_plus_lambda_grad_j():
     written = sum((g * direction[n]).sum() for (n, _), g in zip(model.named_parameters(), grads[:-1], strict=False)) \
         + (grads[-1] * dx).sum()
     torch.testing.assert_close(j_term(model).detach(), written)
+
+
+# -- Apeiron's jvp_reg, and the lookahead as its sign flip --------------------------------------
+
+
+def apeiron_reference(model, current, memory, lam, delta):
+    """Apeiron's jvp_reg update direction written out with reverse-mode autograd only (no torch.func):
+    g = ∇L_cur + ∇L_mem + λ·∇_θ J, J = ⟨∇_θ L_mem, g_cur⟩ + ⟨∇_x L_mem, Δx⟩, g_cur = ∇_θ L_cur held fixed,
+    Δx = δ·(x_mem − x_cur)/(‖x_mem‖ + ‖x_cur‖) with Frobenius norms of the whole batches."""
+    params = list(model.parameters())
+    g_cur = [g.detach() for g in torch.autograd.grad(Naive().loss(model, current, None), params)]
+    norm = lambda x: x.pow(2).sum().sqrt()  # noqa: E731
+    dx = delta * (memory.x - current.x) / (norm(memory.x) + norm(current.x))
+    x = memory.x.clone().requires_grad_(True)
+    grads = torch.autograd.grad(memory_loss(model, memory, x), [*params, x], create_graph=True)
+    j = sum((g * v).sum() for g, v in zip(grads[:-1], g_cur, strict=True)) + (grads[-1] * dx).sum()
+    grad_j = torch.cat([g.flatten() for g in torch.autograd.grad(j, params)])
+    plain = flat_grad(model, Naive().loss(model, current, None) + memory_loss(model, memory, memory.x))
+    return plain + lam * grad_j, j.detach(), g_cur, dx
+
+
+def test_jvp_reg_gradient_is_apeirons_formula_on_a_two_layer_mlp():
+    model, current, memory = model64(), batch(6, 15), batch(6, 16)
+    strategy = JVPReg(jvp_lambda=0.7, deltax_norm=0.5)
+    expected, j_value, g_cur, dx = apeiron_reference(model, current, memory, 0.7, 0.5)
+    torch.testing.assert_close(strategy.input_step(current, memory), dx)
+    loss = strategy.loss(model, current, memory)
+    plain = Naive().loss(model, current, None) + memory_loss(model, memory, memory.x)
+    torch.testing.assert_close(loss.detach(), (plain + 0.7 * j_value).detach())
+    torch.testing.assert_close(flat_grad(model, strategy.loss(model, current, memory)), expected)
+    # ∇_θ J against central differences of J(θ) = d/dh L_mem(θ + h·g_cur, x_mem + h·Δx) at h = 0
+    direction = {n: g for (n, _), g in zip(model.named_parameters(), g_cur, strict=True)}
+
+    def j_term(m):
+        return loss_jvp(m, dict(m.named_parameters()), memory, direction, dx)[1]
+
+    u, h = random_direction(model, 6), 1e-5
+    fd = (j_term(shifted(model, u, h)) - j_term(shifted(model, u, -h))) / (2 * h)
+    flat_u = torch.cat([u[n].flatten() for n, _ in model.named_parameters()])
+    torch.testing.assert_close(((expected - flat_grad(model, plain)) @ flat_u).detach(), 0.7 * fd.detach(),
+                               rtol=1e-6, atol=1e-9)
+
+
+def test_jvp_reg_with_memory_equal_to_current_adds_the_squared_gradient_norm():
+    model, data = model64(), batch(6, 17)
+    l_cur = Naive().loss(model, data, None)
+    squared = flat_grad(model, l_cur).pow(2).sum()
+    torch.testing.assert_close(JVPReg(jvp_lambda=0.3).loss(model, data, data).detach(),
+                               (2 * l_cur + 0.3 * squared).detach())
+
+
+def test_lookahead_is_jvp_reg_with_the_opposite_sign_when_the_input_steps_match():
+    model, current, memory = model64(), batch(6, 18), batch(6, 19)
+    delta = 0.5
+    epsilon = delta / float(memory.x.pow(2).sum().sqrt() + current.x.pow(2).sum().sqrt())
+    plain = flat_grad(model, Naive().loss(model, current, None) + memory_loss(model, memory, memory.x))
+    apeiron = flat_grad(model, JVPReg(jvp_lambda=0.4, deltax_norm=delta).loss(model, current, memory)) - plain
+    lookahead = flat_grad(model, JVPLookahead(jvp_lambda=0.4, dx_scale=epsilon).loss(model, current, memory)) - plain
+    assert apeiron.abs().max() > 1e-3  # the regulariser's term is not negligible here
+    torch.testing.assert_close(lookahead, -apeiron)
 
 
 def test_memory_strategies_train_on_current_data_alone_while_memory_is_empty():

@@ -12,10 +12,10 @@ require("torch", "driftlab.training")
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import Batch, Labels
 from .evaluation import Evaluator, Experiences, draw_experience
-from .metrics import (average_accuracy, average_forgetting, backward_transfer, forgetting, forward_transfer,
-                      summary)
+from .metrics import (average_accuracy, average_forgetting_avalanche, average_forgetting_chaudhry, backward_transfer,
+                      forgetting_avalanche, forgetting_chaudhry, forward_transfer, summary)
 from .models import MLP, Conv1dNet, DigitsCNN, init_parameters
-from .strategies import EWC, JVP, STRATEGIES, JVPLookahead, Naive, Replay, Strategy, make_strategy
+from .strategies import EWC, JVP, STRATEGIES, JVPLookahead, JVPReg, Naive, Replay, Strategy, make_strategy
 from .trainer import Progress, Trainer, TrainerConfig, resolve_device
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
                       "Evaluator",
                       "Experiences",
                       "JVPLookahead",
+                      "JVPReg",
                       "Labels",
                       "Naive",
                       "Progress",
@@ -37,10 +38,12 @@ __all__ = [
                       "Trainer",
                       "TrainerConfig",
                       "average_accuracy",
-                      "average_forgetting",
+                      "average_forgetting_avalanche",
+                      "average_forgetting_chaudhry",
                       "backward_transfer",
                       "draw_experience",
-                      "forgetting",
+                      "forgetting_avalanche",
+                      "forgetting_chaudhry",
                       "forward_transfer",
                       "init_parameters",
                       "load_checkpoint",

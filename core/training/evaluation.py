@@ -90,8 +90,9 @@ class Experiences:
     >>> experiences.matrix
     array([[1.  , 0.75],
            [0.5 , 0.5 ]])
-    >>> experiences.metrics()["forgetting"], experiences.metrics()["forward_transfer"]
-    (0.5, 0.25)
+    >>> metrics = experiences.metrics()
+    >>> metrics["forgetting_avalanche"], metrics["forgetting_chaudhry"], metrics["forward_transfer"]
+    (0.5, 0.5, 0.25)
     """
 
     def __init__(self) -> None:
@@ -123,7 +124,9 @@ class Experiences:
         return self.matrix[i]
 
     def metrics(self) -> dict[str, float]:
-        """Average accuracy, forgetting, backward and forward transfer of the matrix so far."""
+        """:func:`~driftlab.training.metrics.summary` of the matrix so far: average accuracy, both forgettings
+        (``forgetting_avalanche``: R[j,j] − R[t,j]; ``forgetting_chaudhry``: max_{j<=l<t} R[l,j] − R[t,j]),
+        backward and forward transfer."""
         return summary(self.matrix, self.baseline)
 
     def state_dict(self) -> dict[str, Any]:

@@ -108,12 +108,24 @@ class Replay(Strategy):
 
 
 class EWC(Strategy):
-    """Online elastic weight consolidation (Schwarz et al. 2018; Avalanche's ``mode="online"``).
+    """Online elastic weight consolidation (Schwarz et al. 2018, "Progress & Compress").
 
-    loss = CE(current) + λ/2 · Σ_i F_i (θ_i − θ*_i)². After each completed episode F ← γ·F + F_new and
-    θ* ← θ, where F_new is the empirical Fisher diagonal: the mean squared per-sample gradient of
-    CE over up to ``fisher_samples`` samples of the episode's current data (drawn without
-    replacement from the trainer's generator). Before the first consolidation the penalty is 0.
+    loss = CE(current) + λ/2 · Σ_i F_i (θ_i − θ*_i)², whose gradient adds λ·F(θ − θ*). After each
+    completed episode F ← γ·F + F_new and θ* ← θ, where F_new is the empirical Fisher diagonal: the
+    mean squared per-sample gradient of CE over up to ``fisher_samples`` samples of the episode's
+    current data (drawn without replacement from the trainer's generator). Before the first
+    consolidation the penalty is 0.
+
+    Two constants differ from Avalanche 0.6's ``EWCPlugin(mode="online")``, on purpose:
+
+    - Avalanche's penalty is λ·Σ F(θ − θ*)², without the ½. The ½ here is that of Kirkpatrick et al.
+      2017 and Schwarz et al. 2018 (the Laplace approximation λ/2·(θ − θ*)ᵀF(θ − θ*)), so the penalty's
+      gradient is λ·F(θ − θ*), the gradient Apeiron's online EWC adds; for the same F, Avalanche's
+      ``ewc_lambda`` = λ/2.
+    - Avalanche's F_new is the mean over the experience's minibatches of the squared minibatch-mean
+      gradient. Its expectation is ḡ² + Var(g)/B for batch size B: it shrinks as B grows, so the
+      meaning of λ would change with the batch size. The per-sample mean of g² (the empirical Fisher)
+      does not depend on how samples are batched.
 
     >>> from driftlab.training.models import MLP
     >>> model, ewc = MLP(4, 2, hidden=(8,), seed=0), EWC(ewc_lambda=10.0, fisher_samples=16)
@@ -199,16 +211,68 @@ class JVP(Strategy):
         return ce + self._v.mu * change.pow(2).sum(-1).mean()
 
 
+class JVPReg(Strategy):
+    """Apeiron's ``jvp_reg`` regulariser as published (AI-ModCon/BaseSIM_APEIRON, ``JVPRegUpdater``).
+
+    Gradient g = ∇L_cur + ∇L_mem + λ·∇_θ J with J = ⟨∇_θ L_mem, g_cur⟩ + ⟨∇_x L_mem, Δx⟩, where
+    g_cur = +∇_θ L_cur (held constant) and Δx = δ·(x_mem − x_cur)/(‖x_mem‖ + ‖x_cur‖), the norms
+    over the whole batches (the i-th memory and current samples paired): J is the first-order
+    change of the memory loss when θ moves along +g_cur and the memory inputs move by Δx. J is one
+    ``torch.func.jvp`` of L_mem along (g_cur, Δx); the loss returned, L_cur + L_mem + λ·J, has
+    gradient g, its λ-term a Hessian-vector product. Computed in fp32, as :class:`JVPLookahead`.
+    Defaults are Apeiron's (``jvp_lambda = 0.001``, ``jvp_deltax_norm = 1``).
+
+    With memory = current (and so Δx = 0), J = +‖∇L_cur‖²: the loss is above 2·L_cur.
+
+    >>> from driftlab.training.models import MLP
+    >>> model, strategy = MLP(4, 2, hidden=(8,), seed=0), JVPReg(jvp_lambda=0.1)
+    >>> data = Batch(torch.randn(8, 4, generator=torch.Generator().manual_seed(0)), torch.arange(8) % 2)
+    >>> l_cur = strategy.loss(model, data, None)  # no memory: plain CE
+    >>> strategy.batch_sizes(16), bool(strategy.loss(model, data, data) > 2 * l_cur)
+    ((16, 16), True)
+    """
+
+    type_name = "jvp_reg"
+    jvp_lambda = param.Number(0.001, bounds=(0, None), doc="λ, the weight of ∇J (Apeiron's jvp_lambda)")
+    deltax_norm = param.Number(1.0, bounds=(0, None),
+                               doc="δ, the size of the input step towards x_mem − x_cur (Apeiron's jvp_deltax_norm)")
+
+    def batch_sizes(self, batch_size: int) -> tuple[int, int]:
+        return batch_size, batch_size
+
+    def input_step(self, current: Batch, memory: Batch) -> torch.Tensor:
+        """Δx = δ·(x_mem − x_cur)/(‖x_mem‖ + ‖x_cur‖), norms over the whole batches."""
+        scale = torch.linalg.vector_norm(memory.x) + torch.linalg.vector_norm(current.x)
+        return self._v.deltax_norm * (memory.x - current.x) / scale
+
+    def loss(self, model: nn.Module, current: Batch, memory: Batch | None) -> torch.Tensor:
+        with torch.autocast(current.x.device.type, enabled=False):
+            l_cur = super().loss(model, current, None)
+            if memory is None:
+                return l_cur
+            params: Params = dict(model.named_parameters())
+            g_cur = torch.autograd.grad(l_cur, list(params.values()), retain_graph=True)
+            direction = {n: g.detach() for n, g in zip(params, g_cur, strict=True)}
+            l_mem, change = loss_jvp(model, params, memory, direction, self.input_step(current, memory))
+            return l_cur + l_mem + self._v.jvp_lambda * change
+
+
 class JVPLookahead(Strategy):
-    """Loss-JVP lookahead regularisation (the drift-adaptive training literature; Apeiron's ``jvp_reg``).
+    """driftlab's lookahead variant of a loss-JVP regulariser: :class:`JVPReg` with the opposite sign.
 
     Gradient g = ∇L_cur + ∇L_mem + λ·∇_θ J with J = ⟨∇_θ L_mem, −g_cur⟩ + ⟨∇_x L_mem, Δx⟩: the
-    first-order change of the memory loss when θ steps along −g_cur (held constant, g_cur = ∇_θ L_cur)
-    and the memory inputs move by Δx = ε·(x_cur − x_mem) (the i-th current and memory samples
-    paired). J is one ``torch.func.jvp`` of L_mem along (−g_cur, Δx); the loss returned,
-    L_cur + L_mem + λ·J, has gradient g, its λ-term a Hessian-vector product. It is computed in
-    fp32 whatever the trainer's precision: g_cur is taken without loss scaling, and a Hessian-vector
-    product in half precision is mostly rounding.
+    first-order change of the memory loss when θ takes a gradient-descent step on the current loss
+    (−g_cur, held constant, g_cur = ∇_θ L_cur) and the memory inputs move towards the current ones by
+    Δx = ε·(x_cur − x_mem) (the i-th current and memory samples paired). Penalising it keeps
+    the memory loss from rising along the step that learns the current regime. J is one
+    ``torch.func.jvp`` of L_mem along (−g_cur, Δx); the loss returned, L_cur + L_mem + λ·J, has
+    gradient g, its λ-term a Hessian-vector product. It is computed in fp32 whatever the trainer's
+    precision: g_cur is taken without loss scaling, and a Hessian-vector product in half precision
+    is mostly rounding.
+
+    This is not Apeiron's ``jvp_reg``: that one moves θ along +g_cur and x_mem away from x_cur. With
+    the input steps matched (ε = δ/(‖x_mem‖ + ‖x_cur‖)), J here = −J of :class:`JVPReg`, so
+    g = ∇L_cur + ∇L_mem − λ·∇J_Apeiron.
 
     With memory = current (and so Δx = 0), J = −‖∇L_cur‖²: the lookahead lowers the loss below 2·L_cur.
 
