@@ -7,6 +7,7 @@ validation failures are :class:`~driftlab.errors.ConfigError` naming ``Class.set
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Mapping
 from types import SimpleNamespace
@@ -92,10 +93,18 @@ class Config(param.Parameterized):
 
     @classmethod
     def _precheck(cls, name: str, value: Any) -> None:
-        """Reject what param would accept or word less clearly: a bool for a number, an unknown choice."""
+        """Reject what param would accept or word less clearly: a bool, text, nan or ±inf for a number,
+        an unknown choice."""
         declared, path = cls.param[name], f"{cls.__name__}.{name}"
-        if isinstance(value, bool) and isinstance(declared, param.Number):
-            raise ConfigError(path, f"expected a number, got {value!r}")
+        if isinstance(declared, param.Number):
+            if isinstance(value, bool):
+                raise ConfigError(path, f"expected a number, got {value!r}")
+            # param's bounds let nan through, and inf past an open bound; inf only where it is the default
+            if isinstance(value, float) and not math.isfinite(value) and not (
+                    math.isinf(value) and value == declared.default):
+                raise ConfigError(path, f"expected a finite number, got {value!r}")
+            if isinstance(value, str):
+                raise ConfigError(path, f"expected a number, got the text {value!r}")
         if type(declared) is param.Selector and value not in declared.objects and not (
                 value is None and declared.allow_None):
             choices = [str(choice) for choice in declared.objects]
@@ -171,7 +180,7 @@ def from_spec(base: type[Config], spec: Any, path: str) -> Config:
     ...           "ramp.height.update")
     Traceback (most recent call last):
     ...
-    driftlab.errors.ConfigError: ramp.height.update.k: only takes numeric values, not <class 'str'>.
+    driftlab.errors.ConfigError: ramp.height.update.k: expected a number, got the text 'two'
     """
     if isinstance(spec, base):
         return spec
@@ -189,7 +198,7 @@ def from_spec(base: type[Config], spec: Any, path: str) -> Config:
                           + did_you_mean(str(name), list(known)))
     cls = known[name]
     for key, value in settings.items():
-        declared = cls.param[key] if key in cls.param else None
+        declared = cls.param[key] if key in cls.param else None  # noqa: SIM401 (param 2.4 has no .get)
         if isinstance(declared, param.ClassSelector) and isinstance(declared.class_, type) \
                 and issubclass(declared.class_, Config):
             settings[key] = from_spec(declared.class_, value, f"{path}.{key}")

@@ -20,6 +20,10 @@ Rules:
   hands nothing over and consolidates nothing (no EWC update): its data stays current.
 * **Stop.** :meth:`Trainer.stop` sets a flag checked before every step; the model keeps the weights
   of its last full step, which are swapped in as below.
+* **Failure.** A non-finite loss ends the episode before its optimizer step with a
+  :class:`~driftlab.errors.TrainingError`: the model goes back to the weights it had before the
+  episode, nothing is handed over, and the record says ``status: failed``. A background episode's
+  error is raised by :meth:`Trainer.join`, or by the next :meth:`Trainer.episode` call.
 * **Swap.** Training changes ``model``; the Monitor evaluates ``inference_model`` (see
   :meth:`Trainer.evaluator`). When an episode ends its weights are copied into the inference copy
   (``load_state_dict``) under ``lock``, which every forward pass of the evaluator also holds, so
@@ -60,7 +64,7 @@ from torch import nn
 
 from driftlab.buffers import DataBuffer, DataUser, ReservoirBuffer, SequentialBuffer
 from driftlab.config import Config
-from driftlab.errors import ConfigError
+from driftlab.errors import ConfigError, TrainingError
 
 from .data import Batch, Labels
 from .evaluation import Evaluator, Experiences, draw_experience
@@ -88,12 +92,12 @@ class TrainerConfig(Config):
     device = param.String("auto", doc="'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'")
     precision = param.Selector(default="fp32", objects=["fp32", "bf16", "fp16"],
                                doc="CUDA autocast dtype; the CPU always trains in fp32")
-    max_iter = param.Integer(200, bounds=(1, None), doc="optimizer steps per episode")
-    batch_size = param.Integer(64, bounds=(1, None), doc="samples per step")
+    max_iter = param.Integer(200, bounds=(1, 1_000_000), doc="optimizer steps per episode")
+    batch_size = param.Integer(64, bounds=(1, 1_000_000), doc="samples per step")
     lr = param.Number(1e-3, bounds=(0, None), inclusive_bounds=(False, True), doc="learning rate")
     optimizer = param.Selector(default="adam", objects=list(OPTIMIZERS), doc="torch.optim.Adam or plain SGD")
     reset_optimizer = param.Boolean(True, doc="start every episode with a fresh optimizer state")
-    eval_samples = param.Integer(512, bounds=(1, None), doc="evaluation samples per experience")
+    eval_samples = param.Integer(512, bounds=(1, 1_000_000), doc="evaluation samples per experience")
     background = param.Boolean(False, doc="train in a background thread while monitoring goes on")
     seed = param.Integer(0, bounds=(0, None), doc="seed of batch sampling")
 
@@ -229,6 +233,17 @@ class Trainer:
         """Whether a background episode is in progress."""
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def status(self) -> str:
+        """``idle`` (no episode yet), ``running``, or how the latest episode ended: ``completed``,
+        ``stopped`` or ``failed``."""
+        if self.running:
+            return "running"
+        if not self.episodes:
+            return "idle"
+        last = self.episodes[-1]  # records from before statuses existed say only whether they stopped
+        return last.get("status") or ("stopped" if last["stopped"] else "completed")
+
     # -- episodes -------------------------------------------------------------------------------
 
     def adapt(self, monitor: Any) -> dict[str, Any]:
@@ -245,6 +260,9 @@ class Trainer:
         """
         if self.running:
             return {"skipped": "an episode is already running"}
+        if self.error is not None:  # a failed background episode is reported, never silently replaced
+            error, self.error = self.error, None
+            raise error
         job = self._prepare(tree)
         self._stop.clear()
         if not self.config.background:
@@ -309,9 +327,11 @@ class Trainer:
             memory = job.memory.sample(n_memory, self.generator) if n_memory else None
             with self._autocast():
                 loss = strategy.loss(model, current, memory)
+            loss_value = float(loss.detach())
+            if not math.isfinite(loss_value):
+                raise self._failed(job, done, loss_value, time.perf_counter() - start)
             self._step(loss)
             done += 1
-            loss_value = float(loss.detach())
             self.progress = Progress(len(self.episodes), done, cfg.max_iter, loss_value, time.perf_counter() - start)
             if self.on_progress is not None:
                 self.on_progress(self.progress)
@@ -325,7 +345,8 @@ class Trainer:
         with self.lock:
             self.inference_model.load_state_dict(model.state_dict())
         record = {"experience": job.experience, "train_steps": done, "stopped": not completed,
-                  "loss": loss_value, "train_seconds": seconds, "current_samples": len(job.current),
+                  "status": "completed" if completed else "stopped", "loss": loss_value, "train_seconds": seconds,
+                  "current_samples": len(job.current),
                   "memory_samples": 0 if job.memory is None else len(job.memory)}
         if job.experience is not None:
             evaluate = self.evaluator()
@@ -333,6 +354,18 @@ class Trainer:
             record.update(accuracy=float(row[job.experience]), **self.experiences.metrics())
         self.episodes.append(record)
         return record
+
+    def _failed(self, job: _Job, done: int, loss: float, seconds: float) -> TrainingError:
+        """Put the model back as it was before the episode, record the failure, and say why."""
+        with self.lock:
+            self.model.load_state_dict(self.inference_model.state_dict())
+        self.optimizer = None
+        self.episodes.append({"experience": job.experience, "train_steps": done, "stopped": True,
+                              "status": "failed", "loss": loss, "train_seconds": seconds,
+                              "current_samples": len(job.current),
+                              "memory_samples": 0 if job.memory is None else len(job.memory)})
+        return TrainingError(f"trainer: episode {len(self.episodes) - 1} stopped at step {done + 1}: the loss "
+                             f"is {loss} (non-finite); check the stream for NaN or infinite values, and trainer.lr")
 
     def _new_optimizer(self) -> torch.optim.Optimizer:
         return OPTIMIZERS[self.config.optimizer](self.model.parameters(), lr=self.config.lr)
