@@ -240,3 +240,32 @@ def test_change_points_are_those_the_run_reached():
     history = experiment.run()
     assert history["step"].max() == 4
     assert experiment.monitor.change_points() == [1, 3]
+
+
+HOSTILE_OVERRIDES = [
+    ("description=" + "[" * 5000 + "]" * 5000, "--set description="),
+    ("trainer.lr=.nan", "trainer.lr"),
+    ("trainer.classes=[a]", "trainer.classes"),
+    ("trainer.model={type: MLP}", "trainer.model"),
+    ("buffers.memory={type: ReservoirBuffer, max_size: 100000000000}", "buffers.memory.max_size"),
+    ("monitor.max_steps=.inf", "monitor.max_steps"),
+    ("parameters.ramp.length=.nan", "parameters.ramp.length"),
+    ("seed=!!python/object/apply:os.system [id]", "--set seed="),
+    ("description=" + "x" * 70_000, "--set description="),
+]
+
+
+@pytest.mark.parametrize("item, path", HOSTILE_OVERRIDES, ids=[p for _, p in HOSTILE_OVERRIDES])
+def test_hostile_overrides_get_field_named_errors(item, path):
+    with pytest.raises(ConfigError) as err:
+        load_scenario(SMALL, overrides=[item])
+    assert str(err.value).startswith(path), str(err.value)[:200]
+
+
+@pytest.mark.parametrize("model, transform", [("torch:save", "background"), ("MLP", "torch.hub:load"),
+                                              ("MLP", "builtins:eval")])
+def test_module_allowances_never_admit_what_runs_code(model, transform):
+    text = SMALL.read_text().replace("type: MLP, hidden: [16]", f"type: '{model}'").replace(
+        "{transform: background}", f"{{transform: '{transform}'}}")
+    with pytest.raises(ConfigError, match=r"(is not a|not among the allowed)"):
+        load_scenario(text, allowed_imports=["torch", "builtins"])
