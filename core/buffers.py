@@ -185,9 +185,12 @@ class _Schema:
                 raise ConfigError(path, f"expected a str, int, float or bool label, got {value!r}")
 
 
+MAX_BUFFER_SIZE = 10_000_000  # samples: a buffer's storage is allocated up front
+
+
 def _check_size(value: Any, path: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(path, f"expected an integer >= 1, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= MAX_BUFFER_SIZE:
+        raise ConfigError(path, f"expected an integer in [1, {MAX_BUFFER_SIZE}], got {value!r}")
     return int(value)
 
 

@@ -1,18 +1,22 @@
 """The ``driftlab`` command line: run, validate and export scenarios, serve the dashboard.
 
-Exit codes: 0 success, 2 bad input (the message names the field), 1 anything unexpected.
+Exit codes: 0 success, 2 bad input (the message names the field), 1 a failure (a failed episode,
+a file that cannot be written, anything unexpected), 130 interrupted; errors are one line on stderr.
+The run writes only inside its output folder.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from .errors import ConfigError, DriftlabError
+from .files import write_text_atomically
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,11 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                              help="override a field (value parsed as YAML); repeatable, applied in order")
         command.add_argument("--allow-import", dest="allowed_imports", action="append", default=[],
-                             metavar="MODULE", help="allow module:function references inside MODULE")
+                             metavar="MODULE[:NAME]",
+                             help="allow the import path MODULE:NAME, or the models (torch.nn.Module subclasses) "
+                                  "and transforms (functions) defined in MODULE itself; repeatable")
 
     run = commands.add_parser("run", help="stream → monitor → detect → retrain; write the results")
     scenario_arguments(run)
-    run.add_argument("--out", type=Path, default=None, help="output folder (default: out/<scenario name>)")
+    run.add_argument("--out", type=Path, default=None,
+                     help="output folder (default: out/<scenario name>, the name reduced to one safe folder name)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     validate = commands.add_parser("validate", help="check a scenario without running it")
@@ -56,9 +63,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return {"run": _run, "validate": _validate, "export": _export, "serve": _serve}[args.command](args)
-    except DriftlabError as err:
+    except ConfigError as err:
         print(f"driftlab {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"driftlab {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a failed run or write: one line, the results so far are on disk
+        print(f"driftlab {args.command}: error: {_reason(err)}", file=sys.stderr)
+        return 1
 
 
 def _load(args: argparse.Namespace):
@@ -87,45 +100,93 @@ def _export(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        write_text_atomically(args.output, text)
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
-    import numpy as np
-    import pandas as pd
+    """Run the scenario and write its results under the output folder.
 
+    ``scenario.yaml`` is written before the run, the other results after every episode (and at
+    most every few seconds as the stream advances) and at the end, each atomically: when the run
+    fails, what was computed is on disk, ``summary.json`` says ``status: failed`` and why, and the
+    command exits 1 with a one-line reason.
+    """
     from .scenario import dump_scenario
 
     scenario = _load(args)
     experiment = scenario.build()
-    out = args.out or Path("out") / scenario.spec.get("name", "scenario")
+    out = args.out if args.out is not None else Path("out") / output_folder_name(scenario.spec.get("name"))
     out.mkdir(parents=True, exist_ok=True)
-    progress = None if args.quiet else _ProgressBar(scenario.monitor_settings.max_steps, experiment)
-    history = experiment.run(on_batch=progress)
-    if progress is not None:
-        progress.close()
-    report = experiment.monitor.detection_report()
-    history.to_csv(out / "history.csv", index=False)
-    report.to_csv(out / "detection_report.csv", index=False)
-    (out / "scenario.yaml").write_text(dump_scenario(scenario), encoding="utf-8")
-    summary = {"batches": len(history), "steps": int(experiment.tree.update_step),
-               "change_points": experiment.monitor.change_points(),
-               "alarms": {name: int(history[f"{name}.alarm"].fillna(False).astype(bool).sum())
-                          for name in experiment.detectors if f"{name}.alarm" in history},
-               "episodes": len(experiment.monitor.episodes)}
-    trainer = experiment.trainer
-    if trainer is not None and len(trainer.experiences):
-        matrix = trainer.experiences.matrix
-        steps = trainer.experiences.steps
-        pd.DataFrame(matrix, index=pd.Index(steps, name="trained_at_step"),
-                     columns=[f"step_{k}" for k in steps]).to_csv(out / "accuracy_matrix.csv")
-        summary.update({k: (None if np.isnan(v) else float(v)) for k, v in trainer.experiences.metrics().items()})
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {out}/: history.csv, detection_report.csv, scenario.yaml, summary.json"
-          + (", accuracy_matrix.csv" if (out / "accuracy_matrix.csv").exists() else ""))
+    write_text_atomically(out / "scenario.yaml", dump_scenario(scenario))
+    results = _Results(out, experiment)
+    experiment.monitor.on("adapt_end", lambda episode: results.write())
+    experiment.monitor.on("batch", results.on_batch)
+    progress = None if args.quiet else _Progress(scenario.monitor_settings.max_steps, experiment)
+    try:
+        experiment.run(on_batch=progress)
+    except (Exception, KeyboardInterrupt) as exc:
+        results.write(error=exc)
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+    summary = results.write()
+    print(f"wrote {out}/: " + ", ".join(sorted(p.name for p in out.iterdir() if not p.name.startswith("."))))
     print(json.dumps(summary))
     return 0
+
+
+def output_folder_name(name: object) -> str:
+    """The folder name for a scenario ``name``: one path component made of letters, digits, ``-``,
+    ``_`` and inner dots (anything else becomes ``_``), so that it stays inside the output folder.
+
+    >>> output_folder_name("../../etc"), output_folder_name("/abs/dir"), output_folder_name(None)
+    ('etc', 'abs_dir', 'scenario')
+    """
+    return re.sub(r"[^\w.-]+", "_", str(name or "")).strip("._") or "scenario"
+
+
+class _Results:
+    """The run's result files, rewritten atomically as the run goes."""
+
+    every_seconds = 5.0  # rewrite at most this often as the stream advances
+
+    def __init__(self, out: Path, experiment):
+        self.out, self.experiment, self.step, self.last = out, experiment, 0, time.monotonic()
+
+    def on_batch(self, row: dict) -> None:
+        if row["step"] != self.step:
+            self.step = row["step"]
+            if time.monotonic() - self.last >= self.every_seconds:
+                self.write()
+
+    def write(self, error: BaseException | None = None) -> dict:
+        import numpy as np
+        import pandas as pd
+
+        self.last = time.monotonic()
+        monitor, trainer = self.experiment.monitor, self.experiment.trainer
+        history = monitor.history
+        write_text_atomically(self.out / "history.csv", history.to_csv(index=False))
+        write_text_atomically(self.out / "detection_report.csv", monitor.detection_report().to_csv(index=False))
+        summary = {"status": "completed" if error is None else "failed", "batches": len(history),
+                   "steps": int(history["step"].max()) + 1 if len(history) else 0,
+                   "change_points": monitor.change_points(),
+                   "alarms": {name: int(history[f"{name}.alarm"].fillna(False).astype(bool).sum())
+                              for name in self.experiment.detectors if f"{name}.alarm" in history},
+                   "episodes": len(monitor.episodes)}
+        if error is not None:
+            summary["error"] = _reason(error)
+        if trainer is not None and len(trainer.experiences):
+            experiences = trainer.experiences
+            # columns name the experience and its step: two experiences can share a step
+            frame = pd.DataFrame(experiences.matrix, index=pd.Index(experiences.steps, name="trained_at_step"),
+                                 columns=[f"experience_{j}_step_{k}" for j, k in enumerate(experiences.steps)])
+            write_text_atomically(self.out / "accuracy_matrix.csv", frame.to_csv())
+            summary.update({k: (None if np.isnan(v) else float(v)) for k, v in experiences.metrics().items()})
+        write_text_atomically(self.out / "summary.json", json.dumps(summary, indent=2) + "\n")
+        return summary
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -139,26 +200,42 @@ def _serve(args: argparse.Namespace) -> int:
     return subprocess.call(command)
 
 
-class _ProgressBar:
-    """A one-line progress bar on stderr: steps done, batch, alarms and episodes so far."""
+class _Progress:
+    """Progress on stderr: a tqdm bar (steps, alarms, episodes) on a terminal; redirected, no
+    frames, just one line at the end."""
 
     def __init__(self, total_steps: int, experiment):
-        self.total, self.monitor, self.last, self.alarms = total_steps, experiment.monitor, 0.0, 0
+        from tqdm import tqdm
+
+        self.total, self.monitor, self.alarms, self.done = total_steps, experiment.monitor, 0, 0
+        self.bar = tqdm(total=total_steps, unit="step", file=sys.stderr, disable=None, dynamic_ncols=True)
 
     def __call__(self, row: dict) -> None:
         self.alarms += bool(row["alarm"])
-        now = time.monotonic()
-        if now - self.last < 0.1:
-            return
-        self.last = now
         done = min(row["step"], self.total)
-        bar = "#" * int(30 * done / self.total)
-        print(f"\r[{bar:<30}] step {done}/{self.total}  batch {row['batch']}  "
-              f"alarms {self.alarms}  episodes {len(self.monitor.episodes)}", end="", file=sys.stderr, flush=True)
+        if not self.bar.disable:
+            self.bar.set_postfix(alarms=self.alarms, episodes=len(self.monitor.episodes), refresh=False)
+            self.bar.update(done - self.bar.n)
+        self.done = done
 
     def close(self) -> None:
-        print(f"\r[{'#' * 30}] step {self.total}/{self.total}  alarms {self.alarms}  "
-              f"episodes {len(self.monitor.episodes)}", file=sys.stderr)
+        done = min(self.monitor.tree.update_step, self.total)
+        if self.bar.disable:
+            print(f"step {done}/{self.total}  alarms {self.alarms}  episodes {len(self.monitor.episodes)}",
+                  file=sys.stderr)
+        else:
+            self.bar.update(done - self.bar.n)
+            self.bar.close()
+
+
+def _reason(error: BaseException) -> str:
+    """An exception as one line: driftlab's own errors as their message, others with their type."""
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    text = " ".join(str(error).split())
+    if isinstance(error, (DriftlabError, OSError)):
+        return text or type(error).__name__
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _version() -> str:

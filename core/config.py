@@ -7,6 +7,7 @@ validation failures are :class:`~driftlab.errors.ConfigError` naming ``Class.set
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Mapping
 from types import SimpleNamespace
@@ -94,10 +95,18 @@ class Config(param.Parameterized):
 
     @classmethod
     def _precheck(cls, name: str, value: Any) -> None:
-        """Reject what param would accept or word less clearly: a bool for a number, an unknown choice."""
+        """Reject what param would accept or word less clearly: a bool, text, nan or ±inf for a number,
+        an unknown choice."""
         declared, path = cls.param[name], f"{cls.__name__}.{name}"
-        if isinstance(value, bool) and isinstance(declared, param.Number):
-            raise ConfigError(path, f"expected a number, got {value!r}")
+        if isinstance(declared, param.Number):
+            if isinstance(value, bool):
+                raise ConfigError(path, f"expected a number, got {value!r}")
+            # param's bounds let nan through, and inf past an open bound; inf only where it is the default
+            if isinstance(value, float) and not math.isfinite(value) and not (
+                    math.isinf(value) and value == declared.default):
+                raise ConfigError(path, f"expected a finite number, got {value!r}")
+            if isinstance(value, str):
+                raise ConfigError(path, f"expected a number, got the text {value!r}")
         if type(declared) is param.Selector and value not in declared.objects and not (
                 value is None and declared.allow_None):
             choices = [str(choice) for choice in declared.objects]
@@ -174,7 +183,7 @@ def from_spec(base: type[ConfigT], spec: Any, path: str) -> ConfigT:
     ...           "ramp.height.update")
     Traceback (most recent call last):
     ...
-    driftlab.errors.ConfigError: ramp.height.update.k: only takes numeric values, not <class 'str'>.
+    driftlab.errors.ConfigError: ramp.height.update.k: expected a number, got the text 'two'
     """
     if isinstance(spec, base):
         return spec

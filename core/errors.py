@@ -56,6 +56,14 @@ class ScheduleExhaustedError(DriftlabError, IndexError):
     """
 
 
+class TrainingError(DriftlabError, RuntimeError):
+    """A retraining episode failed (a non-finite loss, say): the message says which and why.
+
+    >>> print(TrainingError("trainer: episode 2 stopped at step 7: the loss is nan"))
+    trainer: episode 2 stopped at step 7: the loss is nan
+    """
+
+
 class MissingExtraError(DriftlabError, ImportError):
     """An optional dependency is not installed; the message names the extra that installs it.
 

@@ -259,8 +259,9 @@ class Monitor:
         return frame
 
     def change_points(self, min_delta: float = 0.0) -> list[int]:
-        """Steps reached so far at which a parameter changed by more than ``min_delta``."""
-        last = self.tree.update_step
+        """Steps the loop has drawn a batch at so far at which a parameter changed by more than
+        ``min_delta`` (the stream's step moves on after the last batch: that step was not reached)."""
+        last = self._rows[-1]["step"] if self._rows else 0
         if last == 0:
             return []
         log = self.tree.params.change_log(last)

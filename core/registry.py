@@ -1,8 +1,14 @@
 """Registries: the names by which a scenario file refers to code (transforms, models, scenarios).
 
 A scenario file can only name what has been registered (the built-in library registers its own;
-users register theirs with the decorator), or a ``module:attribute`` path inside a module the
-operator has explicitly allowed. So a file alone, an uploaded one say, can never import code.
+users register theirs with the decorator), or a ``module:attribute`` path the operator has
+explicitly allowed. So a file alone, an uploaded one say, can never import code.
+
+An allowance (``--allow-import``) is either ``module:attribute``, which admits exactly that object,
+or ``module``, which admits the objects *of the registry's kind* defined in that very module (not in
+its submodules, not re-exported from elsewhere): for transforms, plain Python functions; for
+models, ``torch.nn.Module`` subclasses. So ``--allow-import torch`` admits neither ``torch:save``
+(defined in ``torch.serialization``) nor ``torch.hub:load``.
 
 >>> TRANSFORMS = Registry("transform")
 >>> @TRANSFORMS.register
@@ -13,11 +19,12 @@ True
 >>> TRANSFORMS.get("os:system", "tree[0].transform")
 Traceback (most recent call last):
 ...
-driftlab.errors.ConfigError: tree[0].transform: 'os:system' is an import path, and module 'os' ...
+driftlab.errors.ConfigError: tree[0].transform: 'os:system' is an import path, and it is not among ...
 """
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -40,8 +47,10 @@ class Registry:
     driftlab.errors.ConfigError: model.type: unknown model 'tiny_net'; known: tiny (did you mean 'tiny'?)
     """
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, accepts: Callable[[Any], bool] | None = None, what: str = ""):
         self.kind = kind
+        self.accepts = accepts  # which objects a module-wide allowance admits
+        self.what = what or f"a {kind}"
         self._items: dict[str, Any] = {}
 
     def register(self, obj: Any = None, *, name: str | None = None) -> Any:
@@ -75,15 +84,25 @@ class Registry:
                               + did_you_mean(name, self.names))
         module, _, attribute = name.partition(":")
         allowed = tuple(allowed_imports)
-        if not any(module == a or module.startswith(a + ".") for a in allowed):
-            raise ConfigError(path, f"{name!r} is an import path, and module {module!r} is not among the allowed "
-                              f"imports ({', '.join(allowed) or 'none'}); an operator can allow it with "
-                              f"--allow-import {module}")
+        named = name in allowed
+        if not named and module not in allowed:
+            raise ConfigError(path, f"{name!r} is an import path, and it is not among the allowed imports "
+                              f"({', '.join(allowed) or 'none'}); an operator can allow it with --allow-import "
+                              f"{name} (or every {self.kind} defined in {module} with --allow-import {module})")
         try:
             found = getattr(importlib.import_module(module), attribute)
         except (ImportError, AttributeError) as exc:
             raise ConfigError(path, f"cannot import {name!r}: {exc}") from None
+        if self.accepts is not None and not self.accepts(found):
+            raise ConfigError(path, f"{name!r} is not {self.what}")
+        if not named and getattr(found, "__module__", None) != module:
+            raise ConfigError(path, f"{name!r} is not defined in {module!r} (it comes from "
+                              f"{getattr(found, '__module__', None)!r}); allow it by name with --allow-import {name}")
         return found
+
+    def imports(self, name: Any) -> bool:
+        """Whether ``name`` is an import path rather than a registered name (code outside driftlab)."""
+        return isinstance(name, str) and name not in self._items and ":" in name
 
     def name_of(self, obj: Any) -> str | None:
         """The name ``obj`` is registered under, or None."""
@@ -95,5 +114,12 @@ def import_path(obj: Callable) -> str:
     return f"{obj.__module__}:{obj.__qualname__}"
 
 
-TRANSFORMS = Registry("transform")
-MODELS = Registry("model")
+def _is_model(obj: Any) -> bool:
+    import sys
+
+    nn = sys.modules.get("torch.nn")  # a model module imports torch; without torch nothing is a model
+    return isinstance(obj, type) and nn is not None and issubclass(obj, nn.Module)
+
+
+TRANSFORMS = Registry("transform", inspect.isfunction, "a transform (a plain Python function)")
+MODELS = Registry("model", _is_model, "a model (a torch.nn.Module subclass)")

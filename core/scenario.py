@@ -20,6 +20,17 @@ Overrides, lowest to highest: the file, environment variables ``DRIFTLAB_<PATH>`
 between levels: ``DRIFTLAB_MONITOR__BATCH_SIZE=128``), then ``--set path=value`` items; values
 are parsed as YAML.
 
+Every YAML source (file, upload, override, variable) is read by the same rules: UTF-8 text of at
+most :data:`MAX_SCENARIO_BYTES` (an override value :data:`MAX_OVERRIDE_BYTES`), safe YAML only
+(libyaml's parser when installed), no anchors or aliases, no duplicate or unhashable keys, at most
+:data:`MAX_YAML_DEPTH` levels of nesting; ``1e-3`` is the number 0.001 (YAML 1.2; YAML 1.1 would read
+it as text). Stream parameters must be finite numbers (no ``.nan``/``.inf``).
+
+Validation (``Scenario(...)``, ``load_scenario``) runs driftlab's own code only: code from an
+allowed import (``module:name``) is looked up and checked, but a transform is not called (the
+stream is not sampled, so ``in_features`` is checked when the run starts) and a model class is
+checked by binding its settings to its signature, not constructed.
+
 >>> from driftlab.library import SCENARIOS
 >>> scenario = SCENARIOS["time_series_drift"]()
 >>> again = load_scenario(dump_scenario(scenario))
@@ -36,6 +47,7 @@ import copy
 import functools
 import inspect
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +84,10 @@ COMMENTS = {
 }
 BUFFERS = ("SequentialBuffer", "RandomReplacementBuffer", "ReservoirBuffer", "ClassBalancedBuffer")
 ENV_PREFIX = "DRIFTLAB_"
-MAX_DEPTH = 64
+MAX_DEPTH = 64  # levels of the sampling tree
+MAX_YAML_DEPTH = 200  # levels of collections in a YAML source
+MAX_SCENARIO_BYTES = 4 * 2**20
+MAX_OVERRIDE_BYTES = 64 * 2**10
 
 
 class MonitorSettings(Config):
@@ -91,15 +106,15 @@ class MonitorSettings(Config):
 
     metric = param.String("accuracy", doc="the metric fed to the detectors")
     batch_size = param.Integer(256, bounds=(1, 1_000_000), doc="samples per stream batch")
-    interval = param.Integer(1, bounds=(1, None), doc="batches aggregated into one detector input")
+    interval = param.Integer(1, bounds=(1, 1_000_000), doc="batches aggregated into one detector input")
     aggregate: param.Selector[str] = param.Selector(default="mean", objects=list(AGGREGATES))
-    batches_per_step = param.Integer(10, bounds=(1, None), doc="batches per update step of the stream")
+    batches_per_step = param.Integer(10, bounds=(1, 1_000_000), doc="batches per update step of the stream")
     adaptation: param.Selector[str] = param.Selector(default="drift", objects=list(ADAPTATIONS))
-    period = param.Integer(10, bounds=(1, None), doc="checks between episodes of the periodic arm")
+    period = param.Integer(10, bounds=(1, 1_000_000), doc="checks between episodes of the periodic arm")
     trigger = param.String(None, allow_None=True, doc="detector whose alarms trigger adaptation (default: first)")
     max_steps = param.Integer(16, bounds=(1, 100_000), doc="the run ends when the stream reaches this step")
-    pretrain_samples = param.Integer(2048, bounds=(0, None), doc="samples of step 0 trained on before the run")
-    adapt_delay = param.Integer(0, bounds=(0, None), doc="batches collected after an alarm before retraining")
+    pretrain_samples = param.Integer(2048, bounds=(0, 1_000_000), doc="samples of step 0 trained on before the run")
+    adapt_delay = param.Integer(0, bounds=(0, 1_000_000), doc="batches collected after an alarm before retraining")
 
 
 @dataclass
@@ -125,23 +140,28 @@ class Experiment:
     monitor: Monitor | None  # None without a model: a stream-only scenario
 
     def run(self, on_batch=None):
-        """Pretrain on step 0 (if asked), then run the monitor to ``max_steps``; returns the history."""
+        """Pretrain on step 0 (if asked), run the monitor to ``max_steps``, then wait for a background
+        episode still running; returns the history."""
         if self.monitor is None:
             raise ConfigError("model", "required to run: the monitor evaluates a model on the stream")
         if on_batch is not None:
             self.monitor.on("batch", on_batch)
         self.pretrain()
-        return self.monitor.run(max_steps=self.scenario.monitor_settings.max_steps)
+        history = self.monitor.run(max_steps=self.scenario.monitor_settings.max_steps)
+        if self.trainer is not None:  # the run ends when its episodes have: a background error is raised here
+            self.trainer.join()
+        return history
 
     def pretrain(self) -> None:
-        """Train once on ``pretrain_samples`` of the current step, unless the trainer already trained;
-        the stream then restarts its draws, so monitoring starts from the step's first batch."""
+        """Train once on ``pretrain_samples`` of the current step, unless the trainer already trained, and
+        wait for it; the stream then restarts its draws, so monitoring starts from the step's first batch."""
         samples = self.scenario.monitor_settings.pretrain_samples
         if self.trainer is None or not samples or self.trainer.episodes:
             return
         X, y = self.tree.batch(samples)
         self.trainer.collector.collect_batch({"x": X, "y": y})
         self.trainer.episode(self.tree)
+        self.trainer.join()  # a background trainer too: monitoring starts from the pretrained model
         self.tree.set_update_step(self.tree.update_step)
 
 
@@ -164,7 +184,8 @@ class Scenario:
         self.allowed_imports = tuple(allowed_imports)
         self.spec = _plain(copy.deepcopy(dict(spec)), "")
         _check_sections(self.spec)
-        self.build()  # validates every part; nothing is kept
+        _check_finite(self.spec.get("parameters"), "parameters")
+        self._build(validating=True)  # validates every part; nothing is kept
 
     @property
     def seed(self) -> int:
@@ -176,6 +197,12 @@ class Scenario:
 
     def build(self) -> Experiment:
         """Fresh, wired parts: the same spec always builds the same experiment."""
+        return self._build(validating=False)
+
+    def _build(self, validating: bool) -> Experiment:
+        """The experiment; ``validating`` builds what driftlab's own code can and calls no imported code
+        (see the module doc): an imported model is checked, not built, and leaves model, trainer and
+        monitor out (their settings are checked without it)."""
         seed = self.seed
         tree = self.build_tree()
         detectors = {name: from_spec(DriftDetector, detector, f"detectors.{name}")
@@ -184,7 +211,11 @@ class Scenario:
         if settings.trigger is not None and settings.trigger not in detectors:
             raise ConfigError("monitor.trigger", f"expected one of the detectors {sorted(detectors)}, "
                               f"got {settings.trigger!r}" + did_you_mean(settings.trigger, sorted(detectors)))
-        model = self._model(tree, seed)
+        model = self._model(tree, seed, validating)
+        if model is _CHECKED:
+            if self.spec.get("trainer") is not None:
+                self._check_trainer(seed)
+            return Experiment(self, tree, detectors, None, None, None)
         trainer = self._trainer(model, tree, seed) if self.spec.get("trainer") is not None else None
         monitor = None if model is None else self._monitor(tree, model, trainer, detectors, settings)
         return Experiment(self, tree, detectors, model, trainer, monitor)
@@ -214,7 +245,7 @@ class Scenario:
         except ConfigError as err:
             raise err if err.path.startswith("tree") else err.within("parameters") from None
 
-    def _model(self, tree: SamplingTree, seed: int):
+    def _model(self, tree: SamplingTree, seed: int, validating: bool = False):
         spec = self.spec.get("model")
         if spec is None:
             return None
@@ -223,13 +254,23 @@ class Scenario:
         name, settings = _typed(spec, "model")
         cls = MODELS.get(name, "model.type", self.allowed_imports)
         accepted = inspect.signature(cls).parameters
-        X, _ = copy.deepcopy(tree).batch(1)
-        defaults = {"in_features": int(np.prod(X.shape[1:])), "n_classes": len(tree.classes), "seed": seed}
+        if validating and _imported_transforms(self.spec["tree"]):
+            in_features = 1  # sampling would call imported transforms: the run checks the real size
+        else:
+            X, _ = copy.deepcopy(tree).batch(1)
+            in_features = int(np.prod(X.shape[1:]))
+        defaults = {"in_features": in_features, "n_classes": len(tree.classes), "seed": seed}
         settings = {**{k: v for k, v in defaults.items() if k in accepted}, **settings}
         for key in settings:
             if key not in accepted:
                 raise ConfigError(f"model.{key}", f"unknown setting of {name}; expected one of "
-                                  f"{', '.join(accepted)}" + did_you_mean(key, list(accepted)))
+                                  f"{', '.join(accepted)}" + did_you_mean(str(key), list(accepted)))
+        if validating and MODELS.imports(name):
+            try:
+                inspect.signature(cls).bind(**settings)
+            except TypeError as exc:
+                raise ConfigError("model", f"bad settings for {name}: {exc}") from None
+            return _CHECKED
         try:
             return cls(**settings)
         except (TypeError, ValueError, RuntimeError) as exc:
@@ -240,12 +281,38 @@ class Scenario:
 
         if model is None:
             raise ConfigError("model", "required with a trainer")
-        settings = dict(_mapping(self.spec["trainer"], "trainer"))
-        strategy = settings.pop("strategy", "naive")
-        settings.setdefault("seed", seed)
+        strategy, settings = self._trainer_settings(seed)
         current, memory = self._buffers(seed)
         return Trainer(model, strategy, classes=tree.classes, current=buffer_module.DataUser(current),
                        memory=memory, **settings)
+
+    def _trainer_settings(self, seed: int) -> tuple[Any, dict]:
+        """``(strategy, TrainerConfig settings)`` of the trainer section; the classes, buffers and model
+        come from the tree and the other sections, never from here."""
+        from .training.trainer import TrainerConfig
+
+        settings = dict(_mapping(self.spec["trainer"], "trainer"))
+        known = ["strategy", *TrainerConfig.settings()]
+        for key in settings:
+            if key not in known:
+                elsewhere = {"classes": "the tree's labels", "current": "the buffers section",
+                             "memory": "the buffers section", "model": "the model section"}.get(key)
+                raise ConfigError(f"trainer.{key}", (f"is set by {elsewhere}, not here; " if elsewhere else
+                                                     "unknown setting; ") + f"expected one of {', '.join(known)}"
+                                  + did_you_mean(str(key), known))
+        strategy = settings.pop("strategy", "naive")
+        settings.setdefault("seed", seed)
+        return strategy, settings
+
+    def _check_trainer(self, seed: int) -> None:
+        """The trainer section's settings, strategy and buffers, checked without a model."""
+        from .training.strategies import make_strategy
+        from .training.trainer import TrainerConfig
+
+        strategy, settings = self._trainer_settings(seed)
+        _config(TrainerConfig, settings, "trainer")
+        make_strategy(strategy)
+        self._buffers(seed)
 
     def _buffers(self, seed: int):
         spec = _mapping(self.spec.get("buffers") or {}, "buffers")
@@ -285,15 +352,7 @@ def load_scenario(source: str | os.PathLike, *, overrides: Iterable[str] = (), e
     variables, of which those named ``DRIFTLAB_<PATH>`` are overrides (the CLI passes
     ``os.environ``; the default is none, so a library call does not depend on the environment).
     """
-    text = _read(source)
-    try:
-        spec = yaml.load(text, Loader=_StrictLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"
-        raise ConfigError(where, f"YAML syntax error: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError("yaml", f"YAML error: {exc}") from None
+    spec = read_yaml(_read(source))
     if spec is None:
         raise ConfigError("scenario", "the file is empty; expected a mapping with at least a 'tree' section")
     if not isinstance(spec, dict):
@@ -395,24 +454,76 @@ def env_overrides(environ: Mapping[str, str]) -> list[tuple[str, Any]]:
 
 # -- helpers ------------------------------------------------------------------------------------
 
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML without aliases (a file could expand them exponentially) and without duplicate keys."""
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when installed
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(problem="anchors and aliases (*name) are not supported in scenario files",
-                                       problem_mark=event.start_mark)
-        return super().compose_node(parent, index)
+
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that scenario files do not accept (an alias, a duplicate key, ...)."""
+
+
+class _StrictLoader(_SAFE_LOADER):  # type: ignore[misc, valid-type]
+    """Safe YAML without duplicate or unhashable keys, reading ``1e-3`` as a number (YAML 1.2)."""
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(problem="a key must be a plain value (text or a number), not a "
+                                           + ("list" if isinstance(key_node, yaml.SequenceNode) else "mapping"),
+                                           problem_mark=key_node.start_mark)
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
-                raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
+                raise _Refused(problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep)
+
+
+# YAML 1.1 wants a dot in a float ("1.0e-3"); 1.2 and most users write 1e-3.
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float",
+                                    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+                                    list("-+0123456789"))
+
+
+def read_yaml(text: str, limit: int = MAX_SCENARIO_BYTES) -> Any:
+    """Plain data from YAML ``text`` by the rules of the module doc; errors name the line and column.
+
+    >>> read_yaml("lr: 1e-3")
+    {'lr': 0.001}
+    >>> read_yaml("a: &x [1]\\nb: *x")
+    Traceback (most recent call last):
+    ...
+    driftlab.errors.ConfigError: line 1, column 4: anchors and aliases (&name, *name) are not supported
+    """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise ConfigError("scenario", f"{size} bytes of YAML is larger than the limit of {limit} bytes")
+    try:
+        _check_events(text)
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "yaml"
+        problem = exc.problem if isinstance(exc, _Refused) else f"YAML syntax error: {exc.problem}"
+        raise ConfigError(where, str(problem)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError("yaml", f"YAML error: {exc}") from None
+
+
+def _check_events(text: str) -> None:
+    """Refuse anchors, aliases and nesting deeper than MAX_YAML_DEPTH, from the parser's events
+    (a flat stream: nothing is built, nothing recurses)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Refused(problem="anchors and aliases (&name, *name) are not supported",
+                           problem_mark=event.start_mark)  # type: ignore[arg-type]  # libyaml Mark, same fields
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise _Refused(problem=f"nested deeper than {MAX_YAML_DEPTH} levels",
+                               problem_mark=event.start_mark)  # type: ignore[arg-type]  # libyaml Mark
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _read(source: str | os.PathLike) -> str:
@@ -421,10 +532,32 @@ def _read(source: str | os.PathLike) -> str:
         path = Path(source)
         if not path.is_file():
             raise ConfigError(str(path), "no such scenario file")
-        return path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise ConfigError(str(path), f"{path.stat().st_size} bytes is larger than the limit of "
+                              f"{MAX_SCENARIO_BYTES} bytes for a scenario file")
+        return decode(path.read_bytes())
+    if isinstance(source, bytes):
+        return decode(source)
     if not isinstance(source, str):
         raise ConfigError("scenario", f"expected a path or YAML text, got {type(source).__name__}")
     return source
+
+
+def decode(data: bytes) -> str:
+    """``data`` as UTF-8 text (a byte-order mark is dropped); else an error naming the line and column.
+
+    >>> decode(b"name: caf\\xe9")
+    Traceback (most recent call last):
+    ...
+    driftlab.errors.ConfigError: line 1, column 10: not UTF-8 text (byte 0xe9); save the file as UTF-8
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start]
+        line, column = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
+        raise ConfigError(f"line {line}, column {column}",
+                          f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
 
 
 def _parse_override(item: str) -> tuple[str, Any]:
@@ -435,10 +568,11 @@ def _parse_override(item: str) -> tuple[str, Any]:
 
 
 def _yaml_value(text: str, where: str) -> Any:
+    """An override's value, read by the rules of a file (no aliases, a size limit, ...)."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(where, f"the value is not valid YAML: {exc}") from None
+        return read_yaml(text, limit=MAX_OVERRIDE_BYTES)
+    except ConfigError as err:
+        raise ConfigError(where, f"the value is not accepted: {err}") from None
 
 
 def _set_path(spec: dict, path: str, value: Any, where: str) -> None:
@@ -477,6 +611,34 @@ def _check_sections(spec: dict) -> None:
     for key in ("name", "description"):
         if key in spec and not isinstance(spec[key], str):
             raise ConfigError(key, f"expected text, got {type(spec[key]).__name__}")
+
+
+def _check_finite(value: Any, path: str) -> None:
+    """Stream parameter values and schedules must be finite numbers (update settings are Config
+    objects, which check their own)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        raise ConfigError(path, f"expected a finite number, got {value!r}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key != "update":
+                _check_finite(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_finite(item, f"{path}[{i}]")
+
+
+def _imported_transforms(spec: Any) -> bool:
+    """Whether the tree section names a transform by an import path."""
+    if isinstance(spec, list):
+        return any(map(_imported_transforms, spec))
+    if not isinstance(spec, dict):
+        return False
+    branches = spec.get("branches")
+    return TRANSFORMS.imports(spec.get("transform")) or any(
+        map(_imported_transforms, branches.values() if isinstance(branches, dict) else ()))
+
+
+_CHECKED = object()  # what _model returns when it checked an imported model without building it
 
 
 def _nodes(spec: Any, path: str, allowed: tuple[str, ...], depth: int) -> Any:

@@ -70,3 +70,120 @@ def test_bad_input_gives_a_message_and_exit_code_2(args, message):
     result = driftlab(*args)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def files_under(folder):
+    return {p for p in Path(folder).rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("how", [["--set", "name=../.."], ["--set", "name=/tmp/driftlab-escape"],
+                                 ["--set", "name=a/../../.."]], ids=["parent", "absolute", "nested"])
+def test_run_writes_only_under_the_output_folder(tmp_path, how):
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    before = files_under(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLAB_")}
+    result = subprocess.run(["driftlab", "run", str(SMALL), "--quiet", "--set", "monitor.max_steps=1", *how],
+                            cwd=work, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    written = files_under(tmp_path) - before
+    assert written and all((work / "out").resolve() in p.resolve().parents for p in written), written
+    assert not Path("/tmp/driftlab-escape").exists()
+
+
+def test_environment_name_cannot_leave_the_output_folder(tmp_path):
+    work = tmp_path / "w"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLAB_")}
+    env["DRIFTLAB_NAME"] = "../../x"
+    result = subprocess.run(["driftlab", "run", str(SMALL), "--quiet", "--set", "monitor.max_steps=1"],
+                            cwd=work, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 0, result.stderr
+    assert {p.relative_to(tmp_path).parts[:2] for p in files_under(tmp_path)} == {("w", "out")}
+
+
+POISON = """
+import numpy as np
+
+
+def poison(x, level, rng):
+    return x * np.nan if level > 0 else x
+"""
+
+
+def poisoned(tmp_path, *extra):
+    """A run whose stream turns to NaN at step 2: the episode after it meets a NaN loss."""
+    (tmp_path / "poison.py").write_text(POISON)
+    text = SMALL.read_text().replace("- branch: classes", "- {transform: 'poison:poison'}\n- branch: classes")
+    text = text.replace("  signal_length: 32", "  signal_length: 32\n  poison: {level: {schedule: [0, 0, 1]}}")
+    text = text.replace("monitor: {", "monitor: {adaptation: periodic, period: 2, ")
+    scenario = tmp_path / "poisoned.yaml"
+    scenario.write_text(text)
+    return driftlab("run", scenario, "--out", tmp_path / "out", "--allow-import", "poison", *extra,
+                    env={"PYTHONPATH": str(tmp_path)})
+
+
+def test_a_failed_episode_fails_the_run_and_keeps_what_was_computed(tmp_path):
+    # In the foreground: with trainer.background, which periodic episodes start depends on timing
+    # (one due while another trains is skipped), so whether one meets the NaN data does too. A
+    # background episode's failure reaching the caller is tested on the trainer (test_training.py).
+    result = poisoned(tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("driftlab run: error:")]
+    assert len(errors) == 1 and "loss is nan" in errors[0], result.stderr
+    out = tmp_path / "out"
+    history = pd.read_csv(out / "history.csv")
+    assert history["step"].max() >= 2
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["batches"] == len(history) and "loss is nan" in summary["error"]
+    assert yaml.safe_load((out / "scenario.yaml").read_text())["name"] == "small"
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_write_failure_exits_with_one_line_and_keeps_complete_files(tmp_path):
+    import resource
+
+    def small_files():  # like a nearly full disk: writes past 3000 bytes fail with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (3000, 3000))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLAB_")}
+    result = subprocess.run(["driftlab", "run", str(SMALL), "--quiet", "--out", str(tmp_path),
+                             "--set", "monitor.batches_per_step=20"], env=env,  # history.csv past 3000 bytes
+                            capture_output=True, text=True, timeout=300, preexec_fn=small_files)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "File too large" in result.stderr, result.stderr
+    assert yaml.safe_load((tmp_path / "scenario.yaml").read_text())["name"] == "small"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp") or p.stat().st_size == 0]
+    assert (tmp_path / "scenario.yaml").stat().st_mode & 0o044  # readable as files written by open() are
+
+
+def test_redirected_progress_has_no_carriage_returns(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIFTLAB_")}
+    result = subprocess.run(["driftlab", "run", str(SMALL), "--out", str(tmp_path), "--set", "monitor.max_steps=2"],
+                            capture_output=True, timeout=300, env=env)  # bytes: text mode would turn \r into \n
+    assert result.returncode == 0 and b"step 2/2" in result.stderr and b"\r" not in result.stderr, result.stderr
+
+
+def test_accuracy_matrix_columns_are_unique(tmp_path):
+    # a periodic episode at step 0 is the second experience of step 0 (the pretraining is the first)
+    result = driftlab("run", SMALL, "--out", tmp_path, "--quiet", "--set", "monitor.max_steps=1",
+                      "--set", "monitor.adaptation=periodic", "--set", "monitor.period=1")
+    assert result.returncode == 0, result.stderr
+    header = (tmp_path / "accuracy_matrix.csv").read_text().splitlines()[0].split(",")
+    assert len(header) == len(set(header)) == 4, header
+
+
+def test_summary_lists_only_change_points_the_run_reached(tmp_path):
+    result = driftlab("run", SMALL, "--out", tmp_path, "--quiet")  # max_steps 5: steps 0 to 4 are run
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "summary.json").read_text())["change_points"] == [1, 3]
+
+
+def test_validate_never_runs_code_of_an_allowed_module(tmp_path):
+    target = tmp_path / "saved.pt"
+    text = SMALL.read_text().replace("type: MLP, hidden: [16]", f"type: 'torch:save', obj: 1, f: '{target}'")
+    (tmp_path / "s.yaml").write_text(text)
+    result = driftlab("validate", tmp_path / "s.yaml", "--allow-import", "torch")
+    assert result.returncode == 2 and "model.type: 'torch:save' is not a model" in result.stderr, result.stderr
+    assert not target.exists()

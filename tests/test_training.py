@@ -353,3 +353,29 @@ def test_monitor_adapts_through_the_trainer_by_hand_on_drift_and_periodically():
         assert [step for _, step in reasons] == trainer.experiences.steps and len(trainer.episodes) == len(reasons)
         recorded = {"accuracy", "average_accuracy", "forgetting_avalanche", "forgetting_chaudhry", "train_steps"}
         assert all(recorded <= set(e) for e in monitor.episodes)
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_nan_loss_stops_the_episode_with_a_clear_error(background):
+    from driftlab.errors import TrainingError
+
+    trainer = small_trainer(background=background)
+    data = blobs(32)
+    data["x"][5, 0] = np.nan
+    trainer.collector.collect_batch(data)
+    before = weights(trainer.model)
+    with pytest.raises(TrainingError, match=r"^trainer: episode 0 stopped at step \d: the loss is nan"):
+        trainer.episode()  # in the background, the error comes with join()
+        trainer.join()
+    assert same(weights(trainer.model), before) and len(trainer.memory) == 0  # nothing half-applied
+    assert trainer.episodes[-1]["status"] == "failed" and trainer.status == "failed"
+
+
+def test_episode_status_says_how_it_ended():
+    trainer = small_trainer(max_iter=3, log_every=1)  # a progress report (and so a stop) after every step
+    assert trainer.status == "idle"
+    trainer.collector.collect_batch(blobs(32))
+    assert trainer.episode()["status"] == "completed" and trainer.status == "completed"
+    trainer.on_progress = lambda progress: trainer.stop()
+    trainer.collector.collect_batch(blobs(32, start=32))
+    assert trainer.episode()["status"] == "stopped" and trainer.status == "stopped"

@@ -28,6 +28,11 @@ Rules:
   a tensor on the device, which is read every ``log_every`` steps and after the last step (one
   device sync each), and only then is :class:`Progress` reported. With ``amp="fp16"`` torch's
   GradScaler still reads its inf check every step (a non-fused optimizer needs it on the host).
+* **Failure.** A non-finite loss ends the episode at the report that reads it (so without a
+  per-step sync) with a
+  :class:`~driftlab.errors.TrainingError`: the model goes back to the weights it had before the
+  episode, nothing is handed over, and the record says ``status: failed``. A background episode's
+  error is raised by :meth:`Trainer.join`, or by the next :meth:`Trainer.episode` call.
 * **Swap.** Training changes ``model``; the Monitor evaluates ``inference_model`` (see
   :meth:`Trainer.evaluator`). When an episode ends its weights are copied into the inference copy
   (``load_state_dict``) under ``lock``, which every forward pass of the evaluator also holds, so
@@ -70,7 +75,7 @@ from torch import nn
 
 from driftlab.buffers import DataBuffer, DataUser, ReservoirBuffer, SequentialBuffer
 from driftlab.config import Config
-from driftlab.errors import ConfigError
+from driftlab.errors import ConfigError, TrainingError
 
 from .data import Batch, Labels, to_device
 from .evaluation import Evaluator, Experiences, draw_experience
@@ -99,13 +104,13 @@ class TrainerConfig(Config):
     amp: param.Selector[str] = param.Selector(
         default="off", objects=["off", "bf16", "fp16"],
         doc="mixed precision: autocast dtype of the losses (bf16 on CUDA or CPU, fp16 on CUDA)")
-    max_iter = param.Integer(200, bounds=(1, None), doc="optimizer steps per episode")
-    batch_size = param.Integer(64, bounds=(1, None), doc="samples per step")
+    max_iter = param.Integer(200, bounds=(1, 1_000_000), doc="optimizer steps per episode")
+    batch_size = param.Integer(64, bounds=(1, 1_000_000), doc="samples per step")
     lr = param.Number(1e-3, bounds=(0, None), inclusive_bounds=(False, True), doc="learning rate")
     optimizer: param.Selector[str] = param.Selector(default="adam", objects=list(OPTIMIZERS),
                                                     doc="torch.optim.Adam or plain SGD")
     reset_optimizer = param.Boolean(True, doc="start every episode with a fresh optimizer state")
-    eval_samples = param.Integer(512, bounds=(1, None), doc="evaluation samples per experience")
+    eval_samples = param.Integer(512, bounds=(1, 1_000_000), doc="evaluation samples per experience")
     background = param.Boolean(False, doc="train in a background thread while monitoring goes on")
     log_every = param.Integer(10, bounds=(1, None),
                               doc="steps between reads of the losses to the host (progress reports)")
@@ -245,6 +250,17 @@ class Trainer:
         """Whether a background episode is in progress."""
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def status(self) -> str:
+        """``idle`` (no episode yet), ``running``, or how the latest episode ended: ``completed``,
+        ``stopped`` or ``failed``."""
+        if self.running:
+            return "running"
+        if not self.episodes:
+            return "idle"
+        last = self.episodes[-1]  # records from before statuses existed say only whether they stopped
+        return last.get("status") or ("stopped" if last["stopped"] else "completed")
+
     # -- episodes -------------------------------------------------------------------------------
 
     def adapt(self, monitor: Any) -> dict[str, Any]:
@@ -262,6 +278,9 @@ class Trainer:
         """
         if self.running:
             return {"skipped": "an episode is already running"}
+        if self.error is not None:  # a failed background episode is reported, never silently replaced
+            error, self.error = self.error, None
+            raise error
         job = self._prepare(tree)
         self._stop.clear()
         if not self.config.background:
@@ -331,10 +350,10 @@ class Trainer:
             losses[done] = loss.detach()
             done += 1
             if done % cfg.log_every == 0 or done == cfg.max_iter:
-                loss_value = self._report(losses, reported, done, start)
+                loss_value = self._report(job, losses, reported, done, start)
                 reported = done
         if reported < done:  # stopped between two reports
-            loss_value = self._report(losses, reported, done, start)
+            loss_value = self._report(job, losses, reported, done, start)
         seconds = time.perf_counter() - start
         completed = done == cfg.max_iter
         if completed:
@@ -345,7 +364,8 @@ class Trainer:
         with self.lock:
             self.inference_model.load_state_dict(model.state_dict())
         record = {"experience": job.experience, "train_steps": done, "stopped": not completed,
-                  "loss": loss_value, "train_seconds": seconds, "current_samples": len(job.current),
+                  "status": "completed" if completed else "stopped", "loss": loss_value, "train_seconds": seconds,
+                  "current_samples": len(job.current),
                   "memory_samples": 0 if job.memory is None else len(job.memory)}
         if job.experience is not None:
             evaluate = self.evaluator()
@@ -364,14 +384,30 @@ class Trainer:
         index = to_device(torch.cat([index, job.memory.draw(n_memory, self.generator)]), self.device)
         return job.current.take(index[:n_current]), job.memory.take(index[n_current:])
 
-    def _report(self, losses: torch.Tensor, reported: int, done: int, start: float) -> float:
-        """Read the losses of steps ``reported + 1 .. done`` (one device sync), report them; the last loss."""
+    def _report(self, job: _Job, losses: torch.Tensor, reported: int, done: int, start: float) -> float:
+        """Read the losses of steps ``reported + 1 .. done`` (one device sync), report them; the last loss.
+        A non-finite one fails the episode (:meth:`_failed`)."""
         window = tuple(losses[reported:done].tolist())
+        bad = next((i for i, loss in enumerate(window) if not math.isfinite(loss)), None)
+        if bad is not None:
+            raise self._failed(job, done, reported + bad, window[bad], time.perf_counter() - start)
         self.progress = Progress(len(self.episodes), done, self.config.max_iter, window[-1],
                                  time.perf_counter() - start, window)
         if self.on_progress is not None:
             self.on_progress(self.progress)
         return window[-1]
+
+    def _failed(self, job: _Job, done: int, step: int, loss: float, seconds: float) -> TrainingError:
+        """Put the model back as it was before the episode, record the failure, and say why."""
+        with self.lock:
+            self.model.load_state_dict(self.inference_model.state_dict())
+        self.optimizer = None
+        self.episodes.append({"experience": job.experience, "train_steps": done, "stopped": True,
+                              "status": "failed", "loss": loss, "train_seconds": seconds,
+                              "current_samples": len(job.current),
+                              "memory_samples": 0 if job.memory is None else len(job.memory)})
+        return TrainingError(f"trainer: episode {len(self.episodes) - 1} stopped at step {step + 1}: the loss "
+                             f"is {loss} (non-finite); check the stream for NaN or infinite values, and trainer.lr")
 
     def _new_optimizer(self) -> torch.optim.Optimizer:
         return OPTIMIZERS[self.config.optimizer](self.model.parameters(), lr=self.config.lr)
