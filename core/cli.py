@@ -1,4 +1,4 @@
-"""The ``driftlab`` command line: run, validate and export scenarios, serve the dashboard.
+"""The ``driftlab`` command line: run, validate and export scenarios, serve the dashboard, sweep and report.
 
 Exit codes: 0 success, 2 bad input (the message names the field), 1 anything unexpected.
 """
@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import cli_sweep
 from .errors import ConfigError, DriftlabError
 
 
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the dashboard (with a scenario loaded)")
     serve.add_argument("scenario", nargs="?", default=None, help="a scenario YAML file or built-in name")
     serve.add_argument("--port", type=int, default=5006)
+    cli_sweep.add_commands(commands)
     return parser
 
 
@@ -55,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return {"run": _run, "validate": _validate, "export": _export, "serve": _serve}[args.command](args)
+        return {"run": _run, "validate": _validate, "export": _export, "serve": _serve, "sweep": cli_sweep.sweep,
+                "report": cli_sweep.report}[args.command](args)
     except DriftlabError as err:
         print(f"driftlab {args.command}: error: {err}", file=sys.stderr)
         return 2
