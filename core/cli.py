@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_arguments(run)
     run.add_argument("--out", type=Path, default=None, help="output folder (default: out/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--track", choices=("mlflow", "none"), default=None,
+                     help="log the run to MLflow (default: the scenario's tracking section)")
 
     validate = commands.add_parser("validate", help="check a scenario without running it")
     scenario_arguments(validate)
@@ -128,6 +130,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"wrote {out}/: history.csv, detection_report.csv, scenario.yaml, summary.json"
           + (", accuracy_matrix.csv" if (out / "accuracy_matrix.csv").exists() else ""))
     print(json.dumps(summary))
+    cli_sweep.track(scenario, experiment, history, args.track, out)
     return 0
 
 

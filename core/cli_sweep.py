@@ -2,7 +2,8 @@
 
 ``driftlab sweep SCENARIO --grid KEY=V1,V2 ... --seeds 0-19 --out DIR [--scheduler tcp://HOST:PORT]``
 runs the grid × seeds on Dask (a LocalCluster unless a scheduler address is given, or
-``DASK_SCHEDULER_ADDRESS`` is set); ``driftlab report DIR`` aggregates a sweep's results per grid
+``DASK_SCHEDULER_ADDRESS`` is set; ``--track mlflow`` logs each cell as an MLflow run);
+``driftlab report DIR`` aggregates a sweep's results per grid
 point (mean, std, 95 % bootstrap CI over seeds) into ``report.csv`` and ``report.html``.
 """
 from __future__ import annotations
@@ -24,6 +25,8 @@ def add_commands(commands) -> None:
                        help="Dask scheduler address (tcp://HOST:PORT), or 'serial' for no Dask; default: "
                             "$DASK_SCHEDULER_ADDRESS, else a LocalCluster on this machine")
     sweep.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default: cores)")
+    sweep.add_argument("--track", choices=("mlflow", "none"), default=None,
+                       help="log each cell as an MLflow run (default: the scenario's tracking section)")
     sweep.add_argument("--allow-import", dest="allowed_imports", action="append", default=[], metavar="MODULE",
                        help="allow module:function references inside MODULE")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -39,7 +42,12 @@ def sweep(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise ConfigError("--workers", f"expected an integer >= 1, got {args.workers}")
+    from .tracking import tracking_settings
+
     plan = Sweep(args.scenario, parse_grid(args.grid), args.seeds, allowed_imports=args.allowed_imports)
+    name = plan.scenario.spec.get("name") or "scenario"
+    plan.tracking = tracking_settings(plan.scenario, args.track, out=args.out,
+                                      experiment=f"{name} sweep {args.out.resolve().name}")
     print(f"sweep: {len(plan.cells)} cells ({len(plan.points)} grid points × {len(plan.seeds)} seeds) → {args.out}",
           file=sys.stderr)
     table = plan.run(args.out, args.scheduler, workers=args.workers, progress=not args.quiet,
@@ -48,6 +56,16 @@ def sweep(args: argparse.Namespace) -> int:
     failed = int((cells["status"] != "ok").sum()) if len(cells) else 0
     print(f"wrote {args.out}/results.parquet and results.csv: {len(cells)} cells, {failed} failed")
     return 0
+
+
+def track(scenario, experiment, history, track: str | None, out: Path) -> None:
+    """``driftlab run``'s tracking: log the finished run if ``--track`` or the scenario asks for it."""
+    from .tracking import log_experiment, tracking_settings
+
+    settings = tracking_settings(scenario, track, out=out)
+    if settings is not None:
+        run_id = log_experiment(experiment, history, settings)
+        print(f"tracked: MLflow run {run_id} in experiment {settings['experiment']!r} at {settings['uri']}")
 
 
 def report(args: argparse.Namespace) -> int:

@@ -226,19 +226,21 @@ class Sweep:
         """Every cell: each grid point with each seed index (point-major order)."""
         return [Cell(point, seed) for point in self.points for seed in self.seeds]
 
-    def task(self, cell: Cell, out: str | os.PathLike | None = None) -> dict[str, Any]:
+    def task(self, cell: Cell) -> dict[str, Any]:
         """What a worker needs to run ``cell``: plain data only."""
         return {"cell": cell.key, "text": self.text, "point": [list(pair) for pair in cell.point],
                 "seed": cell.seed, "scenario_seed": cell_seed(self.scenario.seed, cell.seed),
                 "allowed_imports": list(self.allowed_imports),
-                "tracking": None if self.tracking is None else {**self.tracking, "out": None if out is None
-                                                                else str(Path(out).resolve())}}
+                "tracking": self.tracking}
 
     def run(self, out: str | os.PathLike, scheduler: str | None = None, *, workers: int | None = None,
             progress: bool = False, on_start: Callable[[str], Any] | None = None) -> pd.DataFrame:
         """Run the cells not finished in ``out``; returns the results table (see the module doc).
 
-        ``scheduler``: None (``DASK_SCHEDULER_ADDRESS`` or a LocalCluster of ``workers`` processes),
+        With ``tracking`` (:func:`driftlab.tracking.tracking_settings`), each cell is also one MLflow run
+    in the sweep's experiment, named after its grid point and seed index.
+
+    ``scheduler``: None (``DASK_SCHEDULER_ADDRESS`` or a LocalCluster of ``workers`` processes),
         a scheduler address, or ``"serial"``. ``progress`` shows a tqdm bar; ``on_start(link)`` is
         called with the Dask dashboard's address once the cluster is up.
         """
@@ -247,8 +249,12 @@ class Sweep:
         self._write_manifest(out)
         cells = self.cells
         done = {cell.key for cell in cells if _finished(out / "cells" / f"{cell.key}.json")}
-        pending = [self.task(cell, out) for cell in cells if cell.key not in done]
+        pending = [self.task(cell) for cell in cells if cell.key not in done]
         log.info("sweep: %d cells, %d finished before, %d to run", len(cells), len(done), len(pending))
+        if self.tracking and pending:  # created here, once, rather than raced for by the workers
+            from .tracking import client_for, experiment_id
+
+            experiment_id(client_for(self.tracking["uri"]), self.tracking["experiment"])
         bar = _progress_bar(len(cells), len(done)) if progress else None
         last_write = time.monotonic()
         try:

@@ -82,11 +82,12 @@ def test_the_light_base_imports_only_base_dependencies():
 
 def test_training_imports_only_what_the_torch_extra_declares():
     assert third_party_imports("core/training") <= declared("torch")
-    assert optional_imports(*BASE, "core/training") <= declared("torch", "digits", "sweep")
+    assert optional_imports(*BASE, "core/training") <= declared("torch", "digits", "sweep", "tracking")
 
 
-def test_sweeps_require_only_what_the_sweep_extra_declares():
+def test_sweeps_and_tracking_require_only_what_their_extras_declare():
     assert optional_imports(files=("core/sweep.py", "core/cli_sweep.py")) <= declared("sweep", "torch")
+    assert optional_imports(files=("core/tracking.py",)) <= declared("tracking")
 
 
 def test_the_dashboard_imports_only_what_its_extra_declares():
