@@ -258,7 +258,15 @@ class Sweep:
         bar = _progress_bar(len(cells), len(done)) if progress else None
         last_write = time.monotonic()
         try:
-            for task, record in execute(pending, scheduler, workers=workers, on_start=on_start):
+            def started(link: str) -> None:
+                if bar is not None:
+                    bar.clear()  # the caller's line goes above the bar, not inside it
+                if on_start is not None:
+                    on_start(link)
+                if bar is not None:
+                    bar.refresh()
+
+            for task, record in execute(pending, scheduler, workers=workers, on_start=started):
                 write_json(out / "cells" / f"{task['cell']}.json", record)
                 if record["status"] != "ok":
                     log.warning("sweep: cell %s %s failed: %s", task["cell"], task["point"], record["rows"][0]["error"])
