@@ -84,6 +84,18 @@ def test_a_sweep_on_a_dask_scheduler_with_two_workers_equals_the_serial_run(seri
     assert list(csv.columns) == list(distributed.columns) and len(csv) == len(distributed)
 
 
+def test_dask_scheduler_address_sends_the_sweep_to_that_cluster(serial, dask_cluster, tmp_path, monkeypatch):
+    from distributed import Client, get_task_stream
+
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", dask_cluster)
+    sweep = Sweep(TINY, parse_grid(["trainer.strategy=ewc"]), seeds="1")
+    with Client(dask_cluster, timeout="120s") as client, get_task_stream(client) as stream:
+        table = sweep.run(tmp_path)
+    assert [task["key"] for task in stream.data] == [f"driftlab-cell-{sweep.cells[0].key}"]
+    reference = pd.read_parquet(serial / "results.parquet")
+    pd.testing.assert_frame_equal(comparable(table), comparable(reference[reference["cell"] == sweep.cells[0].key]))
+
+
 def test_the_table_holds_the_accuracy_matrix_and_its_metrics(serial):
     table = pd.read_parquet(serial / "results.parquet")
     for _, cell in table.groupby("cell"):
