@@ -121,15 +121,18 @@ def parse_grid(items: Iterable[str]) -> dict[str, list[Any]]:
 
 def parse_seeds(text: str | int | Iterable[int]) -> list[int]:
     """``"0-19"``, ``"0,3,5"``, ``"0-3,8"`` or integers -> the sorted seed indices, without repeats."""
-    if isinstance(text, (int, np.integer)) and not isinstance(text, bool):
-        items: list[Any] = [int(text)]
-    elif isinstance(text, str):
+    items: list[Any]
+    if isinstance(text, str):
         items = [part.strip() for part in text.split(",")]
-    else:
+    elif isinstance(text, Iterable):
         items = list(text)
+    else:
+        items = [text]
     seeds: set[int] = set()
     for item in items:
         try:
+            if isinstance(item, bool):
+                raise TypeError
             if isinstance(item, str) and "-" in item.lstrip("-"):
                 low, high = (int(v) for v in item.split("-", 1))
                 if high < low:

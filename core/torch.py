@@ -35,9 +35,10 @@ from .extras import require
 
 torch = require("torch", "driftlab.torch")
 data = require("torch.utils.data", "driftlab.torch")
+_IterableDataset: Any = data.IterableDataset
 
 
-class StreamDataset(data.IterableDataset):
+class StreamDataset(_IterableDataset):
     """The tree's stream as an ``IterableDataset`` of ``(x, y)`` tensors (see the module doc for the rule).
 
     >>> from driftlab.library import time_series

@@ -59,7 +59,7 @@ class TrackingSettings(Config):
     driftlab.errors.ConfigError: TrackingSettings.backend: expected one of none, mlflow, got 'wandb'
     """
 
-    backend = param.Selector(default="none", objects=list(BACKENDS), doc="where runs are logged")
+    backend: param.Selector = param.Selector(default="none", objects=list(BACKENDS))  # where runs are logged
     uri = param.String(None, allow_None=True, doc="MLflow tracking URI (default: a local ./mlruns file store)")
     experiment = param.String(None, allow_None=True, doc="MLflow experiment (default: the scenario's name)")
     artifacts = param.Boolean(True, doc="log the scenario, history, detection report and accuracy matrix files")
