@@ -1,4 +1,4 @@
-"""The ``driftlab`` command line: run, validate and export scenarios, serve the dashboard.
+"""The ``driftlab`` command line: run, validate and export scenarios, serve the dashboard, sweep and report.
 
 Exit codes: 0 success, 2 bad input (the message names the field), 1 a failure (a failed episode,
 a file that cannot be written, anything unexpected), 130 interrupted; errors are one line on stderr.
@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ConfigError, DriftlabError
+from . import cli_sweep
+from .errors import ConfigError, DriftlabError, MissingExtraError
 from .files import write_text_atomically
 
 
@@ -40,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=None,
                      help="output folder (default: out/<scenario name>, the name reduced to one safe folder name)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--track", choices=("mlflow", "none"), default=None,
+                     help="log the run to MLflow (default: the scenario's tracking section)")
 
     validate = commands.add_parser("validate", help="check a scenario without running it")
     scenario_arguments(validate)
@@ -51,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the dashboard (with a scenario loaded)")
     serve.add_argument("scenario", nargs="?", default=None, help="a scenario YAML file or built-in name")
     serve.add_argument("--port", type=int, default=5006)
+    cli_sweep.add_commands(commands)
     return parser
 
 
@@ -62,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return {"run": _run, "validate": _validate, "export": _export, "serve": _serve}[args.command](args)
-    except ConfigError as err:
+        return {"run": _run, "validate": _validate, "export": _export, "serve": _serve, "sweep": cli_sweep.sweep,
+                "report": cli_sweep.report}[args.command](args)
+    except (ConfigError, MissingExtraError) as err:  # bad input or a missing extra: nothing ran
         print(f"driftlab {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -134,6 +139,7 @@ def _run(args: argparse.Namespace) -> int:
     summary = results.write()
     print(f"wrote {out}/: " + ", ".join(sorted(p.name for p in out.iterdir() if not p.name.startswith("."))))
     print(json.dumps(summary))
+    cli_sweep.track(scenario, experiment, experiment.monitor.history, args.track, out)
     return 0
 
 

@@ -16,7 +16,7 @@ from .errors import MissingExtraError
 
 #: The extra that installs each optional top-level module.
 EXTRA_OF = {"torch": "torch", "sklearn": "digits", "panel": "dashboard", "panel_material_ui": "dashboard",
-            "bokeh": "dashboard"}
+            "bokeh": "dashboard", "distributed": "sweep", "pyarrow": "sweep", "tqdm": "sweep", "mlflow": "tracking"}
 
 
 def require(module: str, needed_by: str) -> ModuleType:

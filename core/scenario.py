@@ -2,7 +2,7 @@
 
 Sections, in the order a file is written: ``name``, ``description``, ``seed``; ``tree`` (the
 sampling tree's topology); ``parameters`` (every stream parameter, as :class:`ParameterStore`
-takes them); ``detectors``; ``monitor``; ``model``; ``trainer``; ``buffers``.
+takes them); ``detectors``; ``monitor``; ``model``; ``trainer``; ``buffers``; ``tracking`` (:mod:`driftlab.tracking`).
 
 The tree is written with plain data: a list chains nodes; a string is a label
 (``{label: 3}`` for any other label); ``{transform: NAME}`` is a registered transform
@@ -65,10 +65,11 @@ from .monitor import ADAPTATIONS, AGGREGATES, Monitor
 from .nodes import BranchingNode, ClassLabelNode, TransformNode, unwrap
 from .parameters import DEFINITION_KEYS, Parameter, ParameterStore
 from .registry import MODELS, TRANSFORMS, import_path
+from .tracking import scenario_tracking
 from .tree import SamplingTree
 
 SECTIONS = ("name", "description", "seed", "tree", "parameters", "detectors", "monitor", "model", "trainer",
-            "buffers")
+            "buffers", "tracking")
 COMMENTS = {
     "seed": "One seed reproduces everything: the stream, the detectors' inputs, the model and its training.",
     "tree": "The sampling tree: a list chains nodes; a string is a label; {transform: NAME} a registered\n"
@@ -81,6 +82,7 @@ COMMENTS = {
     "model": "The classifier: a registered model; in_features / n_classes default to the stream's.",
     "trainer": "Retraining episodes: a strategy (naive, replay, ewc, jvp, jvp_reg, jvp_lookahead) and its settings.",
     "buffers": "Current-regime data (fed by the monitor) and the memory of past regimes.",
+    "tracking": "Experiment tracking: backend none | mlflow; uri (default: a local mlruns file store), experiment.",
 }
 BUFFERS = ("SequentialBuffer", "RandomReplacementBuffer", "ReservoirBuffer", "ClassBalancedBuffer")
 ENV_PREFIX = "DRIFTLAB_"
@@ -608,6 +610,8 @@ def _check_sections(spec: dict) -> None:
     seed = spec.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise ConfigError("seed", f"expected an integer in [0, 2^63), got {seed!r}")
+    if spec.get("tracking") is not None:
+        scenario_tracking(spec["tracking"])
     for key in ("name", "description"):
         if key in spec and not isinstance(spec[key], str):
             raise ConfigError(key, f"expected text, got {type(spec[key]).__name__}")

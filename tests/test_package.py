@@ -16,7 +16,8 @@ import driftlab
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # Import names whose distribution is named otherwise.
-DISTRIBUTION = {"yaml": "pyyaml", "sklearn": "scikit-learn", "panel_material_ui": "panel-material-ui"}
+DISTRIBUTION = {"yaml": "pyyaml", "sklearn": "scikit-learn", "panel_material_ui": "panel-material-ui",
+                "distributed": "dask"}  # `distributed` comes with dask[distributed]
 
 
 def requirement_name(requirement: str) -> str:
@@ -59,16 +60,16 @@ def third_party_imports(*folders: str) -> set[str]:
     return found
 
 
-def optional_imports(*folders: str) -> set[str]:
-    """Distributions imported through ``require("module", ...)`` (driftlab.extras) in ``folders``."""
+def optional_imports(*folders: str, files: tuple[str, ...] = ()) -> set[str]:
+    """Distributions imported through ``require("module", ...)`` (driftlab.extras) in ``folders`` or ``files``."""
     found = set()
-    for folder in folders:
-        for path in (ROOT / folder).glob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text())):
-                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "require" \
-                        and node.args and isinstance(node.args[0], ast.Constant):
-                    top = node.args[0].value.partition(".")[0]
-                    found.add(DISTRIBUTION.get(top, top))
+    paths = [path for folder in folders for path in (ROOT / folder).glob("*.py")] + [ROOT / f for f in files]
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "require" \
+                    and node.args and isinstance(node.args[0], ast.Constant):
+                top = node.args[0].value.partition(".")[0]
+                found.add(DISTRIBUTION.get(top, top))
     return found
 
 
@@ -81,7 +82,12 @@ def test_the_light_base_imports_only_base_dependencies():
 
 def test_training_imports_only_what_the_torch_extra_declares():
     assert third_party_imports("core/training") <= declared("torch")
-    assert optional_imports(*BASE, "core/training") <= declared("torch", "digits")
+    assert optional_imports(*BASE, "core/training") <= declared("torch", "digits", "sweep", "tracking")
+
+
+def test_sweeps_and_tracking_require_only_what_their_extras_declare():
+    assert optional_imports(files=("core/sweep.py", "core/cli_sweep.py")) <= declared("sweep", "torch")
+    assert optional_imports(files=("core/tracking.py",)) <= declared("tracking")
 
 
 def test_the_dashboard_imports_only_what_its_extra_declares():
@@ -121,6 +127,7 @@ def test_the_light_base_loads_neither_torch_nor_panel():
     ("torch", "import driftlab.training", "torch"),
     ("sklearn", "from driftlab.library import rotated_digits; rotated_digits(seed=0).batch(4)", "digits"),
     ("panel", "import driftlab.dashboard", "dashboard"),
+    ("distributed", "from driftlab.sweep import execute; list(execute([{'cell': 'x'}]))", "sweep"),
 ])
 def test_a_missing_extra_is_named(missing, code, extra):
     result = run_python(code, missing)
