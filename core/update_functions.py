@@ -259,19 +259,24 @@ class OscillatingUpdate(UpdateFunction):
 
 
 class PolynomialTrend(UpdateFunction):
-    """``Y + Σ_i a_i · t^i`` for ``coeffs = [a_0, a_1, ...]``.
+    """``Y + Σ_i a_i · t^(i+1)`` for ``coeffs = [a_0, a_1, ...]`` (NS-Gym's: no constant term).
+
+    The first coefficient is the slope of ``t``, the next that of ``t²``, and so on, so
+    ``coeffs=[slope]`` is :class:`DeterministicTrend`.
 
     >>> from driftlab.schedulers import ContinuousScheduler
-    >>> fn = PolynomialTrend(ContinuousScheduler(), coeffs=[1.0, 0.0, 1.0])
+    >>> fn = PolynomialTrend(ContinuousScheduler(), coeffs=[0.0, 1.0])
     >>> [fn(0.0, t)[0] for t in range(4)]
-    [1.0, 2.0, 5.0, 10.0]
+    [0.0, 1.0, 4.0, 9.0]
+    >>> PolynomialTrend(ContinuousScheduler(), coeffs=[2.0])(10.0, 3)[0]
+    16.0
     """
 
     _positional = ("scheduler", "coeffs")
     coeffs = param.List(default=[0.0], item_type=Real)
 
     def _apply(self, y, t):
-        return y + sum(a * t ** i for i, a in enumerate(self._v.coeffs))
+        return y + sum(a * t ** (i + 1) for i, a in enumerate(self._v.coeffs))
 
 
 class RandomWalk(UpdateFunction):

@@ -37,7 +37,7 @@ always = ContinuousScheduler
     (uf.OrnsteinUhlenbeck(always(), theta=0.5, mu=2.0), 0.0, [1.0, 1.5, 1.75, 1.875]),
     (uf.OscillatingUpdate(always(), delta=1.0), 0.0, [0.0, math.sin(1), math.sin(1) + math.sin(2),
                                                      math.sin(1) + math.sin(2) + math.sin(3)]),
-    (uf.PolynomialTrend(always(), coeffs=[1.0, 0.0, 2.0]), 0.0, [1.0, 4.0, 13.0, 32.0]),  # Y + 1 + 2t²
+    (uf.PolynomialTrend(always(), coeffs=[1.0, 0.0, 2.0]), 0.0, [0.0, 3.0, 21.0, 78.0]),  # Y + t + 2t³ (NS-Gym)
     (uf.SigmoidTransition(always(), a=1.0, b=3.0, k=2.0, t0=1.0), 0.0,
      [1 + 2 / (1 + math.exp(2)), 2.0, 1 + 2 / (1 + math.exp(-2)), 1 + 2 / (1 + math.exp(-4))]),
     (uf.StepWiseUpdate(always(), param_list=[10, 20]), 0, [10, 20, 20, 20]),
@@ -252,3 +252,9 @@ def test_lipschitz_bound_holds_between_any_two_steps(p0, lipschitz, seed):
 def test_registry_lists_every_update_function():
     assert len(uf.UPDATE_FUNCTIONS) == 28
     assert all(issubclass(cls, uf.UpdateFunction) for cls in uf.UPDATE_FUNCTIONS.values())
+
+
+def test_polynomial_trend_follows_ns_gym_powers_starting_at_t():
+    # NS-Gym 1.0.10: Y_t = Y_{t-1} + sum_i a_i t^(i+1); coeffs=[2.0] at t=3 from 10 gives 16, not 12
+    assert uf.PolynomialTrend(always(), coeffs=[2.0])(10.0, 3)[0] == 16.0
+    assert uf.PolynomialTrend(always(), coeffs=[0.0, 1.0])(0.0, 3)[0] == 9.0
