@@ -43,6 +43,12 @@ from .seeds import child_seed
 _DECLINED = object()  # returned by _apply when the function does not change the value
 
 
+def _seed_setting() -> param.Integer:
+    """The ``seed`` setting of the random update functions (NS-Gym's constructor argument)."""
+    return param.Integer(default=None, allow_None=True, bounds=(0, None),
+                         doc="own seed; when None, a parameter seeds it from its store's seed and its name")
+
+
 class UpdateFunction(Config):
     """Base: ``fn(value, t) -> (new_value, fired, delta)``; subclasses define ``_apply``.
 
@@ -72,6 +78,8 @@ class UpdateFunction(Config):
         when the initial value does not suit this function.
         """
         self._y0 = self._validate_value(initial_value)
+        if getattr(self, "seed", None) is not None:  # a random function's own seed wins, as a scheduler's does
+            seed = self.seed
         self._rng = np.random.default_rng(child_seed(seed, 1))
         self._v.scheduler.reset(child_seed(seed, 0))
         self._start()
@@ -237,6 +245,7 @@ class OrnsteinUhlenbeck(UpdateFunction):
     theta = param.Number(default=0.1, bounds=(0, None))
     mu = param.Number(default=0.0)
     sigma = param.Number(default=0.0, bounds=(0, None))
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return y + self._v.theta * (self._v.mu - y) + self._v.sigma * float(self._rng.standard_normal())
@@ -292,6 +301,7 @@ class RandomWalk(UpdateFunction):
     _positional = ("scheduler", "mu", "sigma")
     mu = param.Number(default=0.0)
     sigma = param.Number(default=1.0, bounds=(0, None))
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return y + float(self._rng.normal(self._v.mu, self._v.sigma))
@@ -311,6 +321,7 @@ class RandomWalkWithDrift(UpdateFunction):
     alpha = param.Number(default=0.0)
     mu = param.Number(default=0.0)
     sigma = param.Number(default=1.0, bounds=(0, None))
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return self._v.alpha + y + float(self._rng.normal(self._v.mu, self._v.sigma))
@@ -331,6 +342,7 @@ class RandomWalkWithDriftAndTrend(UpdateFunction):
     mu = param.Number(default=0.0)
     sigma = param.Number(default=1.0, bounds=(0, None))
     slope = param.Number(default=0.0)
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return self._v.alpha + y + self._v.slope * t + float(self._rng.normal(self._v.mu, self._v.sigma))
@@ -356,6 +368,7 @@ class BoundedRandomWalk(UpdateFunction):
         super()._check()
         if self._v.hi < self._v.lo:
             raise ConfigError(f"{type(self).__name__}.hi", f"must be >= lo ({self._v.lo}), got {self._v.hi}")
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return min(max(y + float(self._rng.normal(self._v.mu, self._v.sigma)), self._v.lo), self._v.hi)
@@ -381,14 +394,20 @@ class SigmoidTransition(UpdateFunction):
 
 
 class _ListUpdate(UpdateFunction):
-    """Base of the updates that walk through a list of values, one entry per firing."""
+    """Base of the updates that walk through a list of values, one entry per firing.
+
+    A list that does not wrap round may be empty (the function then never changes the value, as
+    NS-Gym's); one that wraps round must not be.
+    """
+
+    _wraps = True
 
     def _entries(self) -> list:
         raise NotImplementedError
 
     def _check(self):
         super()._check()
-        if not self._entries():
+        if self._wraps and not self._entries():
             raise ConfigError(f"{type(self).__name__}.{self._positional[1]}", "expected a non-empty list")
 
     def _start(self):
@@ -416,6 +435,7 @@ class StepWiseUpdate(_ListUpdate):
     """
 
     _positional = ("scheduler", "param_list")
+    _wraps = False
     param_list = param.List(default=[], item_type=Real)
 
     def _entries(self):
@@ -466,6 +486,8 @@ class DistributionUpdate(UpdateFunction):
         for name in self._vectors:
             setting = getattr(self, name)
             path = f"{type(self).__name__}.{name}"
+            if isinstance(setting, list) and not setting and not getattr(self, "_wraps", True):
+                continue  # an empty list of steps: checked by _ListUpdate
             if isinstance(setting, list) and setting and isinstance(setting[0], (list, tuple, np.ndarray)):
                 vectors = [as_distribution(v, f"{path}[{i}]") for i, v in enumerate(setting)]
                 if len({v.size for v in vectors}) > 1:
@@ -478,6 +500,8 @@ class DistributionUpdate(UpdateFunction):
         p = as_distribution(value, "value")
         for name in self._vectors:
             setting = np.asarray(getattr(self, name), dtype=float)
+            if setting.size == 0:
+                continue
             if setting.shape[-1] != p.size:
                 raise ConfigError(f"update.{name}", f"has {setting.shape[-1]} categories but the value has {p.size}")
         return p
@@ -552,6 +576,7 @@ class DistributionStepWiseUpdate(_ListUpdate, DistributionUpdate):
     """
 
     _positional = ("scheduler", "update_values")
+    _wraps = False
     _vectors = ("update_values",)
     update_values = param.List(default=[])
 
@@ -612,6 +637,7 @@ class RandomCategorical(DistributionUpdate):
     >>> np.round(p, 3), float(np.round(p.sum(), 9))
     (array([0.386, 0.184, 0.175, 0.255]), 1.0)
     """
+    seed = _seed_setting()
 
     def _apply(self, p, t):
         return self._rng.dirichlet(np.ones(p.size))
