@@ -11,11 +11,13 @@ def apply_marks(items: list[pytest.Item], folder: Path, differences: dict[str, s
         path = Path(item.path)
         if folder not in path.parents:
             continue
+        file = path.relative_to(folder).as_posix()
         inner = item.nodeid.split("::", 1)[1]  # Class::test[param]
-        full = f"{path.name}::{inner}"
+        full = f"{file}::{inner}"
         key = full.split("[")[0]
+        klass = f"{file}::{inner.split('::')[0]}" if "::" in inner else None
         for table, mark in ((differences, "xfail"), (not_portable, "skip")):
-            reason = table.get(full, table.get(key, table.get(path.name)))
+            reason = table.get(full, table.get(key, table.get(klass, table.get(file))))
             if reason is None:
                 continue
             if mark == "xfail":
