@@ -168,7 +168,7 @@ class Parameter:
         if isinstance(schedule, (str, bytes, Mapping)) or not isinstance(schedule, Iterable):
             raise ConfigError(f"{self.name}.schedule", "expected a list (or another iterable) of values, "
                               f"got {type(schedule).__name__}")
-        items = _Schedule(schedule, eager=isinstance(schedule, (list, tuple, np.ndarray, pd.Series)))
+        items = _Schedule(schedule, eager=isinstance(schedule, (list, tuple, range, np.ndarray, pd.Series)))
         if not items.has(0):
             raise ConfigError(f"{self.name}.schedule", "expected at least one value, got an empty schedule")
         return items
