@@ -142,3 +142,14 @@ def test_rivers_kswin_still_draws_its_reference_sample_with_random_sample():
     assert KSWIN(seed=4).update_many(values).tolist() == expected
     ours, python = random.Random(0), random.Random(0)  # CPython's algorithm, as replayed
     assert _replay_samples(ours, 170, 100, 3).tolist() == [python.sample(range(170), 100) for _ in range(3)]
+
+
+def test_rivers_adaptive_random_forest_takes_driftlab_detectors_and_scores_as_with_its_own():
+    from river import datasets, evaluate, forest, metrics
+
+    def score(detector, warning):
+        model = forest.ARFClassifier(n_models=3, seed=8, drift_detector=detector, warning_detector=warning)
+        return evaluate.progressive_val_score(datasets.Phishing(), model, metrics.Accuracy()).get()
+    ours = score(ADWIN(delta=0.001), ADWIN(delta=0.01))
+    assert ours == score(river_drift.ADWIN(delta=0.001), river_drift.ADWIN(delta=0.01))
+    assert ours > 0.8
