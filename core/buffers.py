@@ -32,8 +32,9 @@ import json
 import math
 import os
 import threading
+import time
 from abc import ABC, abstractmethod
-from bisect import insort
+from bisect import bisect_right, insort
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -256,6 +257,16 @@ class DataBuffer(ABC):
     @property
     def max_size(self) -> int:
         return self._max_size
+
+    @property
+    def max_queue_size(self) -> int:
+        """The default queue of a collector feeding this buffer (PAMIQ's ``max_queue_size``): ``max_size``."""
+        return self._max_size
+
+    @property
+    def is_full(self) -> bool:
+        """Whether the buffer holds ``max_size`` samples (PAMIQ's ``is_full``)."""
+        return self._size >= self._max_size
 
     @property
     def added(self) -> int:
@@ -497,7 +508,11 @@ def replace_probability_from_survival_length(max_size: int, expected_survival_le
     average (coupon collector, H_N = 1 + 1/2 + ... + 1/N ≈ ln N + γ), and each sample replaces one with
     probability p, so L is the expected number of added samples until the last of today's items is
     gone. One item lives N/p = L/(ln N + γ) samples on average. ln N + γ underestimates H_N by < 2 % for
-    N >= 10 (by 42 % at N = 1). p must end in (0, 1]: an L shorter than N·(ln N + γ) is an error.
+    N >= 10 (by 42 % at N = 1). An L shorter than N·(ln N + γ), the turnover at p = 1, gives p = 1 (as
+    PAMIQ caps it): the buffer cannot turn over faster than one replacement per sample.
+
+    >>> replace_probability_from_survival_length(100, 10)
+    1.0
 
     >>> round(replace_probability_from_survival_length(100, 1000), 4)
     0.5182
@@ -508,10 +523,7 @@ def replace_probability_from_survival_length(max_size: int, expected_survival_le
             or not math.isfinite(length) or length <= 0:
         raise ConfigError("expected_survival_length", f"expected a finite number > 0, got {length!r}")
     turnover_at_p1 = size * (math.log(size) + np.euler_gamma)
-    if length < turnover_at_p1:
-        raise ConfigError("expected_survival_length", f"{length} is shorter than the {turnover_at_p1:.1f}"
-                          f" samples a buffer of {size} needs to turn over when each sample replaces one")
-    return float(turnover_at_p1 / length)
+    return float(min(1.0, turnover_at_p1 / length))
 
 
 class RandomReplacementBuffer(_RandomizedBuffer):
@@ -550,6 +562,12 @@ class RandomReplacementBuffer(_RandomizedBuffer):
     @property
     def replace_probability(self) -> float:
         return self._p
+
+    @property
+    def max_queue_size(self) -> int:
+        """A collector's default queue: ⌈max_size / p⌉, the samples one turnover of the buffer takes in
+        (PAMIQ's), so that a collector drops nothing the buffer would have kept."""
+        return math.ceil(self._max_size / self._p)
 
     def _config(self) -> dict[str, Any]:
         return {**super()._config(), "replace_probability": self._p}
@@ -685,6 +703,7 @@ class DataCollector:
         self._chunks: deque[tuple[dict[str, Column], int]] = deque()
         self._queued = self._collected = self._dropped = 0
         self._acquired = False
+        self._times: deque[list] = deque()  # [collection time, samples still queued], per chunk
 
     @property
     def max_queue_size(self) -> int:
@@ -731,8 +750,10 @@ class DataCollector:
             return
         # own a copy: producers reuse their arrays
         owned = {f: c.copy() if isinstance(c, np.ndarray) else c for f, c in columns.items()}
+        now = time.time()
         with self._lock:
             self._chunks.append((owned, n))
+            self._times.append([now, n])
             self._queued += n
             self._collected += n
             excess = self._queued - self._max_queue_size
@@ -741,22 +762,32 @@ class DataCollector:
                 drop = min(size, excess)
                 if drop == size:
                     self._chunks.popleft()
+                    self._times.popleft()
                 else:
                     self._chunks[0] = ({f: c[drop:] for f, c in oldest.items()}, size - drop)
+                    self._times[0][1] -= drop
                 self._queued -= drop
                 self._dropped += drop
                 excess -= drop
 
+
     def _take(self) -> tuple[dict[str, Column], int]:
         """Everything queued, as one batch of columns, leaving the queue empty."""
+        columns, n, _ = self._take_stamped()
+        return columns, n
+
+    def _take_stamped(self) -> tuple[dict[str, Column], int, list[float]]:
+        """Everything queued, as one batch of columns, with each sample's collection time."""
         with self._lock:
             chunks, self._chunks = self._chunks, deque()
+            times, self._times = self._times, deque()
             n, self._queued = self._queued, 0
+        stamps = [t for t, size in times for _ in range(size)]
         if len(chunks) <= 1:
-            return (chunks[0][0] if chunks else {}), n
+            return (chunks[0][0] if chunks else {}), n, stamps
         fields = chunks[0][0].keys()
         return {f: np.concatenate([c[f] for c, _ in chunks]) if isinstance(chunks[0][0][f], np.ndarray)
-                else [v for c, _ in chunks for v in c[f]] for f in fields}, n
+                else [v for c, _ in chunks for v in c[f]] for f in fields}, n, stamps
 
 
 class DataUser:
@@ -780,6 +811,7 @@ class DataUser:
         self._buffer = buffer
         self._lock = threading.RLock()
         self._collectors: list[DataCollector] = []
+        self._stamps: list[float] = []  # collection times of the samples moved in, oldest first
         self.new_collector(max_queue_size)
 
     @property
@@ -793,7 +825,7 @@ class DataUser:
 
     def new_collector(self, max_queue_size: int | None = None) -> DataCollector:
         """Another collector feeding this user, for one more producer."""
-        size = self._buffer.max_size if max_queue_size is None else max_queue_size
+        size = self._buffer.max_queue_size if max_queue_size is None else max_queue_size
         collector = DataCollector(self._buffer._schema, _check_size(size, "DataUser.max_queue_size"))
         with self._lock:
             self._collectors.append(collector)
@@ -804,15 +836,28 @@ class DataUser:
         moved = 0
         with self._lock:
             for collector in self._collectors:
-                columns, n = collector._take()
+                columns, n, stamps = collector._take_stamped()
                 self._buffer._add(columns, n)
                 moved += n
+                self._stamps.extend(stamps)
+            self._stamps.sort()
+            del self._stamps[:-self._buffer.max_queue_size]
         return moved
 
     def get_data(self) -> dict[str, Column]:
-        """A copy of the buffer's content (see :meth:`DataBuffer.get_data`)."""
+        """Pull what the collectors queued (:meth:`update`), then a copy of the buffer's content, as PAMIQ's."""
         with self._lock:
+            self.update()
             return self._buffer.get_data()
+
+    def count_data_added_since(self, timestamp: float) -> int:
+        """How many of the samples moved into the buffer were collected after ``timestamp`` (``time.time()``).
+
+        Counts over the last ``buffer.max_queue_size`` samples moved, as PAMIQ's does; samples still
+        queued count once :meth:`update` (or :meth:`get_data`) has moved them.
+        """
+        with self._lock:
+            return len(self._stamps) - bisect_right(self._stamps, timestamp)
 
     def __len__(self) -> int:
         with self._lock:

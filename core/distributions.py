@@ -111,3 +111,23 @@ def _frozen(p: np.ndarray) -> np.ndarray:
 
 def _show(p: np.ndarray) -> str:
     return "[" + ", ".join(f"{x:.6g}" for x in p) + "]"
+
+
+def values_wasserstein(p: Any, q: Any) -> float:
+    """NS-Gym's ``delta`` of a distribution update: the 1-Wasserstein distance between the
+    probability *values* of ``p`` and ``q`` taken as two samples (``scipy.stats.wasserstein_distance(p, q)``).
+
+    driftlab's own ``delta`` (:func:`wasserstein1`) treats the vectors as distributions over the
+    ordered categories, so it sees mass moving between categories; this one only sees the set of
+    values change (a permutation has distance 0). For two samples of one size it is the mean
+    absolute difference of the sorted values.
+
+    >>> values_wasserstein([0.5, 0.5], [1.0, 0.0])
+    0.5
+    >>> values_wasserstein([1.0, 0.0], [0.0, 1.0])
+    0.0
+    """
+    a, b = np.sort(np.asarray(p, dtype=float).ravel()), np.sort(np.asarray(q, dtype=float).ravel())
+    if a.size != b.size:
+        raise ConfigError("q", f"expected {a.size} probabilities, like p, got {b.size}")
+    return float(np.mean(np.abs(a - b))) if a.size else 0.0

@@ -3,10 +3,13 @@
 A :class:`Parameter` takes one of three forms:
 
 - a constant ``value``;
-- a ``schedule`` (any finite iterable) with a ``strategy`` for what follows its end: ``"hold"``
-  keeps the last value, ``"cycle"`` restarts it, ``"raise"`` raises
+- a ``schedule`` (a list, an array, or any iterable, endless ones such as ``itertools.count()``
+  included) with a ``strategy`` for what follows its end: ``"hold"`` keeps the last value,
+  ``"cycle"`` restarts it, ``"raise"`` (streamgen's ``"raise exception"`` is accepted too) raises
   :class:`~driftlab.errors.ScheduleExhaustedError`. With only a schedule, its first entry is step 0;
-  with a ``value`` too, the value is step 0 and the schedule supplies steps 1, 2, ...;
+  with a ``value`` too, the value is step 0 and the schedule supplies steps 1, 2, .... A list,
+  tuple or array is copied at once; any other iterable is drawn from lazily, one entry as each
+  step is first reached, so an endless schedule costs O(1) amortised per step;
 - an ``update`` function (see :mod:`driftlab.update_functions`) applied to the initial ``value``:
   ``value_{k+1}, fired, delta = update(value_k, t=k)``. It is given as an object or as plain data
   (``{"type": "IncrementUpdate", "k": 1, "scheduler": "ContinuousScheduler"}``).
@@ -27,7 +30,7 @@ amortised time without ever changing history.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,7 @@ from .seeds import parameter_seed
 from .update_functions import UpdateFunction
 
 STRATEGIES = ("hold", "cycle", "raise")
+STRATEGY_ALIASES = {"raise exception": "raise"}  # streamgen's spelling
 DEFINITION_KEYS = ("value", "schedule", "strategy", "update", "edits")
 
 
@@ -54,6 +58,55 @@ class _Unset:
 
 
 _UNSET: Any = _Unset()
+
+
+class _Schedule:
+    """A schedule's entries, drawn from its iterable as they are first needed and then kept.
+
+    Entries never change once drawn, so a schedule is shared (not copied) by the parameters an
+    edit derives from it; a list, tuple or array is read at once.
+    """
+
+    def __init__(self, entries: Iterable, eager: bool):
+        self._items: list[Any] = []
+        self._source: Iterator[Any] | None = iter(entries)
+        if eager:
+            self._draw_to(None)
+
+    def _draw_to(self, i: int | None) -> None:
+        while self._source is not None and (i is None or len(self._items) <= i):
+            try:
+                item = next(self._source)
+            except StopIteration:
+                self._source = None
+                break
+            self._items.append(_frozen(copy.deepcopy(item)))
+
+    def has(self, i: int) -> bool:
+        """Whether entry ``i`` exists (drawing up to it if needed)."""
+        self._draw_to(i)
+        return i < len(self._items)
+
+    def __getitem__(self, i: int) -> Any:
+        return self._items[i]
+
+    def __len__(self) -> int:
+        """The number of entries, all of them drawn first (never call it on an endless schedule)."""
+        self._draw_to(None)
+        return len(self._items)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every entry has been drawn (the end is known)."""
+        return self._source is None
+
+    @property
+    def drawn(self) -> list[Any]:
+        """The entries drawn so far."""
+        return list(self._items)
+
+    def __deepcopy__(self, memo: dict) -> _Schedule:
+        return self
 
 
 class Parameter:
@@ -78,6 +131,7 @@ class Parameter:
             raise ConfigError("name", f"expected a non-empty dotted name such as 'ramp.height', got {name!r}")
         self.name = name
         self.seed = _check_seed(seed, f"{name}.seed")
+        strategy = STRATEGY_ALIASES.get(strategy, strategy) if isinstance(strategy, str) else strategy
         self.strategy = strategy
         self._schedule = self._check_schedule(value, schedule, strategy, update)
         self.update_function = self._check_update(value, update)
@@ -97,7 +151,7 @@ class Parameter:
 
     # -- definition -------------------------------------------------------------------------
 
-    def _check_schedule(self, value, schedule, strategy, update) -> list | None:
+    def _check_schedule(self, value, schedule, strategy, update) -> _Schedule | None:
         if strategy not in STRATEGIES:
             raise ConfigError(f"{self.name}.strategy", f"expected one of {', '.join(map(repr, STRATEGIES))}, "
                               f"got {strategy!r}" + did_you_mean(str(strategy), list(STRATEGIES)))
@@ -109,11 +163,13 @@ class Parameter:
             return None
         if update is not None:
             raise ConfigError(self.name, "give either a schedule or an update function, not both")
+        if isinstance(schedule, _Schedule):  # an edit's base, shared
+            return schedule
         if isinstance(schedule, (str, bytes, Mapping)) or not isinstance(schedule, Iterable):
-            raise ConfigError(f"{self.name}.schedule", "expected a list (or another finite iterable) of values, "
+            raise ConfigError(f"{self.name}.schedule", "expected a list (or another iterable) of values, "
                               f"got {type(schedule).__name__}")
-        items = [_frozen(copy.deepcopy(item)) for item in schedule]
-        if not items:
+        items = _Schedule(schedule, eager=isinstance(schedule, (list, tuple, range, np.ndarray, pd.Series)))
+        if not items.has(0):
             raise ConfigError(f"{self.name}.schedule", "expected at least one value, got an empty schedule")
         return items
 
@@ -178,8 +234,8 @@ class Parameter:
 
     @property
     def schedule(self) -> list | None:
-        """The schedule's entries (a copy), or None."""
-        return None if self._schedule is None else list(self._schedule)
+        """The schedule's entries (a copy; of an iterable drawn lazily, those drawn so far), or None."""
+        return None if self._schedule is None else self._schedule.drawn
 
     @property
     def initial_value(self) -> Any:
@@ -201,7 +257,7 @@ class Parameter:
         if self._initial is not _UNSET:
             out["value"] = copy.deepcopy(self._initial)
         if self._schedule is not None:
-            out["schedule"] = self.schedule
+            out["schedule"] = self.schedule if self._schedule.complete else self._schedule
             if self.strategy != "hold":
                 out["strategy"] = self.strategy
         if self.update_function is not None:
@@ -225,8 +281,8 @@ class Parameter:
         if j < offset:
             return self._initial
         i = j - offset
-        n = len(self._schedule)
-        if i >= n:
+        if not self._schedule.has(i):
+            n = len(self._schedule)  # the end is reached, so it is known
             if self.strategy == "hold":
                 i = n - 1
             elif self.strategy == "cycle":
@@ -300,7 +356,7 @@ class Parameter:
         if self._schedule is None:
             return False
         i = j - (0 if self._initial is _UNSET else 1)
-        return i < len(self._schedule) or self.strategy == "cycle"
+        return self._schedule.has(i) or self.strategy == "cycle"
 
     def __repr__(self) -> str:
         return f"Parameter({self.name!r}, value={self._value!r}, step={self._step})"
@@ -310,8 +366,9 @@ class ParameterStore:
     """Parameters by dotted name (``"ramp.height"``), moved through update steps together.
 
     Built from a nested dict as streamgen users write it: a non-dict value is a constant; a dict
-    with any of the keys ``value``, ``schedule``, ``strategy``, ``update`` defines one parameter;
-    any other dict is a scope. The caller's dict is never modified.
+    with any of the keys ``value``, ``schedule``, ``strategy``, ``update`` defines one parameter
+    (it may repeat the parameter's name under ``name``, as streamgen allows; a ``name`` that differs
+    from its key is rejected); any other dict is a scope. The caller's dict is never modified.
 
     >>> store = ParameterStore({"signal_length": 256,
     ...                         "ramp": {"height": {"schedule": [0.9, 0.8, 0.7]}}})
@@ -517,6 +574,12 @@ def _parameter(name: str, definition: Any, seed: int) -> Parameter:
             raise ConfigError(name, f"is given a Parameter named {definition.name!r}; their names must match")
         return definition
     if isinstance(definition, Mapping):
+        if "name" in definition:  # streamgen's dicts may repeat the parameter's name; it must match the key
+            given = definition["name"]
+            if given not in (name, name.rsplit(".", 1)[-1]):
+                raise ConfigError(f"{name}.name", f"is {given!r}, but the parameter is defined under the key "
+                                  f"{name.rsplit('.', 1)[-1]!r}; leave 'name' out or make it match")
+            definition = {k: v for k, v in definition.items() if k != "name"}
         unknown = [k for k in definition if k not in DEFINITION_KEYS]
         if unknown:
             raise ConfigError(f"{name}.{unknown[0]}", f"unknown key in a parameter definition; expected "

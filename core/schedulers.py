@@ -51,7 +51,7 @@ class Scheduler(Config):
             raise ConfigError(f"{type(self).__name__}.end", f"must be >= start ({self._v.start}), got {self._v.end}")
 
     def __call__(self, t: int) -> bool:
-        return self._v.start <= t <= self._v.end and self._fires(t)
+        return bool(self._v.start <= t <= self._v.end and self._fires(t))  # a Python bool, as NS-Gym's
 
     def _fires(self, t: int) -> bool:
         raise NotImplementedError
@@ -91,7 +91,9 @@ class PeriodicScheduler(Scheduler):
 
 
 class DiscreteScheduler(Scheduler):
-    """Fires at the update indices listed in ``event_list``.
+    """Fires at the update indices listed in ``event_list`` (a list or, as NS-Gym writes it, a set).
+
+    Every event must lie inside the window ``[start, end]`` (NS-Gym asserts the same).
 
     >>> s = DiscreteScheduler([1, 4])
     >>> [t for t in range(6) if s(t)]
@@ -101,11 +103,22 @@ class DiscreteScheduler(Scheduler):
     _positional = ("event_list",)
     event_list = param.List(default=[], item_type=int, doc="update indices at which it fires")
 
+    def __init__(self, *args, **settings):
+        if args and isinstance(args[0], (set, frozenset, tuple)):
+            args = (sorted(args[0]), *args[1:])
+        if isinstance(settings.get("event_list"), (set, frozenset, tuple)):
+            settings["event_list"] = sorted(settings["event_list"])
+        super().__init__(*args, **settings)
+
     def _check(self) -> None:
         super()._check()
-        if any(t < 0 for t in self._v.event_list):
-            raise ConfigError(f"{type(self).__name__}.event_list", f"expected indices >= 0, got {self._v.event_list}")
-        self._events = frozenset(self._v.event_list)
+        events, path = self._v.event_list, f"{type(self).__name__}.event_list"
+        if any(t < 0 for t in events):
+            raise ConfigError(path, f"expected indices >= 0, got {events}")
+        outside = [t for t in events if not self._v.start <= t <= self._v.end]
+        if outside:
+            raise ConfigError(path, f"events {outside} lie outside the window [{self._v.start}, {self._v.end}]")
+        self._events = frozenset(events)
 
     def _fires(self, t: int) -> bool:
         return t in self._events
@@ -166,6 +179,11 @@ class CustomScheduler(Scheduler):
         if self._v.fn is None:  # param lets a None default through whatever allow_None says
             raise ConfigError(f"{type(self).__name__}.fn", "required: a function of the update index t")
 
+    def __init__(self, *args, **settings):
+        if "event_function" in settings:  # NS-Gym's name for the setting
+            settings["fn"] = settings.pop("event_function")
+        super().__init__(*args, **settings)
+
     def _fires(self, t: int) -> bool:
         return bool(self._v.fn(t))
 
@@ -225,7 +243,8 @@ class MemorylessScheduler(_RandomScheduler):
     """Fires at arrival times of a Bernoulli process with rate ``p``, counted from ``start``.
 
     Inter-arrival gaps are geometric, ``P(gap = g) = (1 − p)^(g−1) p`` for ``g >= 1``; the first
-    arrival is ``start + gap_1 − 1``, so a late ``start`` delays the process instead of silencing it.
+    arrival is ``start + gap_1`` (so ``p=1`` fires first at ``start + 1``, as NS-Gym's does at
+    ``t = 1``), and a late ``start`` delays the process instead of silencing it.
 
     >>> s = MemorylessScheduler(0.5, start=1000)
     >>> any(s(t) for t in range(1000, 1100))
@@ -239,14 +258,14 @@ class MemorylessScheduler(_RandomScheduler):
 
     def reset(self, seed=None) -> None:
         super().reset(seed)
-        self._arrivals = np.array([self._v.start - 1], dtype=np.int64)
+        self._arrivals = np.array([self._v.start], dtype=np.int64)  # the origin, not an arrival
 
     def _fires(self, t: int) -> bool:
         while self._arrivals[-1] < t:
             gaps = self._rng.geometric(self._v.p, _BLOCK)
             self._arrivals = np.concatenate([self._arrivals, self._arrivals[-1] + np.cumsum(gaps)])
         i = np.searchsorted(self._arrivals, t)
-        return bool(self._arrivals[i] == t)
+        return bool(i > 0 and self._arrivals[i] == t)
 
 
 SCHEDULERS: dict[str, type[Scheduler]] = {

@@ -138,6 +138,7 @@ class SamplingTree:
             raise ConfigError("tree", "expected at least one node")
         placed = list(walk(self._chain))
         names = _branch_names(placed)
+        self._scopes = _transform_scopes(placed, set(names.values()))
         self.params = self._store(params, placed, names)
         self._branches = {p: _Branch(p, name, f"{name}.probs" if f"{name}.probs" in self.params else None)
                           for p, name in names.items()}
@@ -169,7 +170,7 @@ class SamplingTree:
         for p in placed:
             if isinstance(p.node, TransformNode) and id(p.node) not in seen:
                 seen.add(id(p.node))
-                definitions = {f"{p.node.name}.{k}": v for k, v in p.node.params.items()}
+                definitions = {f"{self._scopes[id(p.node)]}.{k}": v for k, v in p.node.params.items()}
             elif isinstance(p.node, BranchingNode) and p.node.probs is not None:
                 definitions = {f"{names[p]}.probs": p.node.probs}
             else:
@@ -189,7 +190,8 @@ class SamplingTree:
         """Which store parameter feeds which keyword of a transform (checked here, once)."""
         node, store = placed.node, self.params
         assert isinstance(node, TransformNode)  # __init__ binds transforms only
-        prefix = node.name + "."
+        scope = self._scopes[id(node)]
+        prefix = scope + "."
         bindings = {}
         for name in store.names:
             if name.startswith(prefix):
@@ -204,13 +206,13 @@ class SamplingTree:
                 bindings[keyword] = keyword
         missing = sorted(node.required - bindings.keys() - {"rng"})
         if missing:
-            raise ConfigError(f"{node.name}.{missing[0]}", f"transform {node.name!r} at {placed.path} needs "
-                              f"{missing[0]!r}: define parameter '{node.name}.{missing[0]}' or a global '{missing[0]}'")
+            raise ConfigError(f"{scope}.{missing[0]}", f"transform {node.name!r} at {placed.path} needs "
+                              f"{missing[0]!r}: define parameter '{scope}.{missing[0]}' or a global '{missing[0]}'")
         return _Transform(node, placed.path, tuple(sorted(bindings.items())))
 
     def _check_scopes(self, placed: list[Placed]) -> None:
         """Every scoped parameter belongs to a node: a scope no node is named after is a typo."""
-        scopes = {p.node.name for p in placed if isinstance(p.node, TransformNode)}
+        scopes = set(self._scopes.values())
         for branch in self._branches.values():
             if branch.name in scopes:
                 raise ConfigError(branch.placed.path, f"branching node {branch.name!r} has the name of a transform; "
@@ -569,6 +571,41 @@ def _branch_names(placed: list[Placed]) -> dict[Placed, str]:
             raise ConfigError(f"{p.path}.name", f"two branching nodes are named {name!r}; each needs its own scope")
         names[p] = name
     return names
+
+
+def _transform_scopes(placed: list[Placed], taken: set[str]) -> dict[int, str]:
+    """Each transform node's scope (by node identity): its name, unless it keeps inline params to itself.
+
+    Transform nodes that share a name share the scope of that name, as streamgen's nodes all
+    fetch the same scope from the tree's parameters. A node given its own inline ``params``
+    uses only those, as in streamgen: when another node of the tree has its name, it gets the
+    scope ``<name>_1``, ``<name>_2``, ... in the order the nodes are written (the first free
+    name), so no node sees another's parameters. Naming nodes explicitly
+    (``TransformNode(fn, name=...)``) gives readable scopes instead.
+    """
+    nodes: dict[int, TransformNode] = {}
+    for p in placed:
+        if isinstance(p.node, TransformNode):
+            nodes.setdefault(id(p.node), p.node)
+    count: dict[str, int] = {}
+    for node in nodes.values():
+        count[node.name] = count.get(node.name, 0) + 1
+    taken = taken | set(count)
+    scopes: dict[int, str] = {}
+    numbered: dict[str, int] = {}
+    for key, node in nodes.items():
+        scope = node.name
+        if node.params and count[node.name] > 1:
+            i = numbered.get(node.name, 0)
+            while True:
+                i += 1
+                scope = f"{node.name}_{i}"
+                if scope not in taken:
+                    break
+            numbered[node.name] = i
+            taken.add(scope)
+        scopes[key] = scope
+    return scopes
 
 
 def _expand(chain: tuple[Placed, ...]) -> Iterator[tuple[list[Placed], list[tuple[Placed, int]]]]:

@@ -44,6 +44,12 @@ from .seeds import child_seed
 _DECLINED = object()  # returned by _apply when the function does not change the value
 
 
+def _seed_setting() -> param.Integer:
+    """The ``seed`` setting of the random update functions (NS-Gym's constructor argument)."""
+    return param.Integer(default=None, allow_None=True, bounds=(0, None),
+                         doc="own seed; when None, a parameter seeds it from its store's seed and its name")
+
+
 class UpdateFunction(Config):
     """Base: ``fn(value, t) -> (new_value, fired, delta)``; subclasses define ``_apply``.
 
@@ -74,6 +80,9 @@ class UpdateFunction(Config):
         when the initial value does not suit this function.
         """
         self._y0 = self._validate_value(initial_value)
+        own_seed = getattr(self, "seed", None)
+        if own_seed is not None:  # a random function's own seed wins, as a scheduler's does
+            seed = own_seed
         self._rng = np.random.default_rng(child_seed(seed, 1))
         self._v.scheduler.reset(child_seed(seed, 0))
         self._start()
@@ -239,6 +248,7 @@ class OrnsteinUhlenbeck(UpdateFunction):
     theta = param.Number(default=0.1, bounds=(0, None))
     mu = param.Number(default=0.0)
     sigma = param.Number(default=0.0, bounds=(0, None))
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return y + self._v.theta * (self._v.mu - y) + self._v.sigma * float(self._rng.standard_normal())
@@ -261,19 +271,24 @@ class OscillatingUpdate(UpdateFunction):
 
 
 class PolynomialTrend(UpdateFunction):
-    """``Y + Σ_i a_i · t^i`` for ``coeffs = [a_0, a_1, ...]``.
+    """``Y + Σ_i a_i · t^(i+1)`` for ``coeffs = [a_0, a_1, ...]`` (NS-Gym's: no constant term).
+
+    The first coefficient is the slope of ``t``, the next that of ``t²``, and so on, so
+    ``coeffs=[slope]`` is :class:`DeterministicTrend`.
 
     >>> from driftlab.schedulers import ContinuousScheduler
-    >>> fn = PolynomialTrend(ContinuousScheduler(), coeffs=[1.0, 0.0, 1.0])
+    >>> fn = PolynomialTrend(ContinuousScheduler(), coeffs=[0.0, 1.0])
     >>> [fn(0.0, t)[0] for t in range(4)]
-    [1.0, 2.0, 5.0, 10.0]
+    [0.0, 1.0, 4.0, 9.0]
+    >>> PolynomialTrend(ContinuousScheduler(), coeffs=[2.0])(10.0, 3)[0]
+    16.0
     """
 
     _positional = ("scheduler", "coeffs")
     coeffs: param.List[list[Any]] = param.List(default=[0.0], item_type=Real)  # mypy has no float <: Real
 
     def _apply(self, y, t):
-        return y + sum(a * t ** i for i, a in enumerate(self._v.coeffs))
+        return y + sum(a * t ** (i + 1) for i, a in enumerate(self._v.coeffs))
 
 
 class RandomWalk(UpdateFunction):
@@ -289,6 +304,7 @@ class RandomWalk(UpdateFunction):
     _positional = ("scheduler", "mu", "sigma")
     mu = param.Number(default=0.0)
     sigma = param.Number(default=1.0, bounds=(0, None))
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return y + float(self._rng.normal(self._v.mu, self._v.sigma))
@@ -308,6 +324,7 @@ class RandomWalkWithDrift(UpdateFunction):
     alpha = param.Number(default=0.0)
     mu = param.Number(default=0.0)
     sigma = param.Number(default=1.0, bounds=(0, None))
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return self._v.alpha + y + float(self._rng.normal(self._v.mu, self._v.sigma))
@@ -328,6 +345,7 @@ class RandomWalkWithDriftAndTrend(UpdateFunction):
     mu = param.Number(default=0.0)
     sigma = param.Number(default=1.0, bounds=(0, None))
     slope = param.Number(default=0.0)
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return self._v.alpha + y + self._v.slope * t + float(self._rng.normal(self._v.mu, self._v.sigma))
@@ -353,6 +371,7 @@ class BoundedRandomWalk(UpdateFunction):
         super()._check()
         if self._v.hi < self._v.lo:
             raise ConfigError(f"{type(self).__name__}.hi", f"must be >= lo ({self._v.lo}), got {self._v.hi}")
+    seed = _seed_setting()
 
     def _apply(self, y, t):
         return min(max(y + float(self._rng.normal(self._v.mu, self._v.sigma)), self._v.lo), self._v.hi)
@@ -378,14 +397,20 @@ class SigmoidTransition(UpdateFunction):
 
 
 class _ListUpdate(UpdateFunction):
-    """Base of the updates that walk through a list of values, one entry per firing."""
+    """Base of the updates that walk through a list of values, one entry per firing.
+
+    A list that does not wrap round may be empty (the function then never changes the value, as
+    NS-Gym's); one that wraps round must not be.
+    """
+
+    _wraps = True
 
     def _entries(self) -> list:
         raise NotImplementedError
 
     def _check(self):
         super()._check()
-        if not self._entries():
+        if self._wraps and not self._entries():
             raise ConfigError(f"{type(self).__name__}.{self._positional[1]}", "expected a non-empty list")
 
     def _start(self):
@@ -413,6 +438,7 @@ class StepWiseUpdate(_ListUpdate):
     """
 
     _positional = ("scheduler", "param_list")
+    _wraps = False
     param_list = param.List(default=[], item_type=Real)
 
     def _entries(self):
@@ -463,6 +489,8 @@ class DistributionUpdate(UpdateFunction):
         for name in self._vectors:
             setting = getattr(self, name)
             path = f"{type(self).__name__}.{name}"
+            if isinstance(setting, list) and not setting and not getattr(self, "_wraps", True):
+                continue  # an empty list of steps: checked by _ListUpdate
             if isinstance(setting, list) and setting and isinstance(setting[0], (list, tuple, np.ndarray)):
                 vectors = [as_distribution(v, f"{path}[{i}]") for i, v in enumerate(setting)]
                 if len({v.size for v in vectors}) > 1:
@@ -475,6 +503,8 @@ class DistributionUpdate(UpdateFunction):
         p = as_distribution(value, "value")
         for name in self._vectors:
             setting = np.asarray(getattr(self, name), dtype=float)
+            if setting.size == 0:
+                continue
             if setting.shape[-1] != p.size:
                 raise ConfigError(f"update.{name}", f"has {setting.shape[-1]} categories but the value has {p.size}")
         return p
@@ -549,6 +579,7 @@ class DistributionStepWiseUpdate(_ListUpdate, DistributionUpdate):
     """
 
     _positional = ("scheduler", "update_values")
+    _wraps = False
     _vectors = ("update_values",)
     update_values = param.List(default=[])
 
@@ -609,6 +640,7 @@ class RandomCategorical(DistributionUpdate):
     >>> np.round(p, 3), float(np.round(p.sum(), 9))
     (array([0.386, 0.184, 0.175, 0.255]), 1.0)
     """
+    seed = _seed_setting()
 
     def _apply(self, p, t):
         return self._rng.dirichlet(np.ones(p.size))

@@ -136,7 +136,7 @@ def test_survival_length_is_the_whole_buffer_turnover_time():
     assert np.mean(turnovers) == pytest.approx(length, rel=0.08)
 
 
-@pytest.mark.parametrize("size, length", [(10, 0), (10, -5), (10, math.nan), (10, 10.0), (0, 100)])
+@pytest.mark.parametrize("size, length", [(10, 0), (10, -5), (10, math.nan), (0, 100)])
 def test_replace_probability_rejects_impossible_requests(size, length):
     with pytest.raises(ConfigError) as err:
         replace_probability_from_survival_length(size, length)
@@ -300,8 +300,6 @@ def test_bad_fields(fields):
     (lambda: RandomReplacementBuffer(("x",), 5, 1.5), "RandomReplacementBuffer.replace_probability"),
     (lambda: RandomReplacementBuffer(("x",), 5, 0.5, expected_survival_length=100),
      "RandomReplacementBuffer.expected_survival_length"),
-    (lambda: RandomReplacementBuffer(("x",), 50, expected_survival_length=10),
-     "RandomReplacementBuffer.expected_survival_length"),
     (lambda: DataUser([]), "DataUser.buffer"),
     (lambda: DataUser(SequentialBuffer(("x",), 5), max_queue_size=0), "DataUser.max_queue_size"),
 ])
@@ -454,3 +452,52 @@ def test_concurrent_pipeline_accounts_for_every_sample_once(max_size):
         assert buf.evicted == 0
         for p, collector in enumerate(collectors):
             assert np.sum(data["producer"] == p) + collector.dropped == per_producer
+
+
+# -- PAMIQ's details (issue 14) -----------------------------------------------------------------
+
+def test_a_survival_length_shorter_than_one_turnover_caps_p_at_one_as_pamiq_does():
+    assert replace_probability_from_survival_length(10, 10.0) == 1.0
+    assert RandomReplacementBuffer(("x",), 50, expected_survival_length=10).replace_probability == 1.0
+
+
+def test_get_data_pulls_what_the_collectors_queued_first():
+    user = DataUser(SequentialBuffer(("x",), max_size=4))
+    user.collector.collect({"x": 1})
+    assert user.get_data()["x"].tolist() == [1]
+    assert len(user.collector) == 0 and len(user) == 1
+
+
+def test_the_default_collector_queue_holds_one_turnover_of_a_random_replacement_buffer():
+    buf = RandomReplacementBuffer(("x",), max_size=10, replace_probability=0.25, seed=0)
+    assert buf.max_queue_size == 40
+    user = DataUser(buf)
+    user.collector.collect_batch({"x": np.arange(40)})
+    assert user.collector.dropped == 0 and user.collector.max_queue_size == 40
+    assert SequentialBuffer(("x",), max_size=10).max_queue_size == 10
+
+
+def test_is_full():
+    buf = SequentialBuffer(("x",), max_size=2)
+    buf.add({"x": 1})
+    assert not buf.is_full
+    buf.add({"x": 2})
+    assert buf.is_full
+
+
+def test_count_data_added_since_counts_samples_collected_after_a_time():
+    import time
+    user = DataUser(SequentialBuffer(("x",), max_size=10))
+    user.collector.collect_batch({"x": np.arange(3)})
+    user.update()
+    between = time.time()
+    while time.time() == between:  # the next stamp must be later than `between`
+        pass
+    user.collector.collect_batch({"x": np.arange(4)})
+    assert user.count_data_added_since(between) == 0  # still queued
+    user.update()
+    assert user.count_data_added_since(between) == 4
+    assert user.count_data_added_since(0.0) == 7
+    user.collector.collect_batch({"x": np.arange(8)})  # only the last max_queue_size (10) are counted
+    user.update()
+    assert user.count_data_added_since(0.0) == 10

@@ -1,5 +1,6 @@
 """Parameters and the ParameterStore: forms, steps, change logs, reproducibility, errors."""
 import copy
+import itertools
 import json
 import subprocess
 import sys
@@ -312,3 +313,63 @@ def test_store_step_is_all_or_nothing():
 
 def _same(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+# -- streamgen's own forms (issue 14) -----------------------------------------------------------
+
+def test_a_parameter_dict_may_repeat_its_name_as_streamgen_documents():
+    store = ParameterStore({"var2": {"name": "var2", "schedule": [0.0, 1.0]},
+                            "scope": {"inner": {"name": "inner", "value": 3}}})
+    assert store.update() == {"scope.inner": 3, "var2": 1.0}
+    assert "name" not in store["var2"].definition()
+
+
+def test_a_parameter_dict_whose_name_differs_from_its_key_is_rejected_with_its_path():
+    with pytest.raises(ConfigError) as err:
+        ParameterStore({"scope": {"inner": {"name": "outer", "value": 3}}})
+    assert err.value.path == "scope.inner.name"
+
+
+def test_the_caller_dict_keeps_its_name_key():
+    params = {"var2": {"name": "var2", "value": 1}}
+    ParameterStore(params)
+    assert params == {"var2": {"name": "var2", "value": 1}}
+
+
+def test_an_endless_schedule_is_drawn_lazily_as_steps_are_reached():
+    drawn = []
+
+    def endless():
+        for i in itertools.count():
+            drawn.append(i)
+            yield i * 10
+
+    p = Parameter("count", schedule=endless())
+    assert p.value == 0 and drawn == [0]
+    assert p.update() == 10 and drawn == [0, 1]
+    assert p.set_update_step(5) == 50 and drawn == [0, 1, 2, 3, 4, 5]
+    assert p.set_update_step(2) == 20 and len(drawn) == 6  # going back draws nothing
+    assert Parameter("c", schedule=itertools.count()).timeline(3) == [0, 1, 2, 3]
+
+
+def test_a_finite_iterator_schedule_still_follows_its_strategy_at_its_end():
+    assert Parameter("h", schedule=iter([1, 2])).timeline(3) == [1, 2, 2, 2]
+    assert Parameter("h", schedule=iter([1, 2])).change_log(3)["fired"].tolist() == [True, False, False]
+    assert Parameter("c", schedule=(x for x in [1, 2]), strategy="cycle").timeline(4) == [1, 2, 1, 2, 1]
+    p = Parameter("r", schedule=iter([1, 2]), strategy="raise exception")  # streamgen's spelling
+    assert p.strategy == "raise"
+    with pytest.raises(ScheduleExhaustedError):
+        p[2]
+
+
+def test_an_edit_of_a_lazy_schedule_keeps_the_drawn_history():
+    p = Parameter("x", schedule=itertools.count())
+    p.set_update_step(3)
+    edited = p.edited(3, 99)
+    assert edited.timeline(4) == [0, 1, 2, 99, 99]
+
+
+def test_an_empty_iterator_schedule_is_rejected():
+    with pytest.raises(ConfigError) as err:
+        Parameter("x", schedule=iter([]))
+    assert err.value.path == "x.schedule"

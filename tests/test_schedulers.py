@@ -28,7 +28,9 @@ def test_periodic_counts_from_zero_or_from_start():
 
 def test_discrete_window_burst_custom():
     assert firings(DiscreteScheduler([2, 7, 30])) == [2, 7]
-    assert firings(DiscreteScheduler([2, 7], start=5)) == [7]
+    assert firings(DiscreteScheduler([5, 7], start=5)) == [5, 7]
+    with pytest.raises(ConfigError):  # an event before start would never fire (NS-Gym asserts against it)
+        DiscreteScheduler([2, 7], start=5)
     assert firings(WindowScheduler([(0, 1), (10, 12)])) == [0, 1, 10, 11, 12]
     assert firings(BurstScheduler(on_duration=3, off_duration=2, start=4)) == [4, 5, 6, 9, 10, 11, 14, 15, 16, 19]
     assert firings(CustomScheduler(lambda t: t * t % 5 == 1)) == [1, 4, 6, 9, 11, 14, 16, 19]
@@ -117,3 +119,30 @@ def test_registry_lists_every_scheduler():
                                "DecayingProbabilityScheduler", "MemorylessScheduler"}
     assert math.isinf(ContinuousScheduler().end)
 
+
+
+# -- NS-Gym's details (issue 14) ----------------------------------------------------------------
+
+@pytest.mark.parametrize("scheduler", [RandomScheduler(0.5, seed=1), DecayingProbabilityScheduler(0.9, 0.01, seed=1),
+                                       MemorylessScheduler(0.5, seed=1), ContinuousScheduler(), PeriodicScheduler(2)])
+def test_schedulers_answer_python_bools_as_ns_gym_does(scheduler):
+    answers = [scheduler(t) for t in range(20)]
+    assert all(a is True or a is False for a in answers)
+
+
+def test_memoryless_scheduler_with_certain_arrivals_first_fires_at_start_plus_one():
+    assert [t for t in range(5) if MemorylessScheduler(1.0)(t)] == [1, 2, 3, 4]
+    assert [t for t in range(8) if MemorylessScheduler(1.0, start=5)(t)] == [6, 7]
+
+
+def test_discrete_scheduler_takes_a_set_and_rejects_events_outside_its_window():
+    assert [t for t in range(8) if DiscreteScheduler({5, 1})(t)] == [1, 5]
+    with pytest.raises(ConfigError) as err:
+        DiscreteScheduler(event_list={1, 5}, start=3, end=10)
+    assert err.value.path == "DiscreteScheduler.event_list"
+    with pytest.raises(ConfigError):
+        DiscreteScheduler([1, 12], end=10)
+
+
+def test_custom_scheduler_takes_ns_gyms_setting_name():
+    assert [t for t in range(6) if CustomScheduler(event_function=lambda t: t % 3 == 0)(t)] == [0, 3]

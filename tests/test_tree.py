@@ -475,3 +475,49 @@ def test_a_saved_position_resumes_the_stream_mid_step():
     again.seek(*position)
     assert position == (1, 1)
     np.testing.assert_array_equal(again.batch(7)[0], expected[0])
+
+
+# -- transform nodes of one function (streamgen's pattern, issue 14) ----------------------------
+
+def _add(x, number):
+    return x + number
+
+
+def test_two_nodes_of_one_function_each_keep_their_inline_parameters():
+    tree = SamplingTree([lambda x: 0,
+                         {"probs": {"schedule": [[1.0, 0.0], [0.0, 1.0]]},
+                          "one": [TransformNode(_add, Parameter("number", 1)), "one"],
+                          "two": [TransformNode(_add, Parameter("number", 2)), "two"]}])
+    assert tree.sample() == (1, "one")
+    tree.update()
+    assert tree.sample() == (2, "two")
+    assert tree.get_params()["_add_1.number"] == 1 and tree.get_params()["_add_2.number"] == 2
+
+
+def test_a_node_without_inline_parameters_does_not_see_another_nodes_inline_ones():
+    # streamgen: the plain `add` reads the tree's parameters (global `number`), the inline one its own
+    tree = SamplingTree([lambda x: 0, _add, TransformNode(_add, Parameter("number", 10))], {"number": 1})
+    assert tree.sample() == (11, None)
+    assert "_add.number" not in tree.params and tree.params["_add_1.number"].value == 10
+
+
+def test_nodes_of_one_name_without_inline_parameters_share_its_scope():
+    tree = SamplingTree([lambda x: 0, _add, _add], {"_add": {"number": {"schedule": [1, 2]}}})
+    assert tree.sample() == (2, None)
+    tree.update()
+    assert tree.sample() == (4, None)
+
+
+def test_explicit_names_give_nodes_their_own_scopes():
+    tree = SamplingTree([lambda x: 0, TransformNode(_add, name="first"), TransformNode(_add, name="second")],
+                        {"first": {"number": 1}, "second": {"number": 100}})
+    assert tree.sample() == (101, None)
+
+
+def test_a_numbered_scope_skips_names_the_tree_already_uses():
+    def _add_1(x, number):
+        return x * number
+    tree = SamplingTree([lambda x: 1, TransformNode(_add, Parameter("number", 1)), TransformNode(_add_1, name="_add_1"),
+                         TransformNode(_add, Parameter("number", 2))], {"_add_1": {"number": 10}})
+    assert tree.sample() == ((1 + 1) * 10 + 2, None)
+    assert tree.get_params() == {"_add_1.number": 10, "_add_2.number": 1, "_add_3.number": 2}

@@ -37,7 +37,7 @@ always = ContinuousScheduler
     (uf.OrnsteinUhlenbeck(always(), theta=0.5, mu=2.0), 0.0, [1.0, 1.5, 1.75, 1.875]),
     (uf.OscillatingUpdate(always(), delta=1.0), 0.0, [0.0, math.sin(1), math.sin(1) + math.sin(2),
                                                      math.sin(1) + math.sin(2) + math.sin(3)]),
-    (uf.PolynomialTrend(always(), coeffs=[1.0, 0.0, 2.0]), 0.0, [1.0, 4.0, 13.0, 32.0]),  # Y + 1 + 2t²
+    (uf.PolynomialTrend(always(), coeffs=[1.0, 0.0, 2.0]), 0.0, [0.0, 3.0, 21.0, 78.0]),  # Y + t + 2t³ (NS-Gym)
     (uf.SigmoidTransition(always(), a=1.0, b=3.0, k=2.0, t0=1.0), 0.0,
      [1 + 2 / (1 + math.exp(2)), 2.0, 1 + 2 / (1 + math.exp(-2)), 1 + 2 / (1 + math.exp(-4))]),
     (uf.StepWiseUpdate(always(), param_list=[10, 20]), 0, [10, 20, 20, 20]),
@@ -174,7 +174,7 @@ def test_lipschitz_bounded_rejects_fast_moves():
     (lambda: uf.TargetReversion(always(), target=[1.0], theta=2.0), "TargetReversion.theta"),
     (lambda: uf.DistributionCyclicUpdate(always(), [[1.0, 0.0], [0.2, 0.2]]), "DistributionCyclicUpdate.dist_list[1]"),
     (lambda: uf.DistributionCyclicUpdate(always(), [[1.0, 0.0], [1.0]]), "DistributionCyclicUpdate.dist_list"),
-    (lambda: uf.StepWiseUpdate(always(), []), "StepWiseUpdate.param_list"),
+    (lambda: uf.CyclicUpdate(always(), []), "CyclicUpdate.value_list"),
     (lambda: uf.BoundedRandomWalk(always(), lo=1.0, hi=0.0), "BoundedRandomWalk.hi"),
     (lambda: uf.LinearInterpolation(always(), T=0), "LinearInterpolation.T"),
     (lambda: uf.RandomWalk(always(), sigma=-1.0), "RandomWalk.sigma"),
@@ -252,3 +252,35 @@ def test_lipschitz_bound_holds_between_any_two_steps(p0, lipschitz, seed):
 def test_registry_lists_every_update_function():
     assert len(uf.UPDATE_FUNCTIONS) == 28
     assert all(issubclass(cls, uf.UpdateFunction) for cls in uf.UPDATE_FUNCTIONS.values())
+
+
+def test_polynomial_trend_follows_ns_gym_powers_starting_at_t():
+    # NS-Gym 1.0.10: Y_t = Y_{t-1} + sum_i a_i t^(i+1); coeffs=[2.0] at t=3 from 10 gives 16, not 12
+    assert uf.PolynomialTrend(always(), coeffs=[2.0])(10.0, 3)[0] == 16.0
+    assert uf.PolynomialTrend(always(), coeffs=[0.0, 1.0])(0.0, 3)[0] == 9.0
+
+
+# -- NS-Gym's details (issue 14) ----------------------------------------------------------------
+
+def test_an_empty_step_list_keeps_the_value_as_ns_gym_does():
+    assert uf.StepWiseUpdate(always(), param_list=[])(10.0, 0) == (10.0, False, 0.0)
+    value, fired, _ = uf.DistributionStepWiseUpdate(always(), update_values=[])([0.5, 0.5], 0)
+    assert list(value) == [0.5, 0.5] and fired is False
+    with pytest.raises(ConfigError):
+        uf.CyclicUpdate(always(), value_list=[])  # wrapping round an empty list has no next value
+
+
+@pytest.mark.parametrize("make", [lambda seed: uf.RandomWalk(always(), sigma=1.0, seed=seed),
+                                  lambda seed: uf.OrnsteinUhlenbeck(always(), theta=0.1, sigma=1.0, seed=seed),
+                                  lambda seed: uf.BoundedRandomWalk(always(), lo=-5, hi=5, seed=seed)])
+def test_random_update_functions_take_their_own_seed_as_ns_gym_does(make):
+    assert run(make(7), 0.0, 5) == run(make(7), 0.0, 5)
+    assert run(make(7), 0.0, 5) != run(make(8), 0.0, 5)
+
+
+def test_ns_gyms_distribution_delta_is_offered():
+    from driftlab.distributions import values_wasserstein
+    old, new = [0.5, 0.3, 0.2], [0.2, 0.3, 0.5]
+    assert values_wasserstein(old, new) == 0.0  # the same values, moved: NS-Gym sees no change
+    assert wasserstein1(old, new) > 0  # driftlab's own delta sees mass moving across categories
+    assert values_wasserstein([0.5, 0.5], [0.9, 0.1]) == pytest.approx(0.4)

@@ -3,10 +3,24 @@
 
 ``update_many`` vectorises segment by segment: a subclass's ``_scan`` handles a block of values
 up to and including the first alarm, the loop here resets the detector and goes on with the rest.
+
+NaN policy, the same for every detector: a NaN is refused with a
+:class:`~driftlab.errors.ConfigError` (a ValueError) before the detector changes: by ``update``
+(path ``x``) and by ``update_many`` (path ``values[i]``, before any value is fed). river's
+detectors differ among themselves (DDM and EDDM raise, the others take NaN and then alarm, or
+not, in ways that depend on the algorithm); a missing value is no evidence either way, so it is
+the caller's to drop or impute. Infinities are values and are fed.
+
+river's ``base.Base`` surface that its models use is here too: ``clone(new_params,
+include_attributes)`` and ``_get_params()``, so a driftlab detector can be given to a river model
+(``tree.HoeffdingAdaptiveTreeClassifier(drift_detector=ADWIN())``).
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+import functools
+
+import copy
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -59,6 +73,43 @@ class DriftDetector(Config):
     # Settings are constant, so Config's re-check on every attribute write has nothing to do; here
     # writes are per-value state, millions a second.
     __setattr__ = object.__setattr__
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "update" in cls.__dict__:  # the NaN policy, in one place for every detector
+            cls.update = _rejecting_nan(cls.__dict__["update"], cls.__name__)
+
+    # -- river's base.Base surface: river's models clone the detector they are given -------------
+
+    def clone(self, new_params: dict[str, Any] | None = None, include_attributes: bool = False) -> DriftDetector:
+        """A fresh detector with the same settings (``new_params`` replacing some), as river's ``clone``.
+
+        With ``include_attributes`` the clone also has this detector's state (a deep copy).
+
+        >>> from driftlab.detectors import ADWIN
+        >>> ADWIN(delta=0.01).clone({"clock": 16})
+        ADWIN(delta=0.01, clock=16)
+        """
+        if include_attributes:
+            twin = copy.deepcopy(self)
+            if new_params:
+                raise ConfigError("new_params", "cannot be combined with include_attributes: settings are "
+                                  "fixed after construction, and the state only means something for the "
+                                  "settings that built it")
+            return twin
+        return type(self)(**{**self._get_params(), **(new_params or {})})
+
+    def _get_params(self) -> dict[str, Any]:
+        """The settings by name, as river's ``_get_params``."""
+        return {name: copy.deepcopy(getattr(self, name)) for name in self.settings()}
+
+    @property
+    def _is_stochastic(self) -> bool:
+        return "seed" in self.settings()
+
+    @classmethod
+    def _unit_test_params(cls):
+        yield {}
 
     def __init__(self, *args, **settings):
         super().__init__(*args, **settings)
@@ -130,6 +181,17 @@ class DriftDetector(Config):
         raise NotImplementedError
 
 
+def _rejecting_nan(update, name: str):
+    """``update`` behind driftlab's NaN policy: a NaN is refused before the detector changes."""
+    @functools.wraps(update)
+    def checked(self, x):
+        if x != x:  # NaN is the one value unequal to itself
+            raise ConfigError("x", f"{name} got NaN; a missing value is not evidence for or against drift: "
+                              "drop or impute it before feeding the detector")
+        update(self, x)
+    return checked
+
+
 def _as_values(values) -> np.ndarray:
     try:
         x = np.asarray(values, dtype=np.float64)
@@ -137,4 +199,7 @@ def _as_values(values) -> np.ndarray:
         raise ConfigError("values", f"expected a 1-D array of numbers ({error})") from None
     if x.ndim != 1:
         raise ConfigError("values", f"expected a 1-D array of numbers, got shape {x.shape}")
+    if np.isnan(x).any():
+        raise ConfigError(f"values[{int(np.flatnonzero(np.isnan(x))[0])}]",
+                          "is NaN; a missing value is not evidence for or against drift: drop or impute it first")
     return x

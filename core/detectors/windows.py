@@ -74,6 +74,29 @@ class ADWIN(DriftDetector):
         """Number of values in the window."""
         return int(self._window.get_width())
 
+    @property
+    def total(self) -> float:
+        """The sum of the values in the window (river's ``total``)."""
+        return float(self._window.get_total())
+
+    @property
+    def variance(self) -> float:
+        """River's ``variance``: the sum of squared deviations from the window mean, ``width · σ²``.
+
+        (river documents it as the sample variance; the value is the unnormalised sum, and kept so.)
+        """
+        return float(self._window.get_variance())
+
+    @property
+    def estimation(self) -> float:
+        """The mean of the window, 0 when it is empty (river's ``estimation``; the same as ``statistic``)."""
+        return self.statistic
+
+    @property
+    def n_detections(self) -> int:
+        """Changes detected since the last reset (river's ``n_detections``; a reset follows each alarm)."""
+        return int(self._window.get_n_detections())
+
     def _scan(self, x, trace):
         window = self._window
         update = window.update
