@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import panel as pn
 import param
@@ -11,6 +12,9 @@ from driftlab.library import SCENARIOS
 
 from .actions import on_click
 from .session import Session
+from .text import literal
+
+_UNSAFE_IN_FILENAME = re.compile(r"[^\w.-]+")  # a download is named after the scenario
 
 
 class ScenarioView(Viewer):
@@ -46,10 +50,11 @@ class ScenarioView(Viewer):
     def _describe(self, *events) -> None:
         spec = self.session.scenario.spec
         name = spec.get("name") or "unnamed scenario"
-        self._about.object = f"**{name}**\n\n{spec.get('description', '')}"
+        self._about.object = f"**{literal(name)}**\n\n{literal(spec.get('description', ''))}"
         if name in SCENARIOS:
             self._builtin.value = name
-        self._download.filename = f"{name.replace(' ', '_')}.yaml"
+        stem = _UNSAFE_IN_FILENAME.sub("_", str(name)).strip("._") or "scenario"
+        self._download.filename = f"{stem}.yaml"
 
     def _uploaded(self, event) -> None:
         if event.new is not None:

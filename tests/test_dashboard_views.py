@@ -138,3 +138,38 @@ def test_the_scenario_view_uploads_and_downloads(session):
     assert session.scenario.spec["name"] == "detector_comparison"
     session.load("rotated_digits_replay")  # loaded another way: the select follows
     assert view._builtin.value == "rotated_digits_replay"
+
+
+# -- hostile strings ---------------------------------------------------------------------------------
+
+HOSTILE = '<img src=x onerror="document.title=\'pwned\'">'
+
+
+def hostile_scenario():
+    """tests/scenarios/small.yaml with HTML in every string a view shows: name, description, metric,
+    detector name, class label."""
+    import yaml
+
+    spec = yaml.safe_load((Path(__file__).parent / "scenarios" / "small.yaml").read_text())
+    spec.update(name=HOSTILE, description=f"<script>document.title='pwned'</script> {HOSTILE}")
+    spec["detectors"] = {HOSTILE: spec["detectors"]["ph"]}
+    spec["monitor"]["metric"] = HOSTILE
+    spec["tree"][1]["branches"]["ramp"][1] = HOSTILE  # a class label
+    return load_scenario(yaml.safe_dump(spec))
+
+
+def rendered_html(markdown: pn.pane.Markdown) -> str:
+    """The HTML a Markdown pane sends to the browser (Panel sends it HTML-escaped; the page unescapes it)."""
+    import html
+
+    return html.unescape(markdown.get_root().text)
+
+
+def test_no_string_from_a_scenario_becomes_markup_in_the_page():
+    session = Session(hostile_scenario())
+    panes = [pane for view in VIEWS for pane in pn.panel(view(session)).select(pn.pane.Markdown)]
+    shown = [html for html in map(rendered_html, panes) if "img src" in html]
+    assert len(shown) >= 3  # the scenario's name and description, the metric and detector, the classes
+    for html in shown:
+        assert "<img" not in html and "<script" not in html, html
+        assert "&lt;img src=x onerror=" in html
