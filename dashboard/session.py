@@ -56,12 +56,12 @@ Prepared: TypeAlias = "tuple[Scenario, Experiment] | str"  # the built parts, or
 def read_upload(data: bytes, filename: str) -> Scenario:
     """The scenario in an uploaded file's content (never a path it names), at most ``MAX_UPLOAD_BYTES``."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ConfigError(filename, f"the file has {len(data):,} bytes; the upload limit is "
-                          f"{MAX_UPLOAD_BYTES:,} bytes (MAX_UPLOAD_BYTES)")
+        raise DriftlabError(f"the file has {len(data):,} bytes; the upload limit is {MAX_UPLOAD_BYTES:,} bytes "
+                            "(MAX_UPLOAD_BYTES)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise ConfigError(filename, f"not UTF-8 text (byte {data[err.start]:#04x} at position {err.start})") from None
+        raise DriftlabError(f"not UTF-8 text (byte {data[err.start]:#04x} at position {err.start})") from None
     # with a line break, load_scenario never takes the text for a file path
     return load_scenario(text + "\n")
 

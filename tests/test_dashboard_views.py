@@ -1,5 +1,6 @@
 """The dashboard's views without a server: each renders alone, and follows the session it shows."""
 import re
+from base64 import b64encode
 from pathlib import Path
 
 import numpy as np
@@ -173,3 +174,17 @@ def test_no_string_from_a_scenario_becomes_markup_in_the_page():
     for html in shown:
         assert "<img" not in html and "<script" not in html, html
         assert "&lt;img src=x onerror=" in html
+
+
+@pytest.mark.parametrize("data", [b"", b"{[1, 2]: 3}\n", b"\xff\xfe"], ids=["empty", "unhashable-key", "not-utf-8"])
+def test_a_failed_upload_is_shown_under_the_upload_until_dismissed(session, data):
+    view = ScenarioView(session)
+    problem = [p for p in view.__panel__().select(pn.pane.Alert) if "dl-load-error" in p.css_classes]
+    upload = view._upload
+    # what the browser sends, as Panel reads it (an empty file: value None, only the filename changes)
+    sent = upload._process_property_change({"value": b64encode(data).decode()})
+    upload.param.update(value=sent["value"], filename="broken.yaml")
+    assert session.error.startswith("Could not load broken.yaml: ")
+    assert problem and problem[0].visible and "broken\\.yaml" in problem[0].object
+    session.error = ""  # Dismiss
+    assert not problem[0].visible
