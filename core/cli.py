@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the dashboard (with a scenario loaded)")
     serve.add_argument("scenario", nargs="?", default=None, help="a scenario YAML file or built-in name")
     serve.add_argument("--port", type=int, default=5006)
+    serve.add_argument("--address", default="127.0.0.1",
+                       help="the interface to listen on (default 127.0.0.1: this machine only; 0.0.0.0 exposes it "
+                            "to the network, so add --basic-auth, or serve with panel's OAuth options)")
+    serve.add_argument("--allow-websocket-origin", dest="origins", action="append", default=[], metavar="HOST[:PORT]",
+                       help="a host browsers may open the page from besides this machine; repeatable")
+    serve.add_argument("--basic-auth", default=None, metavar="PASSWORD|FILE",
+                       help="require a login: a password, or a JSON file of users and passwords (panel serve)")
+    serve.add_argument("--cookie-secret", default=None, help="the secret that signs login cookies (panel serve)")
     cli_sweep.add_commands(commands)
     return parser
 
@@ -199,7 +207,15 @@ def _serve(args: argparse.Namespace) -> int:
     from driftlab import dashboard
 
     command = [sys.executable, "-m", "panel", "serve", str(Path(dashboard.__file__).parent / "app.py"),
-               "--port", str(args.port)]
+               "--port", str(args.port), "--address", args.address]
+    origins = args.origins or [f"{host}:{args.port}" for host in ("localhost", "127.0.0.1")]
+    command += [arg for origin in origins for arg in ("--allow-websocket-origin", origin)]
+    for flag, value in [("--basic-auth", args.basic_auth), ("--cookie-secret", args.cookie_secret)]:
+        if value is not None:
+            command += [flag, value]
+    if args.address not in ("127.0.0.1", "localhost", "::1") and args.basic_auth is None:
+        print(f"driftlab serve: warning: listening on {args.address} with no login (see --basic-auth)",
+              file=sys.stderr)
     if args.scenario is not None:
         _load(argparse.Namespace(scenario=args.scenario, overrides=[], allowed_imports=[]))  # fail early
         command += ["--args", args.scenario]

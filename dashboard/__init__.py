@@ -24,6 +24,7 @@ dl-error              the error alert (shown only while there is an error)
 dl-error-dismiss      its "Dismiss" button
 dl-builtin-select     "Built-in scenario" select; dl-builtin-load its "Load" button
 dl-upload             the YAML file input (``set_input_files``)
+dl-load-error         why the last upload or load failed, under the upload (shown only then)
 dl-download           "Download YAML" (a file named after the scenario)
 dl-reset              "Reset run"
 dl-scenario-about     the scenario's name and description

@@ -21,6 +21,7 @@ from param.parameters import NoNone
 
 from .plotting import new_figure, palette
 from .session import Session
+from .text import literal
 
 WINDOW = 10_000  # points kept per curve
 
@@ -59,8 +60,9 @@ class DriftPlots(Viewer):
         self._checks = ColumnDataSource({"batch": [], "value": [], **statistics})
         self._alarms = ColumnDataSource({"batch": [], "metric": [], "detector": [], "color": []})
         self._changes = ColumnDataSource({"batch": []})
-        self._note.object = (f"Metric **{monitor.metric}**, aggregated ({monitor.aggregate}) every "
-                             f"{monitor.interval} batch(es) and fed to {', '.join(self._detectors) or 'no detector'}.")
+        detectors = ", ".join(map(literal, self._detectors)) or "no detector"
+        self._note.object = (f"Metric **{literal(monitor.metric)}**, aggregated ({literal(monitor.aggregate)}) every "
+                             f"{monitor.interval} batch(es) and fed to {detectors}.")
         self._metric_pane.object, self._statistic_pane.object = self._figures(monitor.metric)
         self._new_revision()
         self._update_report()

@@ -1,8 +1,6 @@
 """ErrorAlert: the session's last error, in the page (hidden while there is none)."""
 from __future__ import annotations
 
-import re
-
 import panel as pn
 import param
 from panel.viewable import Viewer
@@ -10,8 +8,7 @@ from param.parameters import NoNone
 
 from .actions import on_click
 from .session import Session
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~])")
+from .text import literal
 
 
 class ErrorAlert(Viewer):
@@ -31,7 +28,7 @@ class ErrorAlert(Viewer):
     def _show(self, *events) -> None:
         message = self.session.error
         # literal text: a path such as parameters.ramp_height must not turn into markup
-        self._alert.object = "**Error.** " + _MARKDOWN_SPECIAL.sub(r"\\\1", message)
+        self._alert.object = "**Error.** " + literal(message)
         self._layout.visible = bool(message)
 
     def __panel__(self):

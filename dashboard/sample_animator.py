@@ -23,6 +23,7 @@ from driftlab.errors import DriftlabError
 
 from .plotting import new_figure, palette
 from .session import Session
+from .text import literal
 
 GRID_SAMPLES, COLUMNS = 12, 6  # samples in the grid, in rows of COLUMNS
 CELL_HEIGHT = 92  # a sample's plot, in pixels, its title included
@@ -115,7 +116,7 @@ class SampleAnimator(Viewer):
             self._twin.set_update_step(k)
             X, y = self._twin.batch(DRAW)
         except DriftlabError as err:
-            self._title.object = f"Step {k}: no samples ({err})"
+            self._title.object = f"Step {k}: no samples ({literal(err)})"
             return
         self._title.object = (f"**Step {k}** (the stream is at step {self.session.step}): "
                               f"the first {GRID_SAMPLES} samples drawn at this step")

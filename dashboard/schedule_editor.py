@@ -35,6 +35,7 @@ from .actions import on_click
 from .config_widgets import config_widgets
 from .plotting import new_figure, palette
 from .session import Session
+from .text import literal
 
 FORMS = ("constant", "schedule", "update function")
 GLOBAL_SCOPE = "(global)"
@@ -266,7 +267,7 @@ class ScheduleEditor(Viewer):
         try:
             candidate = session.candidate(name, self._definition())
         except (DriftlabError, ValueError) as err:
-            self._status.object = f"⚠ {err}"
+            self._status.object = f"⚠ {literal(err)}"
             self._apply.disabled = True
             return
         self._status.object = note or ("" if self._pristine else "*Preview: not applied yet.*")

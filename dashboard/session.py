@@ -15,6 +15,11 @@ A :class:`Session` is the only model the views read and steer. Rules:
   ``error``); a served or notebook session calls it ten times a second from a periodic callback on
   the event loop, so every view update runs there (served: holding the document lock, from the
   moment the page has loaded).
+* **Loading.** :meth:`Session.prepare_upload` / :meth:`Session.prepare_load` read and build a
+  scenario without touching the session, so a server runs them off the event loop (a 10 MB upload
+  took 8 s to parse); :meth:`Session.install` then swaps it in. An upload over
+  ``MAX_UPLOAD_BYTES`` is refused unread, and any failure to read a file (even one the reader
+  does not name a field for) becomes ``error``, never only a server-log traceback.
 * **Revisions.** ``revision`` grows whenever what the stream will do changes (a scenario loaded or
   reset, a parameter edited); ``experiment`` is replaced only on load and reset.
 
@@ -27,7 +32,8 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeAlias
 
 import panel as pn
 import param
@@ -42,7 +48,23 @@ from driftlab.tree import SamplingTree
 from driftlab.training import TrainerConfig, make_strategy
 
 SYNC_PERIOD_MS = 100  # at most ten view updates a second
+MAX_UPLOAD_BYTES = 1_000_000  # a scenario file is a few kB; the largest built-in is under 5 kB
 EPISODE_SETTINGS = ("max_iter", "batch_size", "lr", "optimizer", "reset_optimizer", "eval_samples")
+
+Prepared: TypeAlias = "tuple[Scenario, Experiment] | str"  # the built parts, or why they could not be built
+
+
+def read_upload(data: bytes, filename: str) -> Scenario:
+    """The scenario in an uploaded file's content (never a path it names), at most ``MAX_UPLOAD_BYTES``."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DriftlabError(f"the file has {len(data):,} bytes; the upload limit is {MAX_UPLOAD_BYTES:,} bytes "
+                            "(MAX_UPLOAD_BYTES)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DriftlabError(f"not UTF-8 text (byte {data[err.start]:#04x} at position {err.start})") from None
+    # with a line break, load_scenario never takes the text for a file path
+    return load_scenario(text + "\n")
 
 
 class Session(param.Parameterized):
@@ -108,21 +130,28 @@ class Session(param.Parameterized):
 
     def load(self, source: Scenario | str) -> bool:
         """Load a Scenario, a built-in name, a YAML path or YAML text; on error keep the current one."""
-        return self._load(lambda: self._resolve(source), "the scenario")
+        return self.install(self.prepare_load(source))
 
     def upload(self, data: bytes, filename: str = "the uploaded file") -> bool:
         """Load an uploaded YAML file (its content, never a path it names); on error keep the current one."""
-        # with a line break, load_scenario never takes the text for a file path
-        return self._load(lambda: load_scenario(data.decode("utf-8") + "\n"), filename)
+        return self.install(self.prepare_upload(data, filename))
 
-    def _load(self, read, what: str) -> bool:
-        self.error = ""
-        try:
-            scenario = read()
-        except (DriftlabError, UnicodeDecodeError) as err:
-            self.error = f"Could not load {what}: {err}"
+    def prepare_load(self, source: Scenario | str) -> Prepared:
+        """:meth:`load`'s reading and building, without touching the session (safe in any thread)."""
+        return _prepare(lambda: self._resolve(source), "the scenario")
+
+    @staticmethod
+    def prepare_upload(data: bytes, filename: str = "the uploaded file") -> Prepared:
+        """:meth:`upload`'s reading and building, without touching the session (safe in any thread)."""
+        return _prepare(lambda: read_upload(data, filename), filename)
+
+    def install(self, prepared: Prepared) -> bool:
+        """Swap in a prepared scenario and its experiment, or show why it could not be prepared."""
+        if isinstance(prepared, str):
+            self.error = prepared
             return False
-        self._install(scenario)
+        self.error = ""
+        self._install(*prepared)
         return True
 
     def reset(self) -> None:
@@ -137,9 +166,10 @@ class Session(param.Parameterized):
     def _resolve(self, source: Scenario | str) -> Scenario:
         return source if isinstance(source, Scenario) else load_scenario(scenario_source(source))
 
-    def _install(self, scenario: Scenario) -> None:
+    def _install(self, scenario: Scenario, experiment: Experiment | None = None) -> None:
         self.close()
-        experiment = scenario.build()
+        if experiment is None:
+            experiment = scenario.build()
         self.rows, self.losses = [], []
         if experiment.monitor is not None:
             experiment.monitor.on("batch", self.rows.append)
@@ -371,3 +401,14 @@ class Session(param.Parameterized):
             self.experiment.trainer.stop()  # first: a pretraining worker waits for its episode
         if self._worker is not None:
             self._worker.join(timeout=10)
+
+
+def _prepare(read: Callable[[], Scenario], what: str) -> Prepared:
+    """Read and build a scenario: the parts, or ``"Could not load <what>: <why>"``."""
+    try:
+        scenario = read()
+        return scenario, scenario.build()
+    except DriftlabError as err:
+        return f"Could not load {what}: {err}"
+    except Exception as err:  # e.g. a YAML key that is a list, nesting past the recursion limit: said, not lost
+        return f"Could not load {what}: not a readable scenario ({type(err).__name__}: {err})"

@@ -24,6 +24,7 @@ from param.parameters import NoNone
 
 from .plotting import new_figure
 from .session import Session
+from .text import literal
 
 MAX_LABELLED = 4  # in a layer of more nodes, parameters and probabilities are shown on hover only
 LAYER_PX = 100  # height of a layer of the drawing, in pixels
@@ -139,7 +140,8 @@ class TreeView(Viewer):
                 edges[key].append(value)
         with unlocked():
             self._nodes.data, self._edges.data = dict(nodes), dict(edges)
-        self._caption.object = f"Step {graph['step']} · seed {graph['seed']} · classes {self.session.tree.classes}"
+        classes = literal(self.session.tree.classes)
+        self._caption.object = f"Step {graph['step']} · seed {graph['seed']} · classes {classes}"
 
     def __panel__(self):
         return self._layout

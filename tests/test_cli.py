@@ -187,3 +187,41 @@ def test_validate_never_runs_code_of_an_allowed_module(tmp_path):
     result = driftlab("validate", tmp_path / "s.yaml", "--allow-import", "torch")
     assert result.returncode == 2 and "model.type: 'torch:save' is not a model" in result.stderr, result.stderr
     assert not target.exists()
+
+
+def _listening(port: int) -> set[str]:
+    """The local addresses (hex, as in /proc/net/tcp*) of sockets listening on ``port``."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                address, hex_port = local.rsplit(":", 1)
+                if int(hex_port, 16) == port and state == "0A":  # LISTEN
+                    found.add(address)
+    return found
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="reads Linux's socket tables")
+def test_serve_listens_on_this_machine_only_unless_told(tmp_path):
+    import socket
+    import signal
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(["driftlab", "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not _listening(port):
+            assert server.poll() is None and time.monotonic() < deadline, "driftlab serve did not start"
+            time.sleep(0.5)
+        assert _listening(port) == {"0100007F"}  # 127.0.0.1, nothing else (not 0.0.0.0, not ::)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/app", timeout=120) as response:
+            assert response.status == 200
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=30)

@@ -10,6 +10,7 @@ from driftlab.library import SCENARIOS
 from driftlab.scenario import load_scenario
 from driftlab.training import EWC
 from driftlab.dashboard import Session
+from driftlab.dashboard.session import MAX_UPLOAD_BYTES
 
 SCENARIO_FILES = Path(__file__).parent / "scenarios"
 
@@ -60,12 +61,21 @@ def test_upload_of_a_good_file_replaces_the_scenario(session):
     b"",
     b"\xff\xfe not utf-8",
     b"tests/scenarios/small.yaml",  # content that names a file on the server is not a path to read
+    b"{[1, 2]: 3}\n",  # a key YAML reads as a list (unhashable)
+    b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n",  # nesting past Python's recursion limit
+    b"name: big\n# " + b"x" * MAX_UPLOAD_BYTES + b"\n",  # over the upload limit
 ])
 def test_upload_of_a_bad_file_keeps_the_scenario_and_says_why(session, data):
     before, experiment = session.scenario, session.experiment
     assert not session.upload(data, "broken.yaml")
     assert session.scenario is before and session.experiment is experiment
     assert session.error.startswith("Could not load broken.yaml: ")
+
+
+def test_an_upload_over_the_limit_is_refused_unread_and_the_error_names_the_limit(session, monkeypatch):
+    monkeypatch.setattr("driftlab.dashboard.session.load_scenario", lambda *a, **k: pytest.fail("read"))
+    assert not session.upload(b"#" * (MAX_UPLOAD_BYTES + 1), "big.yaml")
+    assert f"the upload limit is {MAX_UPLOAD_BYTES:,} bytes" in session.error
 
 
 def test_loading_a_misspelled_built_in_suggests_the_name(session):

@@ -1,5 +1,6 @@
 """The dashboard's views without a server: each renders alone, and follows the session it shows."""
 import re
+from base64 import b64encode
 from pathlib import Path
 
 import numpy as np
@@ -139,3 +140,52 @@ def test_the_scenario_view_uploads_and_downloads(session):
     assert session.scenario.spec["name"] == "detector_comparison"
     session.load("rotated_digits_replay")  # loaded another way: the select follows
     assert view._builtin.value == "rotated_digits_replay"
+
+
+# -- hostile strings ---------------------------------------------------------------------------------
+
+HOSTILE = '<img src=x onerror="document.title=\'pwned\'">'
+
+
+def hostile_scenario():
+    """tests/scenarios/small.yaml with HTML in every string a view shows: name, description, metric,
+    detector name, class label."""
+    import yaml
+
+    spec = yaml.safe_load((Path(__file__).parent / "scenarios" / "small.yaml").read_text())
+    spec.update(name=HOSTILE, description=f"<script>document.title='pwned'</script> {HOSTILE}")
+    spec["detectors"] = {HOSTILE: spec["detectors"]["ph"]}
+    spec["monitor"]["metric"] = HOSTILE
+    spec["tree"][1]["branches"]["ramp"][1] = HOSTILE  # a class label
+    return load_scenario(yaml.safe_dump(spec))
+
+
+def rendered_html(markdown: pn.pane.Markdown) -> str:
+    """The HTML a Markdown pane sends to the browser (Panel sends it HTML-escaped; the page unescapes it)."""
+    import html
+
+    return html.unescape(markdown.get_root().text)
+
+
+def test_no_string_from_a_scenario_becomes_markup_in_the_page():
+    session = Session(hostile_scenario())
+    panes = [pane for view in VIEWS for pane in pn.panel(view(session)).select(pn.pane.Markdown)]
+    shown = [html for html in map(rendered_html, panes) if "img src" in html]
+    assert len(shown) >= 3  # the scenario's name and description, the metric and detector, the classes
+    for html in shown:
+        assert "<img" not in html and "<script" not in html, html
+        assert "&lt;img src=x onerror=" in html
+
+
+@pytest.mark.parametrize("data", [b"", b"{[1, 2]: 3}\n", b"\xff\xfe"], ids=["empty", "unhashable-key", "not-utf-8"])
+def test_a_failed_upload_is_shown_under_the_upload_until_dismissed(session, data):
+    view = ScenarioView(session)
+    problem = [p for p in view.__panel__().select(pn.pane.Alert) if "dl-load-error" in p.css_classes]
+    upload = view._upload
+    # what the browser sends, as Panel reads it (an empty file: value None, only the filename changes)
+    sent = upload._process_property_change({"value": b64encode(data).decode()})
+    upload.param.update(value=sent["value"], filename="broken.yaml")
+    assert session.error.startswith("Could not load broken.yaml: ")
+    assert problem and problem[0].visible and "broken\\.yaml" in problem[0].object
+    session.error = ""  # Dismiss
+    assert not problem[0].visible
