@@ -250,11 +250,7 @@ class JVPReg(Strategy):
             l_cur = super().loss(model, current, None)
             if memory is None:
                 return l_cur
-            params: Params = dict(model.named_parameters())
-            g_cur = torch.autograd.grad(l_cur, list(params.values()), retain_graph=True)
-            direction = {n: g.detach() for n, g in zip(params, g_cur, strict=True)}
-            l_mem, change = loss_jvp(model, params, memory, direction, self.input_step(current, memory))
-            return l_cur + l_mem + self._v.jvp_lambda * change
+            return _with_loss_jvp(l_cur, model, memory, 1.0, self.input_step(current, memory), self._v.jvp_lambda)
 
 
 class JVPLookahead(Strategy):
@@ -296,12 +292,8 @@ class JVPLookahead(Strategy):
             l_cur = super().loss(model, current, None)
             if memory is None:
                 return l_cur
-            params: Params = dict(model.named_parameters())
-            g_cur = torch.autograd.grad(l_cur, list(params.values()), retain_graph=True)
-            direction = {n: -g.detach() for n, g in zip(params, g_cur, strict=False)}
             dx = self._v.dx_scale * (current.x - memory.x)
-            l_mem, change = loss_jvp(model, params, memory, direction, dx)
-            return l_cur + l_mem + self._v.jvp_lambda * change
+            return _with_loss_jvp(l_cur, model, memory, -1.0, dx, self._v.jvp_lambda)
 
 
 def linearized_change(model: nn.Module, anchor: Params, x: torch.Tensor) -> torch.Tensor:
@@ -316,6 +308,16 @@ def linearized_change(model: nn.Module, anchor: Params, x: torch.Tensor) -> torc
         out = jvp(lambda p: functional_call(model, p, (x,)), (anchor,), (tangent,))
     _, change = cast("tuple[torch.Tensor, torch.Tensor]", out)  # without has_aux: (output, its change)
     return change
+
+
+def _with_loss_jvp(l_cur: torch.Tensor, model: nn.Module, memory: Batch, sign: float, dx: torch.Tensor,
+                   lam: float) -> torch.Tensor:
+    """L_cur + L_mem + λ·J with J = ⟨∇_θ L_mem, sign·∇_θ L_cur⟩ + ⟨∇_x L_mem, dx⟩ (the loss-JVP regularisers)."""
+    params: Params = dict(model.named_parameters())
+    g_cur = torch.autograd.grad(l_cur, list(params.values()), retain_graph=True)
+    direction = {n: sign * g.detach() for n, g in zip(params, g_cur, strict=True)}
+    l_mem, change = loss_jvp(model, params, memory, direction, dx)
+    return l_cur + l_mem + lam * change
 
 
 def loss_jvp(model: nn.Module, params: Params, data: Batch, direction: Params,
