@@ -14,6 +14,16 @@ Arms (``adaptation``): ``"drift"`` adapts on alarms; ``"detect_only"`` detects b
 ``"periodic"`` adapts every ``period`` checks whatever the detectors say; ``"never"`` neither
 detects nor adapts (the no-maintenance baseline).
 
+Prefetch (``prefetch=True``, the default): while the model evaluates batch ``i``, a worker thread
+draws batch ``i + 1`` when it belongs to the same update step (:meth:`SamplingTree.batch_at`), and
+the loop waits for that draw before anything else touches the tree (collector, detectors, adapt,
+the step's update), so the worker never runs outside :meth:`Monitor.step` and edits made between
+batches are safe. The drawn-ahead batch is used only if, when its turn comes, the stream is at the
+position it was drawn for (step, draw index) with the same parameter objects (an edit replaces
+one); otherwise it is dropped and the batch drawn afresh. A draw being a function of seed, step,
+index and parameters, history, alarms and episodes are bit-identical with and without prefetch.
+A draw that fails ahead is drawn again in turn, so its error is raised at the same batch.
+
 The Monitor is the only place that calls stream, model, detectors and trainer together; it
 announces what happens through events (``batch``, ``alarm``, ``adapt_start``, ``adapt_end``) so
 that a dashboard can follow without the monitor knowing about it.
@@ -21,9 +31,11 @@ that a dashboard can follow without the monitor knowing about it.
 from __future__ import annotations
 
 import copy
+import operator
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -62,7 +74,7 @@ class Monitor:
                  metric: str = "accuracy", batch_size: int = 256, interval: int = 1, aggregate: str = "mean",
                  batches_per_step: int = 10, adapt: Callable[[Monitor], Any] | None = None,
                  adaptation: str = "drift", period: int = 10, trigger: str | None = None, collector=None,
-                 adapt_delay: int = 0):
+                 adapt_delay: int = 0, prefetch: bool = True):
         self.detectors = _named_detectors(detectors)
         self.adaptation = _choice(adaptation, ADAPTATIONS, "adaptation")
         self.aggregate = _choice(aggregate, list(AGGREGATES), "aggregate")
@@ -91,6 +103,10 @@ class Monitor:
         self._due: tuple[int, int] | None = None  # (batch to adapt at, batch of the alarm) after an alarm
         self._listeners: dict[str, list[Callable]] = {event: [] for event in EVENTS}
         self._stop = threading.Event()
+        self.prefetch = bool(prefetch)
+        self.prefetched = 0  # batches taken from a draw made ahead
+        self._worker: ThreadPoolExecutor | None = None
+        self._ahead: tuple[tuple, Future] | None = None  # (what the draw depends on, the draw)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -126,8 +142,14 @@ class Monitor:
 
     def step(self) -> dict[str, Any]:
         """Process one batch: evaluate, maybe check the detectors and adapt, maybe advance the stream."""
-        X, y = self.tree.batch(self.batch_size)
-        metrics = dict(self.evaluate(X, y))
+        X, y = self._next_batch()
+        if self.prefetch and (self.batch_index + 1) % self.batches_per_step:  # the next batch is of this step
+            self._draw_ahead()
+        try:
+            metrics = dict(self.evaluate(X, y))
+        finally:
+            if self._ahead is not None:  # the worker is idle whenever the tree can be touched
+                self._ahead[1].exception()
         if self.metric not in metrics:
             raise ConfigError("monitor.metric", f"evaluate returned no {self.metric!r}; it returned {sorted(metrics)}")
         if self.collector is not None:
@@ -146,6 +168,29 @@ class Monitor:
         if self.batch_index % self.batches_per_step == 0:
             self.tree.update()
         return row
+
+    def _stream_key(self) -> tuple:
+        """What the next draw depends on: the stream's position, the batch size, the parameter objects."""
+        store = self.tree.params
+        return self.tree.position, self.batch_size, store, tuple(store[name] for name in store)
+
+    def _draw_ahead(self) -> None:
+        key = self._stream_key()
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="driftlab-prefetch")
+        self._ahead = (key, self._worker.submit(self.tree.batch_at, self.batch_size, key[0][1]))
+
+    def _next_batch(self) -> tuple[Any, Any]:
+        """The drawn-ahead batch if it is still the stream's next one (see the module doc), else a fresh draw."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[1].exception() is None:
+            (position, size, store, params), current = ahead[0], self._stream_key()
+            same_params = len(params) == len(current[3]) and all(map(operator.is_, params, current[3]))
+            if position == current[0] and size == current[1] and store is current[2] and same_params:
+                self.tree.skip()
+                self.prefetched += 1
+                return ahead[1].result()
+        return self.tree.batch(self.batch_size)
 
     def _check(self, row: dict[str, Any]) -> None:
         value = AGGREGATES[self.aggregate](self._pending)

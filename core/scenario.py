@@ -117,6 +117,7 @@ class MonitorSettings(Config):
     max_steps = param.Integer(16, bounds=(1, 100_000), doc="the run ends when the stream reaches this step")
     pretrain_samples = param.Integer(2048, bounds=(0, 1_000_000), doc="samples of step 0 trained on before the run")
     adapt_delay = param.Integer(0, bounds=(0, 1_000_000), doc="batches collected after an alarm before retraining")
+    prefetch = param.Boolean(True, doc="draw the next batch on a worker thread while the model evaluates")
 
 
 @dataclass
@@ -245,7 +246,7 @@ class Scenario:
         evaluate = trainer.evaluator() if trainer is not None else Evaluator(model, tree.classes)
         values = settings.param.values()
         arguments = {k: values[k] for k in ("metric", "batch_size", "interval", "aggregate", "batches_per_step",
-                                            "adaptation", "period", "trigger", "adapt_delay")}
+                                            "adaptation", "period", "trigger", "adapt_delay", "prefetch")}
         try:
             return Monitor(tree, evaluate, detectors or None, adapt=trainer.adapt if trainer else None,
                            collector=trainer.collector if trainer else None, **arguments)

@@ -353,6 +353,29 @@ class SamplingTree:
         path_of, outputs = self._draw(n, strategy, progress)
         return _assemble(len(path_of), outputs), self._label_array[path_of]
 
+    def batch_at(self, n: int, draws: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(X, y)`` that :meth:`batch` ``(n)`` returns as draw ``draws`` of the current step,
+        leaving the stream's draws where they are.
+
+        Rule: a draw is a function of the seed, the step, its index and the parameters at the step
+        (transforms are pure functions of their input, parameters and ``rng``), so it can be made
+        ahead of its turn (the Monitor's prefetch); :meth:`skip` then counts it as made.
+
+        >>> tree = SamplingTree([lambda x, rng: rng.normal(), "a"], rng=0)
+        >>> X_ahead, _ = tree.batch_at(4, 1)
+        >>> _ = tree.batch(4)
+        >>> bool((tree.batch(4)[0] == X_ahead).all())
+        True
+        """
+        draws = _check_count(draws, "draws")
+        path_of, outputs = self._draw(n, "stochastic", False, np.random.default_rng(
+            draw_seed(self.seed, self.update_step, draws)))
+        return _assemble(len(path_of), outputs), self._label_array[path_of]
+
+    def skip(self) -> None:
+        """Count one draw of the current step as made (one drawn ahead by :meth:`batch_at`)."""
+        self._next_rng()
+
     def held_out(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """``n`` samples at the current step from a held-out stream, as arrays ``(X, y)``.
 
