@@ -237,3 +237,23 @@ def test_prefetch_gives_the_unprefetched_run_bit_for_bit_through_edits_and_moves
     assert none_ahead == 0 and 0 < used < len(ahead)  # draws ahead were used, and stale ones dropped
     pd.testing.assert_frame_equal(plain, ahead, check_exact=True)
     assert plain["alarm"].any() and plain_episodes == ahead_episodes
+
+
+def test_the_columnar_history_is_the_frame_of_the_row_dicts():
+    params = {"background": {"signal_length": 8, "offset": 0.0, "strength": 1.0}}
+    tree = SamplingTree([background, {"a": "a", "b": "b"}], params=params, rng=0)
+    emitted = []
+    monitor = Monitor(tree, lambda X, y: {"accuracy": float(X[0, 0] > 0)}, {"ph": make_detector("PageHinkley")},
+                      batch_size=4, interval=3, batches_per_step=2, adapt=lambda m: {}, adaptation="detect_only")
+    monitor.on("batch", emitted.append)
+    monitor.run(max_batches=7)
+    monitor.adapt_now()  # marks the last row adapted, in the table and in the dict listeners hold
+    monitor.run(max_batches=2)
+    expected = pd.DataFrame(emitted)
+    assert "ph.alarm" in expected and expected["ph.alarm"].isna().any()  # rows without a check lack the column
+    pd.testing.assert_frame_equal(monitor.history.drop(columns="change_point"), expected, check_exact=True)
+    assert monitor.history["adapted"].tolist() == [False] * 6 + [True] + [False] * 2
+    restored = Monitor(tree, lambda X, y: {"accuracy": 0.0}, {"ph": make_detector("PageHinkley")},
+                       adaptation="detect_only")
+    restored.load_state_dict(monitor.state_dict())
+    pd.testing.assert_frame_equal(restored.history, monitor.history, check_exact=True)
