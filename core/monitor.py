@@ -14,6 +14,16 @@ Arms (``adaptation``): ``"drift"`` adapts on alarms; ``"detect_only"`` detects b
 ``"periodic"`` adapts every ``period`` checks whatever the detectors say; ``"never"`` neither
 detects nor adapts (the no-maintenance baseline).
 
+Prefetch (``prefetch=True``, the default): while the model evaluates batch ``i``, a worker thread
+draws batch ``i + 1`` when it belongs to the same update step (:meth:`SamplingTree.batch_at`), and
+the loop waits for that draw before anything else touches the tree (collector, detectors, adapt,
+the step's update), so the worker never runs outside :meth:`Monitor.step` and edits made between
+batches are safe. The drawn-ahead batch is used only if, when its turn comes, the stream is at the
+position it was drawn for (step, draw index) with the same parameter objects (an edit replaces
+one); otherwise it is dropped and the batch drawn afresh. A draw being a function of seed, step,
+index and parameters, history, alarms and episodes are bit-identical with and without prefetch.
+A draw that fails ahead is drawn again in turn, so its error is raised at the same batch.
+
 The Monitor is the only place that calls stream, model, detectors and trainer together; it
 announces what happens through events (``batch``, ``alarm``, ``adapt_start``, ``adapt_end``) so
 that a dashboard can follow without the monitor knowing about it.
@@ -21,9 +31,11 @@ that a dashboard can follow without the monitor knowing about it.
 from __future__ import annotations
 
 import copy
+import operator
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -62,7 +74,7 @@ class Monitor:
                  metric: str = "accuracy", batch_size: int = 256, interval: int = 1, aggregate: str = "mean",
                  batches_per_step: int = 10, adapt: Callable[[Monitor], Any] | None = None,
                  adaptation: str = "drift", period: int = 10, trigger: str | None = None, collector=None,
-                 adapt_delay: int = 0):
+                 adapt_delay: int = 0, prefetch: bool = True):
         self.detectors = _named_detectors(detectors)
         self.adaptation = _choice(adaptation, ADAPTATIONS, "adaptation")
         self.aggregate = _choice(aggregate, list(AGGREGATES), "aggregate")
@@ -85,12 +97,17 @@ class Monitor:
         self.trigger = trigger or next(iter(self.detectors), None)
         self.batch_index = 0
         self.episodes: list[dict[str, Any]] = []
-        self._rows: list[dict[str, Any]] = []
+        self._rows = _Columns()
+        self._last_row: dict[str, Any] | None = None  # the dict of the last row (listeners hold it too)
         self._pending: list[float] = []
         self._checks = 0
         self._due: tuple[int, int] | None = None  # (batch to adapt at, batch of the alarm) after an alarm
         self._listeners: dict[str, list[Callable]] = {event: [] for event in EVENTS}
         self._stop = threading.Event()
+        self.prefetch = bool(prefetch)
+        self.prefetched = 0  # batches taken from a draw made ahead
+        self._worker: ThreadPoolExecutor | None = None
+        self._ahead: tuple[tuple, Future] | None = None  # (what the draw depends on, the draw)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -126,8 +143,14 @@ class Monitor:
 
     def step(self) -> dict[str, Any]:
         """Process one batch: evaluate, maybe check the detectors and adapt, maybe advance the stream."""
-        X, y = self.tree.batch(self.batch_size)
-        metrics = dict(self.evaluate(X, y))
+        X, y = self._next_batch()
+        if self.prefetch and (self.batch_index + 1) % self.batches_per_step:  # the next batch is of this step
+            self._draw_ahead()
+        try:
+            metrics = dict(self.evaluate(X, y))
+        finally:
+            if self._ahead is not None:  # the worker is idle whenever the tree can be touched
+                self._ahead[1].exception()
         if self.metric not in metrics:
             raise ConfigError("monitor.metric", f"evaluate returned no {self.metric!r}; it returned {sorted(metrics)}")
         if self.collector is not None:
@@ -141,11 +164,35 @@ class Monitor:
             alarm_batch, self._due = self._due[1], None
             self._adapt(row, "drift", alarm_batch=alarm_batch)
         self._rows.append(row)
+        self._last_row = row
         self._emit("batch", row)
         self.batch_index += 1
         if self.batch_index % self.batches_per_step == 0:
             self.tree.update()
         return row
+
+    def _stream_key(self) -> tuple:
+        """What the next draw depends on: the stream's position, the batch size, the parameter objects."""
+        store = self.tree.params
+        return self.tree.position, self.batch_size, store, tuple(store[name] for name in store)
+
+    def _draw_ahead(self) -> None:
+        key = self._stream_key()
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="driftlab-prefetch")
+        self._ahead = (key, self._worker.submit(self.tree.batch_at, self.batch_size, key[0][1]))
+
+    def _next_batch(self) -> tuple[Any, Any]:
+        """The drawn-ahead batch if it is still the stream's next one (see the module doc), else a fresh draw."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[1].exception() is None:
+            (position, size, store, params), current = ahead[0], self._stream_key()
+            same_params = len(params) == len(current[3]) and all(map(operator.is_, params, current[3]))
+            if position == current[0] and size == current[1] and store is current[2] and same_params:
+                self.tree.skip()
+                self.prefetched += 1
+                return ahead[1].result()
+        return self.tree.batch(self.batch_size)
 
     def _check(self, row: dict[str, Any]) -> None:
         value = AGGREGATES[self.aggregate](self._pending)
@@ -172,8 +219,12 @@ class Monitor:
         """Run an adaptation episode now (a manual trigger) and return its record."""
         if self.adapt is None:
             raise ConfigError("monitor.adapt", "no adapt callable was given")
-        row = self._rows[-1] if self._rows else {"batch": self.batch_index, "step": self.tree.update_step}
-        return self._adapt(row, reason)
+        row = self._last_row if self._last_row is not None else {"batch": self.batch_index,
+                                                                 "step": self.tree.update_step}
+        episode = self._adapt(row, reason)
+        if row.get("adapted") and self._last_row is not None:  # the stored row follows its dict
+            self._rows.set_last("adapted", True)
+        return episode
 
     def _adapt(self, row: dict[str, Any], reason: str, **record: Any) -> dict[str, Any]:
         episode = {"episode": len(self.episodes), "batch": row["batch"], "step": row["step"], "reason": reason,
@@ -205,7 +256,8 @@ class Monitor:
         """
         return {"batch_index": self.batch_index, "checks": self._checks, "pending": list(self._pending),
                 "due": None if self._due is None else list(self._due),
-                "rows": _plain(self._rows, "monitor.rows"), "episodes": _plain(self.episodes, "monitor.episodes")}
+                "rows": _plain(self._rows.rows(), "monitor.rows"),
+                "episodes": _plain(self.episodes, "monitor.episodes")}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore a :meth:`state_dict`. The detectors start over and are fed the history's checks
@@ -222,7 +274,8 @@ class Monitor:
         self._pending = [float(value) for value in state["pending"]]
         due = state["due"]
         self._due = None if due is None else (int(due[0]), int(due[1]))
-        self._rows = [dict(row) for row in rows]
+        self._rows = _Columns(rows)
+        self._last_row = dict(rows[-1]) if rows else None
         self.episodes = [dict(episode) for episode in state["episodes"]]
 
     def _replay(self, detectors: Mapping[str, Any], rows: list[Mapping[str, Any]]) -> None:
@@ -250,7 +303,7 @@ class Monitor:
     def history(self) -> pd.DataFrame:
         """One row per batch: batch, step, metrics, check, value, ``<detector>.statistic``/``.alarm``,
         alarm, adapted, and ``change_point`` (the first batch of a step whose parameters changed)."""
-        frame = pd.DataFrame(self._rows)
+        frame = self._rows.frame()
         if frame.empty:
             return frame
         changed_steps = set(self.change_points())
@@ -261,7 +314,7 @@ class Monitor:
     def change_points(self, min_delta: float = 0.0) -> list[int]:
         """Steps the loop has drawn a batch at so far at which a parameter changed by more than
         ``min_delta`` (the stream's step moves on after the last batch: that step was not reached)."""
-        last = self._rows[-1]["step"] if self._rows else 0
+        last = self._rows.last("step") if len(self._rows) else 0
         if last == 0:
             return []
         log = self.tree.params.change_log(last)
@@ -296,6 +349,65 @@ class Monitor:
                              "delay_batches": int(inside[0] - first) if detected else np.nan,
                              "false_alarms": int(inside.size - detected)})
         return pd.DataFrame(rows, columns=columns)
+
+
+_MISSING = object()  # a cell of a column that its row did not have
+
+
+class _Columns:
+    """The history table, column by column: appending a row is O(its keys) (amortised), and the
+    frame is built from the columns when asked, O(rows) once.
+
+    Rule: the columns are those of ``pd.DataFrame(rows)`` in the same order (first appearance); a
+    row without a column has NaN there, as in a frame built from the row dicts.
+
+    >>> table = _Columns([{"a": 1, "b": 2.0}, {"a": 2}])
+    >>> table.frame().to_dict("list"), table.rows()
+    ({'a': [1, 2], 'b': [2.0, nan]}, [{'a': 1, 'b': 2.0}, {'a': 2}])
+    """
+
+    def __init__(self, rows: list[Mapping[str, Any]] | None = None) -> None:
+        self.columns: dict[str, list[Any]] = {}
+        self.sparse: set[str] = set()  # the columns with a missing cell
+        self.n = 0
+        for row in rows or []:
+            self.append(row)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def append(self, row: Mapping[str, Any]) -> None:
+        columns = self.columns
+        for key, value in row.items():
+            column = columns.get(key)
+            if column is None:
+                column = columns[key] = [_MISSING] * self.n
+                if self.n:
+                    self.sparse.add(key)
+            column.append(value)
+        self.n += 1
+        if len(row) != len(columns):
+            for key, column in columns.items():
+                if len(column) < self.n:
+                    column.append(_MISSING)
+                    self.sparse.add(key)
+
+    def last(self, key: str) -> Any:
+        return self.columns[key][-1]
+
+    def set_last(self, key: str, value: Any) -> None:
+        self.columns[key][-1] = value
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as dicts, each with its own keys."""
+        names = list(self.columns)
+        return [{k: v for k, v in zip(names, values, strict=True) if v is not _MISSING}
+                for values in zip(*self.columns.values(), strict=True)] if names else []
+
+    def frame(self) -> pd.DataFrame:
+        data = {key: [np.nan if v is _MISSING else v for v in column] if key in self.sparse else column
+                for key, column in self.columns.items()}
+        return pd.DataFrame(data)
 
 
 def _named_detectors(detectors) -> dict[str, Any]:

@@ -117,6 +117,7 @@ class MonitorSettings(Config):
     max_steps = param.Integer(16, bounds=(1, 100_000), doc="the run ends when the stream reaches this step")
     pretrain_samples = param.Integer(2048, bounds=(0, 1_000_000), doc="samples of step 0 trained on before the run")
     adapt_delay = param.Integer(0, bounds=(0, 1_000_000), doc="batches collected after an alarm before retraining")
+    prefetch = param.Boolean(True, doc="draw the next batch on a worker thread while the model evaluates")
 
 
 @dataclass
@@ -140,6 +141,7 @@ class Experiment:
     model: Any
     trainer: Any
     monitor: Monitor | None  # None without a model: a stream-only scenario
+    threads: int | None = None  # torch's CPU threads, set when built (None: no model, torch untouched)
 
     def run(self, on_batch=None):
         """Pretrain on step 0 (if asked), run the monitor to ``max_steps``, then wait for a background
@@ -197,11 +199,16 @@ class Scenario:
     def monitor_settings(self) -> MonitorSettings:
         return _config(MonitorSettings, self.spec.get("monitor") or {}, "monitor")
 
-    def build(self) -> Experiment:
-        """Fresh, wired parts: the same spec always builds the same experiment."""
-        return self._build(validating=False)
+    def build(self, threads: int | None = None) -> Experiment:
+        """Fresh, wired parts: the same spec always builds the same experiment.
 
-    def _build(self, validating: bool) -> Experiment:
+        A scenario with a model sets torch's CPU thread count here, the same way from the CLI, the
+        dashboard and a notebook: ``trainer.threads``, else
+        :func:`~driftlab.training.default_threads`; ``threads`` overrides both (a sweep cell runs on 1).
+        """
+        return self._build(validating=False, threads=threads)
+
+    def _build(self, validating: bool, threads: int | None = None) -> Experiment:
         """The experiment; ``validating`` builds what driftlab's own code can and calls no imported code
         (see the module doc): an imported model is checked, not built, and leaves model, trainer and
         monitor out (their settings are checked without it)."""
@@ -218,9 +225,20 @@ class Scenario:
             if self.spec.get("trainer") is not None:
                 self._check_trainer(seed)
             return Experiment(self, tree, detectors, None, None, None)
+        count = None if model is None else self._threads(seed, threads)
         trainer = self._trainer(model, tree, seed) if self.spec.get("trainer") is not None else None
         monitor = None if model is None else self._monitor(tree, model, trainer, detectors, settings)
-        return Experiment(self, tree, detectors, model, trainer, monitor)
+        return Experiment(self, tree, detectors, model, trainer, monitor, count)
+
+    def _threads(self, seed: int, threads: int | None) -> int:
+        """Apply and return torch's thread count (see :meth:`build`); a bad value names ``trainer.threads``."""
+        from .training.trainer import TrainerConfig, apply_threads
+
+        if threads is None and self.spec.get("trainer") is not None:
+            threads = _config(TrainerConfig, self._trainer_settings(seed)[1], "trainer").threads
+        elif threads is not None:
+            threads = _config(TrainerConfig, {"threads": threads}, "trainer").threads
+        return apply_threads(threads)
 
     def _monitor(self, tree, model, trainer, detectors, settings: MonitorSettings) -> Monitor:
         from .training import Evaluator  # torch is imported only when a scenario has a model
@@ -228,7 +246,7 @@ class Scenario:
         evaluate = trainer.evaluator() if trainer is not None else Evaluator(model, tree.classes)
         values = settings.param.values()
         arguments = {k: values[k] for k in ("metric", "batch_size", "interval", "aggregate", "batches_per_step",
-                                            "adaptation", "period", "trigger", "adapt_delay")}
+                                            "adaptation", "period", "trigger", "adapt_delay", "prefetch")}
         try:
             return Monitor(tree, evaluate, detectors or None, adapt=trainer.adapt if trainer else None,
                            collector=trainer.collector if trainer else None, **arguments)

@@ -2,10 +2,12 @@
 
 The spawn key starts with a domain tag, so that no two kinds of stream can ever share a key:
 
-- ``(0, k, d)``: the d-th draw of the sampling tree since it moved to update step ``k``;
+- ``(0, k, d)``: the d-th draw of the sampling tree since it moved to update step ``k`` (its first
+  4096 samples; ``(0, k, d, c)`` its chunk ``c ≥ 1``);
 - ``(1, *name_bytes)``: parameter ``name`` (its scheduler and update function take children
   ``(..., 0)`` and ``(..., 1)`` of it);
-- ``(2, k)``: the held-out samples of update step ``k`` (evaluation sets, never a stream batch).
+- ``(2, k)``: the held-out samples of update step ``k`` (evaluation sets, never a stream batch;
+  ``(2, k, c)`` its chunk ``c ≥ 1``).
 
 >>> draw_seed(7, 3, 0).spawn_key, parameter_seed(7, "ab").spawn_key, held_out_seed(7, 3).spawn_key
 ((0, 3, 0), (1, 97, 98), (2, 3))

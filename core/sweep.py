@@ -354,7 +354,7 @@ def run_cell(task: Mapping[str, Any]) -> dict[str, Any]:
                      f"seed={task['scenario_seed']}"]
         with _one_torch_thread():
             scenario = load_scenario(task["text"], overrides=overrides, allowed_imports=task["allowed_imports"])
-            experiment = scenario.build()
+            experiment = scenario.build(threads=1)
             history = experiment.run()
         seconds = time.perf_counter() - start
         rows = [{**_identity(task), **row, "wall_seconds": seconds} for row in result_rows(experiment, history)]

@@ -12,14 +12,16 @@ unnamed branching nodes are named ``branching_node``, ``branching_node_1``, ... 
 they are written. A scope that no node is named after is rejected as a typo, as is a scoped
 parameter its transform does not take; signatures are read once, when the tree is built.
 
-Sampling draws the path of every sample at once, then runs each path's transforms on its group
-of samples (a batched transform once per group with stacked inputs, any other once per sample)
-and puts the results back in sample order; ``collect`` and ``batch`` make the same draws.
+Sampling draws the path of every sample of a chunk of ``DRAW_CHUNK`` (4096) samples at once,
+then runs each path's transforms on its group of samples (a batched transform once per group with
+stacked inputs, any other once per sample) and writes the results into the result in sample
+order; ``collect``, ``batch`` and ``batches`` make the same draws.
 
-Randomness: the ``d``-th draw (a call of ``sample``, ``collect`` or ``batch``, counted from 0)
-since the tree moved to step ``k`` uses the Generator
-``default_rng(draw_seed(seed, k, d))`` (:mod:`driftlab.seeds`), for its branch choices and for every
-transform that declares ``rng``. Moving to a step (``update``, ``set_update_step``, even to the
+Randomness: the ``d``-th draw (a call of ``sample``, ``collect``, ``batch`` or ``batches``, counted
+from 0) since the tree moved to step ``k`` uses the Generator ``default_rng(draw_seed(seed, k, d))``
+(:mod:`driftlab.seeds`) for its first 4096 samples, and ``default_rng(child_seed(draw_seed(seed, k,
+d), c))`` for its chunk ``c ≥ 1``, for its branch choices and for every transform that declares
+``rng``. Moving to a step (``update``, ``set_update_step``, even to the
 current step) restarts its count, so ``set_update_step(k)`` then ``batch(n)`` returns exactly
 the first batch of ``n`` drawn at step ``k``, in any process.
 
@@ -56,9 +58,10 @@ from .errors import ConfigError
 from .extras import require
 from .nodes import BranchingNode, ClassLabelNode, Placed, TransformNode, append_label, parse, set_label, walk
 from .parameters import ParameterStore
-from .seeds import draw_seed, held_out_seed
+from .seeds import child_seed, draw_seed, held_out_seed
 
 STRATEGIES = ("stochastic", "balanced", "balanced pruned")
+DRAW_CHUNK = 4096  # samples drawn (and held as path outputs) at a time: see SamplingTree._chunks
 
 
 @dataclass(frozen=True, eq=False)
@@ -350,8 +353,28 @@ class SamplingTree:
         differ). ``y`` holds the labels: a str array for string labels, an int array for integer
         labels, otherwise (tuples of a multi-label tree, ``None``) an object array.
         """
-        path_of, outputs = self._draw(n, strategy, progress)
-        return _assemble(len(path_of), outputs), self._label_array[path_of]
+        return self._batch(n, strategy, progress)
+
+    def batch_at(self, n: int, draws: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(X, y)`` that :meth:`batch` ``(n)`` returns as draw ``draws`` of the current step,
+        leaving the stream's draws where they are.
+
+        Rule: a draw is a function of the seed, the step, its index and the parameters at the step
+        (transforms are pure functions of their input, parameters and ``rng``), so it can be made
+        ahead of its turn (the Monitor's prefetch); :meth:`skip` then counts it as made.
+
+        >>> tree = SamplingTree([lambda x, rng: rng.normal(), "a"], rng=0)
+        >>> X_ahead, _ = tree.batch_at(4, 1)
+        >>> _ = tree.batch(4)
+        >>> bool((tree.batch(4)[0] == X_ahead).all())
+        True
+        """
+        draws = _check_count(draws, "draws")
+        return self._batch(n, "stochastic", False, draw_seed(self.seed, self.update_step, draws))
+
+    def skip(self) -> None:
+        """Count one draw of the current step as made (one drawn ahead by :meth:`batch_at`)."""
+        self._next_seed()
 
     def held_out(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """``n`` samples at the current step from a held-out stream, as arrays ``(X, y)``.
@@ -360,9 +383,7 @@ class SamplingTree:
         batch of the stream, and drawing them leaves the stream's draws where they were: the
         evaluation set of an experience is the same whenever it is drawn.
         """
-        path_of, outputs = self._draw(n, "stochastic", False, np.random.default_rng(
-            held_out_seed(self.seed, self.update_step)))
-        return _assemble(len(path_of), outputs), self._label_array[path_of]
+        return self._batch(n, "stochastic", False, held_out_seed(self.seed, self.update_step))
 
     def experiences(self, n_experiences: int, samples_per_experience: int,
                     strategy: str = "stochastic") -> list[tuple[np.ndarray, np.ndarray]]:
@@ -378,43 +399,114 @@ class SamplingTree:
             out.append(self.batch(samples_per_experience, strategy))
         return out
 
+    def batches(self, n: int, size: int, strategy: str = "stochastic") -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The samples of :meth:`batch` ``(n)``, in its order, as ``(X, y)`` chunks of ``size`` (the last
+        may be shorter): one draw of the stream, made a chunk at a time.
+
+        Memory is bounded by one chunk plus one internal chunk (``DRAW_CHUNK`` samples), whatever
+        ``n``. The draw is taken when this is called, so the stream moves on as ``batch(n)`` would.
+        A chunk stacks like ``batch``'s ``X`` when its samples do (a chunk whose samples differ in
+        shape is an object array of them).
+
+        >>> from driftlab.library import time_series
+        >>> X, y = time_series(seed=0).batch(10)
+        >>> chunks = list(time_series(seed=0).batches(10, 4))
+        >>> [len(c[0]) for c in chunks], bool((np.concatenate([c[0] for c in chunks]) == X).all())
+        ([4, 4, 2], True)
+        """
+        size = _check_count(size, "size")
+        if size < 1:
+            raise ConfigError("size", f"expected an integer >= 1, got {size!r}")
+        chunks = self._chunks(n, strategy, False, self._next_seed())
+        return self._rechunk(chunks, size)
+
+    def _rechunk(self, chunks: Iterator[tuple[np.ndarray, _Assembler]], size: int):
+        pieces: list[tuple[np.ndarray, np.ndarray]] = []
+        held = 0
+        for path_of, sink in chunks:
+            X = sink.result(len(path_of))
+            pieces.append((X, self._label_array[path_of]))
+            held += len(path_of)
+            while held >= size:
+                out, pieces = _split(pieces, size)
+                held -= size
+                yield out
+        if held:
+            yield _split(pieces, held)[0]
+
+    def _batch(self, n: int, strategy: str, progress: bool,
+               seed: np.random.SeedSequence | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """One draw as arrays ``(X, y)``: each path's output is written into ``X`` as soon as it is made."""
+        sink = _Assembler()
+        path_of = np.concatenate([p for p, _ in self._chunks(n, strategy, progress, seed, sink)] or [np.empty(0, int)])
+        return sink.result(len(path_of)), self._label_array[path_of]
+
     def _draw(self, n: int, strategy: str, progress: bool,
-              rng: np.random.Generator | None = None) -> tuple[np.ndarray, list]:
-        """One draw (with the stream's next Generator unless ``rng`` is given): the path of each
-        sample, and ``(sample indices, outputs)`` per path."""
+              seed: np.random.SeedSequence | None = None) -> tuple[np.ndarray, list]:
+        """One draw: the path of each sample, and ``(sample indices, outputs)`` per path and chunk."""
+        path_ofs, outputs = [], []
+        for path_of, chunk_outputs in self._chunks(n, strategy, progress, seed, None):
+            path_ofs.append(path_of)
+            outputs.extend(chunk_outputs)
+        return np.concatenate(path_ofs or [np.empty(0, int)]), outputs
+
+    def _chunks(self, n: int, strategy: str, progress: bool, seed: np.random.SeedSequence | None,
+                sink: _Assembler | bool | None = True) -> Iterator[tuple[np.ndarray, Any]]:
+        """One draw (the stream's next seed unless ``seed`` is given), ``DRAW_CHUNK`` samples at a time.
+
+        Rule: the draw's samples are cut into chunks of ``DRAW_CHUNK`` in sample order; chunk ``c``
+        uses ``default_rng(seed)`` for ``c = 0`` and ``default_rng(child_seed(seed, c))`` after, for
+        its branch choices (stochastic) and its transforms. Yields per chunk its paths and: the
+        outputs ``(sample indices, outputs)`` (``sink=None``), a shared ``sink`` written with
+        indices into the whole draw, or (``sink=True``) a fresh sink of the chunk alone.
+        """
         n = _check_count(n, "n")
         if strategy not in STRATEGIES:
             raise ConfigError("strategy", f"expected one of {', '.join(map(repr, STRATEGIES))}, got {strategy!r}"
                               + did_you_mean(str(strategy), list(STRATEGIES)))
-        rng = rng or self._next_rng()
+        seed = seed if seed is not None else self._next_seed()
         probs = self._path_probabilities()
-        if strategy == "stochastic":
-            cumulative = np.cumsum(probs)
-            path_of = np.searchsorted(cumulative / cumulative[-1], rng.random(n), side="right")
-        else:
+        cumulative = np.cumsum(probs)
+        fixed = None
+        if strategy != "stochastic":
             paths = np.flatnonzero(probs > 0) if strategy == "balanced pruned" else np.arange(len(self._paths))
-            path_of = np.repeat(paths, n)
-        order = np.argsort(path_of, kind="stable")
-        counts = np.bincount(path_of, minlength=len(self._paths))
-        bar = _ProgressBar(len(path_of)) if progress else None
-        outputs = []
-        for path, end, count in zip(self._paths, np.cumsum(counts), counts, strict=False):
-            if not count:
-                continue
-            xs: Any = np.full(count, None, dtype=object)
-            for transform in path.transforms:
-                xs = transform(xs, self.params, rng)
-            outputs.append((order[end - count:end], xs))
-            if bar:
-                bar.advance(count)
-        return path_of, outputs
+            fixed = np.repeat(paths, n)
+        total = n if fixed is None else fixed.size
+        bar = _ProgressBar(total) if progress else None
+        for c, start in enumerate(range(0, total, DRAW_CHUNK)):
+            rng = np.random.default_rng(seed if c == 0 else child_seed(seed, c))
+            m = min(DRAW_CHUNK, total - start)
+            if fixed is None:
+                path_of = np.searchsorted(cumulative / cumulative[-1], rng.random(m), side="right")
+            else:
+                path_of = fixed[start:start + m]
+            order = np.argsort(path_of, kind="stable")
+            counts = np.bincount(path_of, minlength=len(self._paths))
+            target = _Assembler() if sink is True else sink
+            offset = 0 if sink is True else start
+            outputs = []
+            for path, end, count in zip(self._paths, np.cumsum(counts), counts, strict=False):
+                if not count:
+                    continue
+                xs: Any = np.full(count, None, dtype=object)
+                for transform in path.transforms:
+                    xs = transform(xs, self.params, rng)
+                idx = order[end - count:end] + offset
+                if isinstance(target, _Assembler):
+                    target.add(total if sink is not True else m, idx, xs)
+                else:
+                    outputs.append((idx, xs))
+                del xs  # a path's output is freed once written: the peak is the result and one path's output
+                if bar:
+                    bar.advance(count)
+            yield path_of, (target if isinstance(target, _Assembler) else outputs)
 
-    def _next_rng(self) -> np.random.Generator:
+    def _next_seed(self) -> np.random.SeedSequence:
         if self.params.update_step != self._draw_step:  # the store was moved directly
             self._draw_step, self._draws = self.params.update_step, 0
         seed = draw_seed(self.seed, self._draw_step, self._draws)
         self._draws += 1
-        return np.random.default_rng(seed)
+        return seed
 
     def _path_probabilities(self) -> np.ndarray:
         """``P(path)``: the product of the probabilities of its branch choices (kept while they last)."""
@@ -643,20 +735,74 @@ def _stack(xs: Any) -> np.ndarray:
         return out
 
 
-def _assemble(n: int, outputs: list) -> np.ndarray:
-    """The outputs of every path put back in sample order."""
-    stacked = [(idx, _stack(out)) for idx, out in outputs]
-    shapes = {out.shape[1:] for _, out in stacked}
-    if len(shapes) == 1 and all(out.dtype != object for _, out in stacked):
-        X = np.empty((n, *shapes.pop()), dtype=np.result_type(*(out.dtype for _, out in stacked)))
-        for idx, out in stacked:
-            X[idx] = out
-        return X
-    X = np.empty(n, dtype=object)
-    for idx, out in outputs:
-        for j, i in enumerate(idx):
-            X[i] = out[j]
-    return X if n else np.empty(0)
+class _Assembler:
+    """The outputs of every path put in sample order, each written into the result as it comes.
+
+    Rule: the first numeric path output fixes the result's sample shape; it is allocated once
+    (``n`` samples) and each path's output is written into its rows, so no array output is kept
+    (one copy; the peak is the result and one path's output). A later numeric output of another
+    dtype widens the result to ``np.result_type`` (as stacking them all would); an output of
+    another shape, or not numeric, turns the result into an object array holding each path's own
+    samples (rows written before are taken back in their path's dtype).
+    """
+
+    def __init__(self) -> None:
+        self.X: np.ndarray | None = None
+        self.parts: list[tuple[np.ndarray, Any, np.dtype]] = []  # written: (indices, list output or None, dtype)
+        self.rows: list[tuple[np.ndarray, Any]] | None = None  # (indices, outputs) once it is an object array
+
+    def add(self, n: int, idx: np.ndarray, out: Any) -> None:
+        if self.rows is not None:
+            self.rows.append((idx, out))
+            return
+        stacked = _stack(out)
+        if stacked.dtype == object or (self.X is not None and self.X.shape[1:] != stacked.shape[1:]):
+            self.rows = [(idx, out)]
+            return
+        if self.X is None:
+            self.X = np.empty((n, *stacked.shape[1:]), dtype=stacked.dtype)
+        elif (dtype := np.result_type(self.X.dtype, stacked.dtype)) != self.X.dtype:
+            self.X = self.X.astype(dtype)
+        self.X[idx] = stacked
+        self.parts.append((idx, None if isinstance(out, np.ndarray) else out, stacked.dtype))
+
+    def result(self, n: int) -> np.ndarray:
+        if self.rows is None:
+            return self.X if self.X is not None else np.empty(0)
+        X = np.empty(n, dtype=object)
+        for idx, raw, dtype in self.parts:
+            for j, i in enumerate(idx):
+                assert self.X is not None  # parts were written into it
+                X[i] = raw[j] if raw is not None else self.X[i].astype(dtype)
+        for idx, out in self.rows:
+            for j, i in enumerate(idx):
+                X[i] = out[j]
+        return X if n else np.empty(0)
+
+
+def _split(pieces: list[tuple[np.ndarray, np.ndarray]], size: int):
+    """The first ``size`` samples of ``pieces`` as one ``(X, y)``, and the pieces left."""
+    taken, left, need = [], [], size
+    for X, y in pieces:
+        if need >= len(y):
+            taken.append((X, y))
+            need -= len(y)
+        elif need:
+            taken.append((X[:need], y[:need]))
+            left.append((X[need:], y[need:]))
+            need = 0
+        else:
+            left.append((X, y))
+    if len(taken) == 1:
+        return taken[0], left
+    Xs = [X for X, _ in taken]
+    if len({X.shape[1:] for X in Xs}) == 1 and all(X.dtype != object for X in Xs):
+        X = np.concatenate(Xs)
+    else:
+        X = np.empty(size, dtype=object)
+        for i, row in enumerate(row for part in Xs for row in part):
+            X[i] = row
+    return (X, np.concatenate([y for _, y in taken])), left
 
 
 def _check_count(n: Any, path: str) -> int:

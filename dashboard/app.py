@@ -4,22 +4,16 @@ SCENARIO is a scenario YAML file or a built-in name (default: time_series_drift)
 session gets its own :class:`~driftlab.dashboard.Session`; the page is a ``panel_material_ui.Page``, which
 makes no external requests (no CDN, no web fonts). Bokeh runs this script once per session.
 """
-import os
 import sys
 
 import panel as pn
 import panel_material_ui as pmui
-import torch
 from panel.util import edit_readonly
 
 from driftlab.dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor,
                                 Session, TrainingPanel, TreeView)
 
 pn.extension()
-# Training leaves a core to the server's event loop (on 2 cores, default threading doubled the
-# slider echo during an episode and trained no faster).
-torch.set_num_threads(max(1, (os.cpu_count() or 1) - 1))
-
 session = Session(sys.argv[1] if len(sys.argv) > 1 else "time_series_drift")
 page = pmui.Page(
     title="driftlab",

@@ -205,3 +205,55 @@ def test_builtin_detector_comparison_detects_the_first_true_change():
     assert experiment.monitor.change_points() == [4]
     assert report.loc[("page_hinkley", 4), "detected"] and report.loc[("cusum", 4), "detected"]
     assert report.loc[("page_hinkley", 0), "false_alarms"] == 0
+
+
+def _run_with_edits(prefetch):
+    """A run of the small scenario with edits and moves between batches, mid-step."""
+    from pathlib import Path
+
+    from driftlab.scenario import load_scenario
+
+    small = Path(__file__).parent / "scenarios" / "small.yaml"
+    experiment = load_scenario(small, overrides=["monitor.batches_per_step=4", "monitor.max_steps=6",
+                                                 f"monitor.prefetch={str(prefetch).lower()}"]).build(threads=1)
+    monitor, tree = experiment.monitor, experiment.tree
+    experiment.pretrain()
+    monitor.run(max_batches=5)  # mid-step 1: a batch of step 1 is drawn ahead
+    tree.params.edit("ramp.height", 3.0)  # from step 1 on: the batch drawn ahead is stale
+    monitor.run(max_batches=2)
+    tree.params.edit("background.offset", {"schedule": [0.0, 2.0, 0.0, 1.0]})
+    monitor.run(max_batches=1)
+    tree.set_update_step(1)  # back to step 1's first draw
+    monitor.run(max_batches=2)
+    tree.seek(tree.update_step, 3)
+    history = monitor.run(max_steps=6)
+    episodes = [{k: v for k, v in episode.items() if "seconds" not in k} for episode in monitor.episodes]
+    return history, episodes, monitor.prefetched
+
+
+def test_prefetch_gives_the_unprefetched_run_bit_for_bit_through_edits_and_moves():
+    plain, plain_episodes, none_ahead = _run_with_edits(prefetch=False)
+    ahead, ahead_episodes, used = _run_with_edits(prefetch=True)
+    assert none_ahead == 0 and 0 < used < len(ahead)  # draws ahead were used, and stale ones dropped
+    pd.testing.assert_frame_equal(plain, ahead, check_exact=True)
+    assert plain["alarm"].any() and plain_episodes == ahead_episodes
+
+
+def test_the_columnar_history_is_the_frame_of_the_row_dicts():
+    params = {"background": {"signal_length": 8, "offset": 0.0, "strength": 1.0}}
+    tree = SamplingTree([background, {"a": "a", "b": "b"}], params=params, rng=0)
+    emitted = []
+    monitor = Monitor(tree, lambda X, y: {"accuracy": float(X[0, 0] > 0)}, {"ph": make_detector("PageHinkley")},
+                      batch_size=4, interval=3, batches_per_step=2, adapt=lambda m: {}, adaptation="detect_only")
+    monitor.on("batch", emitted.append)
+    monitor.run(max_batches=7)
+    monitor.adapt_now()  # marks the last row adapted, in the table and in the dict listeners hold
+    monitor.run(max_batches=2)
+    expected = pd.DataFrame(emitted)
+    assert "ph.alarm" in expected and expected["ph.alarm"].isna().any()  # rows without a check lack the column
+    pd.testing.assert_frame_equal(monitor.history.drop(columns="change_point"), expected, check_exact=True)
+    assert monitor.history["adapted"].tolist() == [False] * 6 + [True] + [False] * 2
+    restored = Monitor(tree, lambda X, y: {"accuracy": 0.0}, {"ph": make_detector("PageHinkley")},
+                       adaptation="detect_only")
+    restored.load_state_dict(monitor.state_dict())
+    pd.testing.assert_frame_equal(restored.history, monitor.history, check_exact=True)

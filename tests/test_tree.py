@@ -521,3 +521,52 @@ def test_a_numbered_scope_skips_names_the_tree_already_uses():
                          TransformNode(_add, Parameter("number", 2))], {"_add_1": {"number": 10}})
     assert tree.sample() == ((1 + 1) * 10 + 2, None)
     assert tree.get_params() == {"_add_1.number": 10, "_add_2.number": 1, "_add_3.number": 2}
+
+
+@pytest.mark.parametrize("n, size", [(10, 3), (10, 10), (9000, 1000), (9000, 4096), (9000, 5000), (0, 4)])
+def test_batches_yields_the_samples_of_batch_in_order_and_moves_the_stream_as_batch_does(n, size):
+    from driftlab.library import time_series
+
+    whole, chunked = time_series(seed=5), time_series(seed=5)
+    X, y = whole.batch(n)
+    chunks = list(chunked.batches(n, size))
+    assert [len(c[1]) for c in chunks] == [size] * (n // size) + ([n % size] if n % size else [])
+    if n:
+        assert np.array_equal(np.concatenate([c[0] for c in chunks]), X)
+        assert np.array_equal(np.concatenate([c[1] for c in chunks]), y)
+    assert chunked.position == whole.position
+    assert np.array_equal(chunked.batch(7)[0], whole.batch(7)[0])  # the next draw is the same
+
+
+def test_batches_of_a_balanced_draw_and_of_samples_that_do_not_stack():
+    tree = SamplingTree([{"a": [lambda x: np.zeros(3), "A"], "b": [lambda x: np.ones(2), "B"]}], rng=1)
+    X, y = copy.deepcopy(tree).batch(5000, "balanced")
+    chunks = list(tree.batches(5000, 3000, "balanced"))
+    assert [len(c[0]) for c in chunks] == [3000, 3000, 3000, 1000]
+    rows = [row for chunk, _ in chunks for row in chunk]  # a chunk of one path stacks, a mixed one does not
+    assert all(np.array_equal(a, b) for a, b in zip(rows, X, strict=True))
+    assert np.array_equal(np.concatenate([c[1] for c in chunks]), y)
+
+
+def test_batches_holds_one_chunk_not_the_whole_draw():
+    import tracemalloc
+
+    from driftlab.library import time_series
+    from driftlab.tree import DRAW_CHUNK
+
+    tree = time_series(seed=0)
+    n, size = 12 * DRAW_CHUNK, 512
+    whole_bytes = n * tree.batch(1)[0].nbytes
+    tracemalloc.start()
+    try:
+        for X, _ in tree.batches(n, size):
+            del X
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < whole_bytes / 4  # about two internal chunks and one chunk, whatever n
+
+
+def test_batches_size_must_be_positive():
+    with pytest.raises(ConfigError, match="size"):
+        SamplingTree(["a"], rng=0).batches(4, 0)

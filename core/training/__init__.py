@@ -16,7 +16,7 @@ from .metrics import (average_accuracy, average_forgetting_avalanche, average_fo
                       forgetting_avalanche, forgetting_chaudhry, forward_transfer, summary)
 from .models import MLP, Conv1dNet, DigitsCNN, init_parameters
 from .strategies import EWC, JVP, STRATEGIES, JVPLookahead, JVPReg, Naive, Replay, Strategy, make_strategy
-from .trainer import Progress, Trainer, TrainerConfig, resolve_device
+from .trainer import Progress, Trainer, TrainerConfig, apply_threads, default_threads, resolve_device
 
 __all__ = [
                       "EWC",
@@ -37,10 +37,12 @@ __all__ = [
                       "Strategy",
                       "Trainer",
                       "TrainerConfig",
+                      "apply_threads",
                       "average_accuracy",
                       "average_forgetting_avalanche",
                       "average_forgetting_chaudhry",
                       "backward_transfer",
+                      "default_threads",
                       "draw_experience",
                       "forgetting_avalanche",
                       "forgetting_chaudhry",

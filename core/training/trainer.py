@@ -63,6 +63,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -115,6 +116,33 @@ class TrainerConfig(Config):
     log_every = param.Integer(10, bounds=(1, None),
                               doc="steps between reads of the losses to the host (progress reports)")
     seed = param.Integer(0, bounds=(0, None), doc="seed of batch sampling")
+    threads = param.Integer(None, allow_None=True, bounds=(1, 1024),
+                            doc="torch CPU threads, set when a scenario is built (None: default_threads())")
+
+
+def default_threads(cpus: int | None = None) -> int:
+    """torch's CPU thread count when ``trainer.threads`` is not set: 1 on ≤ 2 cores, else cores − 1.
+
+    Rule: one core is left to what runs beside the model (the stream's prefetch thread, the
+    dashboard's event loop, the CLI's writer); on 2 cores that leaves one, and torch's default of
+    two threads there ran 1.7–2.4× slower under load than one thread and doubled the dashboard's
+    slider echo during an episode. ``cpus`` defaults to
+    ``os.cpu_count()``. Results depend on the thread count (it fixes the floating-point summation
+    order), so runs to be compared across machines set ``trainer.threads`` to a fixed number.
+
+    >>> default_threads(1), default_threads(2), default_threads(8)
+    (1, 1, 7)
+    """
+    cpus = (os.cpu_count() or 1) if cpus is None else cpus
+    return 1 if cpus <= 2 else cpus - 1
+
+
+def apply_threads(threads: int | None) -> int:
+    """Set torch's CPU thread count to ``threads`` (None: :func:`default_threads`); returns the count."""
+    count = default_threads() if threads is None else threads
+    if torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+    return count
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,141 @@
+"""Monitor-loop speed: samples/s of ``Monitor.run`` against bare inference on the same model.
+
+The scenario is ``time_series_drift`` (its 1-D CNN and detectors, ``adaptation=detect_only``: the
+loop evaluates, aggregates and detects, and never trains). The baseline, "bare inference", is the
+monitor's own ``evaluate`` callable (the model's forward pass and the metric, under the trainer's
+swap lock) on batches drawn beforehand, same model and batch size. The loop is timed with the
+stream drawn on the critical path (``prefetch=False``) and drawn ahead on a worker thread
+(``prefetch=True``); each run times bare inference and both loops side by side, and the ratios
+(loop / bare, in samples per second) are printed as min / median / max over the runs.
+
+History memory: a monitor on a tiny stream (one-sample batches, a fixed score, Page-Hinkley)
+runs ``--history-batches`` batches; the memory its history table keeps (tracemalloc, what is
+still allocated after the run) is printed per 10⁶ batches, against the same rows kept as one dict
+per batch (what the table held before it was columnar), with the time of one ``history`` access.
+
+    python benchmarks/monitor.py [--batches 200] [--batch-size 128] [--runs 5] [--threads 1]
+                                 [--history-batches 20000]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+import tracemalloc
+
+import pandas as pd
+import torch
+
+from driftlab.library import SCENARIOS
+from driftlab.scenario import dump_scenario, load_scenario
+
+
+def build(batch_size: int, batches: int, prefetch: bool):
+    overrides = ["monitor.adaptation=detect_only", f"monitor.batch_size={batch_size}",
+                 f"monitor.batches_per_step={max(1, batches // 4)}", f"monitor.prefetch={str(prefetch).lower()}",
+                 "monitor.pretrain_samples=0"]
+    return load_scenario(dump_scenario(SCENARIOS["time_series_drift"]()), overrides=overrides).build()
+
+
+def loop_rate(batch_size: int, batches: int, prefetch: bool, threads: int) -> tuple[float, object]:
+    experiment = build(batch_size, batches, prefetch)
+    torch.set_num_threads(threads)
+    experiment.monitor.run(max_batches=2)  # warm-up: first calls allocate
+    start = time.perf_counter()
+    experiment.monitor.run(max_batches=batches)
+    return batch_size * batches / (time.perf_counter() - start), experiment.monitor
+
+
+def bare_rate(batch_size: int, batches: int, threads: int) -> float:
+    experiment = build(batch_size, batches, False)
+    torch.set_num_threads(threads)
+    data = [experiment.tree.batch(batch_size) for _ in range(batches + 2)]
+    evaluate = experiment.monitor.evaluate
+    for X, y in data[:2]:
+        evaluate(X, y)
+    start = time.perf_counter()
+    for X, y in data[2:]:
+        evaluate(X, y)
+    return batch_size * batches / (time.perf_counter() - start)
+
+
+def tiny_monitor():
+    from driftlab.detectors import make_detector
+    from driftlab.monitor import Monitor
+    from driftlab.tree import SamplingTree
+
+    tree = SamplingTree([lambda x, rng: rng.normal(), {"a": "a", "b": "b"}], rng=0)
+    return Monitor(tree, lambda X, y: {"accuracy": float(X[0] > 0)}, {"ph": make_detector("PageHinkley")},
+                   batch_size=1, batches_per_step=100, adaptation="detect_only")
+
+
+def history_memory(batches: int) -> tuple[float, float, float, float]:
+    """Bytes per batch kept by the columnar history and by one dict per row; seconds of a history access."""
+    monitor = tiny_monitor()
+    kept: list[dict] = []
+    monitor.on("batch", kept.append)
+    monitor.run(max_batches=batches)
+    start = time.perf_counter()
+    _ = monitor.history
+    access = time.perf_counter() - start
+    start = time.perf_counter()
+    _ = pd.DataFrame(kept)  # the frame of one dict per row, as the table was built before
+    from_dicts = time.perf_counter() - start
+
+    monitor = tiny_monitor()
+    rows: list[dict] = []
+    monitor.on("batch", rows.append)
+    empty = type(monitor._rows)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        monitor.run(max_batches=batches)
+        columns, monitor._rows = monitor._rows, empty()
+        dicts_only = tracemalloc.get_traced_memory()[0] - before  # the row dicts (and the values)
+        monitor._listeners["batch"].clear()  # the listener holds the list of dicts
+        del rows
+        columns_only = tracemalloc.get_traced_memory()[0] - before  # the columns (and the values)
+        del columns
+        neither = tracemalloc.get_traced_memory()[0] - before  # the monitor's own state
+    finally:
+        tracemalloc.stop()
+    return (columns_only - neither) / batches, (dicts_only - neither) / batches, access, from_dicts
+
+
+def spread(values: list[float]) -> str:
+    return f"{min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument("--history-batches", type=int, default=20_000)
+    args = parser.parse_args()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"time_series_drift, batch {args.batch_size}, {args.batches} batches per run, {args.runs} runs, "
+          f"{args.threads} torch thread(s), load {load:.2f}")
+    plain, ahead = [], []
+    used = 0
+    for _ in range(args.runs):
+        bare = bare_rate(args.batch_size, args.batches, args.threads)
+        rate, _ = loop_rate(args.batch_size, args.batches, False, args.threads)
+        plain.append(rate / bare)
+        rate, monitor = loop_rate(args.batch_size, args.batches, True, args.threads)
+        ahead.append(rate / bare)
+        used = monitor.prefetched
+        print(f"  bare {bare:,.0f} samples/s; loop {plain[-1]:.2f}x without prefetch, {ahead[-1]:.2f}x with")
+    print(f"ratio vs bare inference (min / median / max): without prefetch {spread(plain)}; "
+          f"with prefetch {spread(ahead)} ({used} of {args.batches + 2} batches drawn ahead in the last run)")
+    columnar, dicts, access, from_dicts = history_memory(args.history_batches)
+    print(f"history memory per 10^6 batches: columnar {columnar * 1e6 / 2**20:.0f} MiB, one dict per row "
+          f"{dicts * 1e6 / 2**20:.0f} MiB ({dicts / columnar:.1f}x); one history access at "
+          f"{args.history_batches:_} batches: {access * 1e3:.0f} ms (the frame of the row dicts alone: "
+          f"{from_dicts * 1e3:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()
