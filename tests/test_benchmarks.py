@@ -37,10 +37,11 @@ def test_the_gpu_benchmark_without_cuda_says_so_and_exits_0():
     assert result.returncode == 0 and "needs CUDA" in result.stdout and "steps/s" not in result.stdout
 
 
-def load_detectors_benchmark():
+def load_benchmark(name: str):
+    """benchmarks/<name>.py as a module, so that tests can check the very functions it measures with."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("detectors_benchmark", BENCHMARKS / "detectors.py")
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -49,7 +50,7 @@ def load_detectors_benchmark():
 def test_detector_quality_scores_follow_their_stated_definitions():
     import numpy as np
 
-    bench = load_detectors_benchmark()
+    bench = load_benchmark("detectors")
     # change at 500, window 200: 520 is the detection (delay 20); 530 is inside the window (neither);
     # 10 (before) and 700, 900 (from start + window on) are false: 3 per 800 stationary values.
     delay, false_rate = bench.score_run(np.array([10, 520, 530, 700, 900]), start=500, window=200, n=1000)

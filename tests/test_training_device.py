@@ -8,10 +8,8 @@ only inside a test.
 """
 from __future__ import annotations
 
-import importlib.util
 import math
 from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,8 +18,7 @@ import torch
 from driftlab.errors import ConfigError
 from driftlab.library import rotated_digits
 from driftlab.training import MLP, STRATEGIES, Evaluator, Trainer
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+from test_benchmarks import load_benchmark
 
 READS = ("item", "tolist", "cpu", "numpy", "__float__", "__int__", "__bool__", "__index__")
 
@@ -85,15 +82,7 @@ def test_on_cuda_an_episode_synchronizes_once_per_log_every_steps(strategy):
     collect(trainer, tree)
     trainer.episode()
     collect(trainer, tree)
-    assert gpu_benchmark().device_syncs(trainer, steps) <= math.ceil(steps / log_every) + 3
-
-
-def gpu_benchmark():
-    """benchmarks/gpu.py as a module: its sync count (torch's sync debug mode) is the one measured here."""
-    spec = importlib.util.spec_from_file_location("gpu_benchmark", BENCHMARKS / "gpu.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    assert load_benchmark("gpu").device_syncs(trainer, steps) <= math.ceil(steps / log_every) + 3
 
 
 def test_log_every_changes_when_losses_are_read_not_what_they_are():
