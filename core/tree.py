@@ -62,6 +62,7 @@ from .seeds import child_seed, draw_seed, held_out_seed
 
 STRATEGIES = ("stochastic", "balanced", "balanced pruned")
 DRAW_CHUNK = 4096  # samples drawn (and held as path outputs) at a time: see SamplingTree._chunks
+_BELOW_ONE = np.nextafter(1.0, 0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,12 +108,17 @@ class _Branch:
 
 
 @dataclass(frozen=True, eq=False)
-class _Path:
-    """A root-to-leaf path: its transforms, its label, and its (branching node, branch index) choices."""
+class _Segment:
+    """What a sample passes up to its next branching node, and the segment each branch leads to.
+
+    The segments of a tree are its root-to-leaf paths shared out: a path is one segment per
+    branching node it passes, so a tree holds O(nodes) segments however many paths it has.
+    """
 
     transforms: tuple[_Transform, ...]
-    label: Any
-    choices: tuple[tuple[Placed, int], ...]
+    labels: tuple[ClassLabelNode, ...]
+    branch: _Branch | None = None
+    children: tuple[_Segment, ...] = ()
 
 
 class SamplingTree:
@@ -149,10 +155,19 @@ class SamplingTree:
         self._check_scopes(placed)
         for branch in self._branches.values():
             self._probs(branch)
-        self._paths = [self._path(steps, choices) for steps, choices in _expand(self._chain)]
-        self.classes = self._classes()
-        self._label_array = _label_array([p.label for p in self._paths], self.multi_label)
-        self._probs_cache: tuple[tuple, np.ndarray] = ((), np.ones(0))
+        self._root = self._segment(self._chain, {})
+        self._segments = list(_segments(self._root, set()))
+        index = {segment: i for i, segment in enumerate(self._segments)}
+        self._children = [np.array([index[c] for c in s.children], dtype=np.intp) for s in self._segments]
+        self._forks = np.array([s.branch is not None for s in self._segments])
+        self._unlabelled = () if self.multi_label else None  # the label a sample has before any label node
+        labels = self._labels(self._root, self._unlabelled, {})
+        self.classes = list(dict.fromkeys(item for label in labels
+                                          for item in (label if self.multi_label else [label]) if item is not None))
+        # single-label: every label's row in one array, so that y has one dtype whichever paths a draw takes
+        self._label_values = None if self.multi_label else _label_array(labels, False)
+        self._label_code = {} if self.multi_label else {_key(label): i for i, label in enumerate(labels)}
+        self._probabilities_cache: tuple[tuple, dict[_Branch, tuple[np.ndarray, np.ndarray]]] | None = None
         self._draw_step, self._draws = self.params.update_step, 0
 
     # -- construction ---------------------------------------------------------------------------
@@ -258,19 +273,53 @@ class SamplingTree:
                                   f"{', '.join(node.keys)}), got {p.size}" + where)
         return p
 
-    def _path(self, steps: list[Placed], choices: list[tuple[Placed, int]]) -> _Path:
-        label: Any = () if self.multi_label else None
-        for p in steps:
-            if isinstance(p.node, ClassLabelNode):
-                label_func = p.node.label_func or (append_label if self.multi_label else set_label)
-                label = label_func(label, p.node.label)
-        transforms = tuple(self._transforms[p] for p in steps if isinstance(p.node, TransformNode))
-        return _Path(transforms, label, tuple(choices))
+    def _segment(self, chain: tuple[Placed, ...], memo: dict) -> _Segment:
+        """The segment that starts ``chain`` (memoised: the branches of a node share what follows it)."""
+        if chain not in memo:
+            end = next((i for i, p in enumerate(chain) if p.branches), len(chain))
+            head = chain[:end]
+            transforms = tuple(self._transforms[p] for p in head if isinstance(p.node, TransformNode))
+            labels = tuple(p.node for p in head if isinstance(p.node, ClassLabelNode))
+            if end == len(chain):
+                memo[chain] = _Segment(transforms, labels)
+            else:
+                rest = chain[end + 1:]
+                memo[chain] = _Segment(transforms, labels, self._branches[chain[end]],
+                                       tuple(self._segment(sub + rest, memo) for _, sub in chain[end].branches))
+        return memo[chain]
 
-    def _classes(self) -> list:
-        """Labels in tree order (label elements for a multi-label tree): the stable index of each class."""
-        labels = [item for p in self._paths for item in (p.label if self.multi_label else [p.label])]
-        return list(dict.fromkeys(label for label in labels if label is not None))
+    def _label(self, label: Any, segment: _Segment) -> Any:
+        """The label after ``segment``'s label nodes, from the label before it."""
+        for node in segment.labels:
+            label_func = node.label_func or (append_label if self.multi_label else set_label)
+            label = label_func(label, node.label)
+        return label
+
+    def _labels(self, segment: _Segment, label: Any, memo: dict) -> list:
+        """The distinct labels of the paths from ``segment`` on, first seen first, in tree order.
+
+        Memoised on (segment, label so far): a single-label tree has few of each, so this costs
+        O(segments × labels) rather than one call per path.
+        """
+        key = (segment, _key(label))
+        if key not in memo:
+            label = self._label(label, segment)
+            found = {_key(label): label} if segment.branch is None else {}
+            for child in segment.children:
+                for x in self._labels(child, label, memo):
+                    found.setdefault(_key(x), x)
+            memo[key] = list(found.values())
+        return memo[key]
+
+    def _count(self, segment: _Segment, pruned: bool, memo: dict) -> int:
+        """The number of paths from ``segment`` on (``pruned``: those of non-zero probability)."""
+        if segment.branch is None:
+            return 1
+        if segment not in memo:
+            probs = self._branch_probabilities()[segment.branch][0]
+            memo[segment] = sum(self._count(child, pruned, memo)
+                                for child, p in zip(segment.children, probs, strict=True) if p > 0 or not pruned)
+        return memo[segment]
 
     @property
     def position(self) -> tuple[int, int]:
@@ -339,12 +388,12 @@ class SamplingTree:
         ``"balanced"`` takes every root-to-leaf path in tree order, ``"balanced pruned"`` only
         the paths whose probability is not zero. ``progress`` prints a bar to stderr.
         """
-        path_of, outputs = self._draw(n, strategy, progress)
-        xs: list[Any] = [None] * len(path_of)
+        codes, labels, outputs = self._draw(n, strategy, progress)
+        xs: list[Any] = [None] * len(codes)
         for idx, out in outputs:
             for j, i in enumerate(idx):
                 xs[i] = out[j]
-        return [(x, self._paths[p].label) for x, p in zip(xs, path_of.tolist(), strict=False)]
+        return [(x, labels[c]) for x, c in zip(xs, codes.tolist(), strict=True)]
 
     def batch(self, n: int, strategy: str = "stochastic", progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """``n`` samples as arrays ``(X, y)``: the fast path, same draws as :meth:`collect`.
@@ -420,13 +469,12 @@ class SamplingTree:
         chunks = self._chunks(n, strategy, False, self._next_seed())
         return self._rechunk(chunks, size)
 
-    def _rechunk(self, chunks: Iterator[tuple[np.ndarray, _Assembler]], size: int):
+    def _rechunk(self, chunks: Iterator[tuple[np.ndarray, list, _Assembler]], size: int):
         pieces: list[tuple[np.ndarray, np.ndarray]] = []
         held = 0
-        for path_of, sink in chunks:
-            X = sink.result(len(path_of))
-            pieces.append((X, self._label_array[path_of]))
-            held += len(path_of)
+        for codes, labels, sink in chunks:
+            pieces.append((sink.result(len(codes)), self._y(codes, labels)))
+            held += len(codes)
             while held >= size:
                 out, pieces = _split(pieces, size)
                 held -= size
@@ -438,68 +486,147 @@ class SamplingTree:
                seed: np.random.SeedSequence | None = None) -> tuple[np.ndarray, np.ndarray]:
         """One draw as arrays ``(X, y)``: each path's output is written into ``X`` as soon as it is made."""
         sink = _Assembler()
-        path_of = np.concatenate([p for p, _ in self._chunks(n, strategy, progress, seed, sink)] or [np.empty(0, int)])
-        return sink.result(len(path_of)), self._label_array[path_of]
+        ys = [self._y(codes, labels) for codes, labels, _ in self._chunks(n, strategy, progress, seed, sink)]
+        y = np.concatenate(ys) if ys else self._y(np.empty(0, np.intp), [])
+        return sink.result(len(y)), y
 
     def _draw(self, n: int, strategy: str, progress: bool,
-              seed: np.random.SeedSequence | None = None) -> tuple[np.ndarray, list]:
-        """One draw: the path of each sample, and ``(sample indices, outputs)`` per path and chunk."""
-        path_ofs, outputs = [], []
-        for path_of, chunk_outputs in self._chunks(n, strategy, progress, seed, None):
-            path_ofs.append(path_of)
+              seed: np.random.SeedSequence | None = None) -> tuple[np.ndarray, list, list]:
+        """One draw: each sample's index into a list of labels, that list, and ``(sample indices, outputs)``
+        per path and chunk."""
+        codes: list[np.ndarray] = []
+        labels: list[Any] = []
+        outputs: list[tuple[np.ndarray, Any]] = []
+        for chunk_codes, chunk_labels, chunk_outputs in self._chunks(n, strategy, progress, seed, None):
+            codes.append(chunk_codes + len(labels))
+            labels.extend(chunk_labels)
             outputs.extend(chunk_outputs)
-        return np.concatenate(path_ofs or [np.empty(0, int)]), outputs
+        return np.concatenate(codes or [np.empty(0, np.intp)]), labels, outputs
+
+    def _y(self, codes: np.ndarray, labels: list) -> np.ndarray:
+        """The labels ``labels[codes]`` as ``batch``'s ``y`` (its dtype is the tree's, not the draw's)."""
+        if self._label_values is None:  # multi-label: tuples, one object each
+            values = np.empty(len(labels), dtype=object)
+            for i, label in enumerate(labels):
+                values[i] = tuple(label)
+            return values[codes]
+        return self._label_values[np.array([self._label_code[_key(label)] for label in labels], np.intp)][codes]
 
     def _chunks(self, n: int, strategy: str, progress: bool, seed: np.random.SeedSequence | None,
-                sink: _Assembler | bool | None = True) -> Iterator[tuple[np.ndarray, Any]]:
+                sink: _Assembler | bool | None = True) -> Iterator[tuple[np.ndarray, list, Any]]:
         """One draw (the stream's next seed unless ``seed`` is given), ``DRAW_CHUNK`` samples at a time.
 
         Rule: the draw's samples are cut into chunks of ``DRAW_CHUNK`` in sample order; chunk ``c``
         uses ``default_rng(seed)`` for ``c = 0`` and ``default_rng(child_seed(seed, c))`` after, for
-        its branch choices (stochastic) and its transforms. Yields per chunk its paths and: the
-        outputs ``(sample indices, outputs)`` (``sink=None``), a shared ``sink`` written with
-        indices into the whole draw, or (``sink=True``) a fresh sink of the chunk alone.
+        its branch choices (stochastic: one uniform per sample, see :meth:`_groups`) and then its
+        transforms, run path by path in tree order on each path's samples. Yields per chunk each
+        sample's index into a list of path labels, that list, and: the outputs ``(sample indices,
+        outputs)`` (``sink=None``), a shared ``sink`` written with indices into the whole draw, or
+        (``sink=True``) a fresh sink of the chunk alone.
         """
         n = _check_count(n, "n")
         if strategy not in STRATEGIES:
             raise ConfigError("strategy", f"expected one of {', '.join(map(repr, STRATEGIES))}, got {strategy!r}"
                               + did_you_mean(str(strategy), list(STRATEGIES)))
         seed = seed if seed is not None else self._next_seed()
-        probs = self._path_probabilities()
-        cumulative = np.cumsum(probs)
-        fixed = None
-        if strategy != "stochastic":
-            paths = np.flatnonzero(probs > 0) if strategy == "balanced pruned" else np.arange(len(self._paths))
-            fixed = np.repeat(paths, n)
-        total = n if fixed is None else fixed.size
+        probabilities = self._branch_probabilities()
+        total, paths = n, None
+        if strategy != "stochastic":  # n samples of each path in tree order, the paths listed as they are reached
+            pruned = strategy == "balanced pruned"
+            total = n * self._count(self._root, pruned, {})
+            paths = self._paths(self._root, (), self._unlabelled, pruned, probabilities)
+        path: tuple = ()
+        left = 0
         bar = _ProgressBar(total) if progress else None
         for c, start in enumerate(range(0, total, DRAW_CHUNK)):
             rng = np.random.default_rng(seed if c == 0 else child_seed(seed, c))
             m = min(DRAW_CHUNK, total - start)
-            if fixed is None:
-                path_of = np.searchsorted(cumulative / cumulative[-1], rng.random(m), side="right")
+            groups: list[tuple[tuple[_Transform, ...], Any, np.ndarray]] = []
+            if paths is None:
+                groups = self._groups(rng.random(m), probabilities)
             else:
-                path_of = fixed[start:start + m]
-            order = np.argsort(path_of, kind="stable")
-            counts = np.bincount(path_of, minlength=len(self._paths))
+                done = 0
+                while done < m:
+                    if not left:
+                        path, left = next(paths), n
+                    take = min(left, m - done)
+                    groups.append((*path, np.arange(done, done + take)))
+                    done, left = done + take, left - take
+            codes = np.empty(m, dtype=np.intp)
             target = _Assembler() if sink is True else sink
             offset = 0 if sink is True else start
             outputs = []
-            for path, end, count in zip(self._paths, np.cumsum(counts), counts, strict=False):
-                if not count:
-                    continue
-                xs: Any = np.full(count, None, dtype=object)
-                for transform in path.transforms:
+            for code, (transforms, _, idx) in enumerate(groups):
+                codes[idx] = code
+                xs: Any = np.full(len(idx), None, dtype=object)
+                for transform in transforms:
                     xs = transform(xs, self.params, rng)
-                idx = order[end - count:end] + offset
                 if isinstance(target, _Assembler):
-                    target.add(total if sink is not True else m, idx, xs)
+                    target.add(total if sink is not True else m, idx + offset, xs)
                 else:
-                    outputs.append((idx, xs))
+                    outputs.append((idx + offset, xs))
                 del xs  # a path's output is freed once written: the peak is the result and one path's output
                 if bar:
-                    bar.advance(count)
-            yield path_of, (target if isinstance(target, _Assembler) else outputs)
+                    bar.advance(len(idx))
+            yield codes, [label for _, label, _ in groups], (target if isinstance(target, _Assembler) else outputs)
+
+    def _groups(self, u: np.ndarray, probabilities: dict) -> list[tuple[tuple[_Transform, ...], Any, np.ndarray]]:
+        """The ``(transforms, label, sample indices)`` of each path that samples of uniforms ``u`` take.
+
+        Rule: a sample's uniform ``u`` picks branch ``b`` of a branching node where
+        ``C[b-1] <= u < C[b]`` (``C`` its cumulative probabilities, ``C[-1] = 0``), and
+        ``(u - C[b-1]) / p[b]`` picks its branch at the next branching node of its path. So a path
+        is drawn with the product of its branch probabilities, as one uniform choice among all
+        paths in tree order would, with work per branching node reached rather than per path.
+        Paths come out in tree order, the samples of each in ascending order.
+        """
+        m = len(u)
+        at = np.zeros(m, dtype=np.intp)  # each sample's segment (index into self._segments; 0 is the root)
+        columns = []  # column i: the branch each sample takes at the i-th branching node of its path (-1: none)
+        active = np.flatnonzero(self._forks[at])
+        while active.size:
+            column = np.full(m, -1, dtype=np.intp)
+            order = active[np.argsort(at[active], kind="stable")]
+            segments, starts = np.unique(at[order], return_index=True)
+            for s, members in zip(segments.tolist(), np.split(order, starts[1:]), strict=True):
+                cumulative = probabilities[self._segments[s].branch][1]
+                pick = np.searchsorted(cumulative, u[members], side="right")
+                low = np.concatenate(([0.0], cumulative[:-1]))[pick]
+                # rounding may give exactly 1, which no branch takes: stay below it
+                u[members] = np.minimum((u[members] - low) / (cumulative[pick] - low), _BELOW_ONE)
+                column[members] = pick
+                at[members] = self._children[s][pick]
+            columns.append(column)
+            active = active[self._forks[at[active]]]
+        if not columns:
+            return [(self._root.transforms, self._label(self._unlabelled, self._root), np.arange(m))]
+        order = np.lexsort(columns[::-1])  # tree order: by the first branch, then the next, ...; stable
+        keys = np.stack(columns, axis=1)[order]
+        starts = np.flatnonzero(np.r_[True, np.any(keys[1:] != keys[:-1], axis=1)])
+        groups = []
+        for start, end in zip(starts.tolist(), [*starts[1:].tolist(), m], strict=True):
+            segment = self._root
+            transforms, label = segment.transforms, self._label(self._unlabelled, segment)
+            for b in keys[start].tolist():
+                if b < 0:
+                    break
+                segment = segment.children[b]
+                transforms, label = transforms + segment.transforms, self._label(label, segment)
+            groups.append((transforms, label, order[start:end]))
+        return groups
+
+    def _paths(self, segment: _Segment, transforms: tuple[_Transform, ...], label: Any, pruned: bool,
+               probabilities: dict) -> Iterator[tuple[tuple[_Transform, ...], Any]]:
+        """Every path from ``segment`` on as ``(transforms, label)``, in tree order (``pruned``: of non-zero
+        probability)."""
+        transforms += segment.transforms
+        label = self._label(label, segment)
+        if segment.branch is None:
+            yield transforms, label
+            return
+        for child, p in zip(segment.children, probabilities[segment.branch][0], strict=True):
+            if p > 0 or not pruned:
+                yield from self._paths(child, transforms, label, pruned, probabilities)
 
     def _next_seed(self) -> np.random.SeedSequence:
         if self.params.update_step != self._draw_step:  # the store was moved directly
@@ -508,16 +635,21 @@ class SamplingTree:
         self._draws += 1
         return seed
 
-    def _path_probabilities(self) -> np.ndarray:
-        """``P(path)``: the product of the probabilities of its branch choices (kept while they last)."""
+    def _branch_probabilities(self) -> dict[_Branch, tuple[np.ndarray, np.ndarray]]:
+        """Each branching node's probabilities at this step, and their cumulative sums scaled to end
+        at exactly 1 (kept while the store's values are the same objects)."""
         values = tuple(self.params[b.probs].value if b.probs else None for b in self._branches.values())
-        cached, probs = self._probs_cache
-        if len(cached) == len(values) and all(a is b for a, b in zip(cached, values, strict=False)) and probs.size:
-            return probs
-        per_branch = {p: self._probs(b, self.update_step) for p, b in self._branches.items()}
-        probs = np.array([np.prod([per_branch[b][i] for b, i in path.choices]) for path in self._paths])
-        self._probs_cache = (values, probs)
-        return probs
+        cached = self._probabilities_cache
+        if cached is not None and len(cached[0]) == len(values) and all(
+                a is b for a, b in zip(cached[0], values, strict=True)):
+            return cached[1]
+        tables = {}
+        for branch in self._branches.values():
+            probs = self._probs(branch, self.update_step)
+            cumulative = np.cumsum(probs)
+            tables[branch] = (probs, cumulative / cumulative[-1])
+        self._probabilities_cache = (values, tables)
+        return tables
 
     # -- labels and torch -------------------------------------------------------------------------
 
@@ -626,8 +758,8 @@ class SamplingTree:
                     yield from self._lines(sub, prefix + ("   " if last else "│  "))
 
     def __repr__(self) -> str:
-        return (f"SamplingTree({len(self._paths)} paths, classes={self.classes}, step={self.update_step}, "
-                f"seed={self.seed})")
+        return (f"SamplingTree({self._count(self._root, False, {})} paths, classes={self.classes}, "
+                f"step={self.update_step}, seed={self.seed})")
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -700,15 +832,18 @@ def _transform_scopes(placed: list[Placed], taken: set[str]) -> dict[int, str]:
     return scopes
 
 
-def _expand(chain: tuple[Placed, ...]) -> Iterator[tuple[list[Placed], list[tuple[Placed, int]]]]:
-    """Every root-to-leaf path of ``chain``: the nodes it passes, and its branch choices, in tree order."""
-    for i, placed in enumerate(chain):
-        if placed.branches:
-            for b, (_, sub) in enumerate(placed.branches):
-                for steps, choices in _expand(sub + chain[i + 1:]):
-                    yield [*chain[:i], *steps], [(placed, b), *choices]
-            return
-    yield list(chain), []
+def _segments(segment: _Segment, seen: set) -> Iterator[_Segment]:
+    """``segment`` and the segments after it, each once, ``segment`` first."""
+    seen.add(segment)
+    yield segment
+    for child in segment.children:
+        if child not in seen:
+            yield from _segments(child, seen)
+
+
+def _key(label: Any) -> tuple:
+    """A label's identity for deduplication: its type and value (1 and 1.0 are different labels)."""
+    return type(label), tuple(label) if isinstance(label, list) else label
 
 
 def _label_array(labels: list, multi_label: bool) -> np.ndarray:

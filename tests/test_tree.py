@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import subprocess
 import sys
@@ -367,6 +368,71 @@ def test_progress_bar_only_when_asked(capsys):
     assert capsys.readouterr().err == ""
     tree.collect(10, progress=True)
     assert "10/10" in capsys.readouterr().err
+
+
+# -- paths: drawn branching node by branching node, never listed ------------------------------------------
+
+def digit(x, d, base):
+    return base * x + d  # the sample's value spells the branches it took
+
+
+def levels(count: int, width: int, probs: list | None = None) -> list:
+    """``count`` branching nodes in a row with ``width`` branches (a digit each), the last one labelled."""
+    nodes: list = [lambda x: 0]
+    for i in range(count):
+        branches = {f"b{d}": TransformNode(functools.partial(digit, d=d, base=width), name="digit")
+                    for d in range(width)}
+        if i == count - 1:
+            branches = {key: [node, f"ends{d}"] for d, (key, node) in enumerate(branches.items())}
+        nodes.append({"name": f"level{i}", **({"probs": probs} if probs else {}), **branches})
+    return nodes
+
+
+def test_a_tree_of_65536_paths_draws_each_branch_with_its_nodes_probabilities():
+    probs = [0.1, 0.2, 0.3, 0.4]
+    tree = SamplingTree(levels(8, 4, probs), rng=3)
+    assert repr(tree).startswith("SamplingTree(65536 paths, classes=['ends0', 'ends1', 'ends2', 'ends3']")
+    X, y = tree.batch(6000)
+    assert X.dtype == np.int64 and np.all((X >= 0) & (X < 4**8)) and y.dtype == np.dtype("<U5")
+    digits = (X[:, None] // 4 ** np.arange(7, -1, -1)) % 4  # column i: the branch taken at level i
+    assert list(y) == [f"ends{d}" for d in digits[:, -1]]
+    for column in digits.T:
+        np.testing.assert_allclose(np.bincount(column, minlength=4) / len(X), probs, atol=0.025)
+    both = np.mean((digits[:, 0] == 3) & (digits[:, 7] == 3))  # independent: P = 0.4 * 0.4
+    assert abs(both - 0.16) < 0.02
+
+
+def test_a_tree_of_two_to_the_forty_paths_builds_and_draws():
+    tree = SamplingTree(levels(40, 2), rng=0)
+    assert f"{2**40} paths" in repr(tree) and tree.classes == ["ends0", "ends1"]
+    X, y = tree.batch(500)
+    assert len(set(X.tolist())) > 490 and list(y) == [f"ends{x % 2}" for x in X]
+
+
+def test_a_path_is_drawn_as_one_uniform_choice_among_all_paths_in_tree_order():
+    from driftlab.seeds import draw_seed
+
+    # the rule written out: list every path (tree order) with the product of its branch probabilities,
+    # then one uniform per sample picks a path from their cumulative sums
+    p = {"level0": [0.2, 0.8], "level1": [0.5, 0.1, 0.4], "inner": [0.7, 0.3]}
+    inner = {"name": "inner", "c": TransformNode(functools.partial(digit, d=0, base=10), name="digit"),
+             "d": TransformNode(functools.partial(digit, d=1, base=10), name="digit")}
+    first = {"name": "level0", "a": TransformNode(functools.partial(digit, d=1, base=10), name="digit"),
+             "b": [TransformNode(functools.partial(digit, d=2, base=10), name="digit"), inner]}
+    second = {"name": "level1", **{k: TransformNode(functools.partial(digit, d=d, base=10), name="digit")
+                                   for d, k in enumerate("xyz")}}
+    tree = SamplingTree([lambda x: 0, first, second], {name: {"probs": v} for name, v in p.items()}, rng=9)
+    paths = [(a, b, c) for a in (0, 1) for b in ((0, 1) if a else (None,)) for c in (0, 1, 2)]
+    values = [(1 if a == 0 else 20 + b) * 10 + c for a, b, c in paths]
+    weights = [p["level0"][a] * (p["inner"][b] if a else 1.0) * p["level1"][c] for a, b, c in paths]
+    assert values == [10, 11, 12, 200, 201, 202, 210, 211, 212] and repr(tree).startswith("SamplingTree(9 paths")
+    cumulative = np.cumsum(weights)
+    u = np.random.default_rng(draw_seed(9, 0, 0)).random(3000)
+    expected = np.array(values)[np.searchsorted(cumulative / cumulative[-1], u, side="right")]
+    np.testing.assert_array_equal(tree.batch(3000)[0], expected)
+    assert [x for x, _ in tree.collect(1, "balanced")] == values
+    tree.params["inner.probs"] = [0.0, 1.0]
+    assert [x for x, _ in tree.collect(1, "balanced pruned")] == [10, 11, 12, 210, 211, 212]
 
 
 # -- labels -------------------------------------------------------------------------------------------------
