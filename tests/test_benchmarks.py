@@ -13,7 +13,9 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
 @pytest.mark.parametrize("script, args, expect", [
     ("parameters.py", ["--k-max", "2000", "--queries", "50", "--replays", "3"], "replay k updates"),
-    ("sampling.py", ["--n", "2000", "--streamgen-n", "200"], "ratio vs hand-vectorised"),
+    ("sampling.py", ["--n", "2000", "--streamgen-n", "200", "--levels", "3", "--width", "3", "--deep-n", "200"],
+     "ratio deep-tree build time vs the same nodes nested into 7 paths"),
+    ("digits.py", ["--n", "300", "--runs", "3"], "ratio rotate vs the batched-matmul limit"),
     ("monitor.py", ["--batches", "8", "--batch-size", "16", "--runs", "3", "--history-batches", "500"],
      "history memory per 10^6 batches"),
     ("detectors.py", ["--n", "20000", "--kswin-n", "2000", "--seeds", "2", "--quality-n", "4000"], "same alarms"),
@@ -65,3 +67,32 @@ def test_detector_quality_scores_follow_their_stated_definitions():
     low, high = bench.wilson(10, 20)
     assert low + high == pytest.approx(1.0) and high - 0.5 == pytest.approx(
         1.96 * np.sqrt(0.25 / 20 + 1.96**2 / 1600) / (1 + 1.96**2 / 20))
+
+
+def test_the_sampling_benchmarks_trees_have_the_paths_and_nodes_it_says():
+    from driftlab.nodes import parse, walk
+    from driftlab.tree import SamplingTree
+
+    bench = load_benchmark("sampling")
+    deep, nested = bench.deep_nodes(4, 3), bench.nested_nodes(4, 3)
+    count = len(list(walk(parse(deep))))
+    assert count == 1 + 4 + 4 * 3 + 1 == len(list(walk(parse(nested)))) == len(bench.chain_nodes(count))
+    assert repr(SamplingTree(deep, rng=0)).startswith(f"SamplingTree({3**4} paths")
+    assert repr(SamplingTree(nested, rng=0)).startswith(f"SamplingTree({4 * 2 + 1} paths")
+    X, _ = SamplingTree(deep, rng=0).batch(50)  # each sample's value spells its branches in base 3
+    assert X.min() >= 0 and X.max() < 3**4 and len(set(X.tolist())) > 20
+
+
+def test_the_digits_benchmarks_limit_matrix_is_scipys_rotation():
+    import numpy as np
+    from scipy import ndimage
+
+    bench = load_benchmark("digits")
+    groups = bench.digit_groups(100)
+    images = np.concatenate(groups)
+    assert len(groups) == 10 and len(images) == 100
+    for angle in (30.0, -75.0):
+        expected = ndimage.rotate(images, angle, axes=(2, 1), reshape=False, order=1)
+        limit = (images.reshape(100, 64) @ bench.dense_rotation(angle, 8, 8)).reshape(images.shape)
+        np.testing.assert_allclose(limit, expected, atol=1e-12)
+        np.testing.assert_array_equal(np.concatenate([bench.scipy_rotate(g, angle) for g in groups]), expected)

@@ -8,6 +8,7 @@ from sklearn.datasets import load_digits
 
 from driftlab.errors import ConfigError
 from driftlab.library import TREES, rotated_digits, time_series
+from driftlab.library.rotated_digits import rotate, rotation_matrix
 from driftlab.tree import SamplingTree
 
 
@@ -125,6 +126,31 @@ def test_digits_are_rotated_by_the_scheduled_angle():
     for x, label in zip(X, y, strict=False):
         pool = ndimage.rotate(IMAGES[DIGITS.target == label], 30.0, axes=(2, 1), reshape=False, order=1)
         assert _is_one_of(x, pool) and not _is_one_of(x, IMAGES[DIGITS.target == label])
+
+
+@pytest.mark.parametrize("shape", [(40, 8, 8), (6, 5, 9), (3, 28, 28)])
+@pytest.mark.parametrize("angle", [0.0, 30.0, -45.0, 90.0, 180.0, 400.0, -725.5, 1e-3])
+def test_the_batched_rotation_equals_scipys_per_image_rotation(shape, angle):
+    images = np.random.default_rng(len(shape) + shape[1]).random(shape)
+    expected = np.stack([ndimage.rotate(image, angle, reshape=False, order=1) for image in images])
+    np.testing.assert_allclose(rotate(images, angle), expected, rtol=0, atol=1e-12)
+    single = images[:1].astype(np.float32)
+    rotated = rotate(single, angle)
+    assert rotated.dtype == np.float32
+    np.testing.assert_allclose(rotated[0], ndimage.rotate(single[0], angle, reshape=False, order=1), atol=1e-6)
+
+
+def test_a_rotation_matrix_is_made_once_per_angle_and_size_and_few_are_kept():
+    rotation_matrix.cache_clear()
+    images = np.random.default_rng(0).random((10, 8, 8))
+    rotate(images, 30.0)
+    rotate(images[:3], 30.0)
+    assert rotation_matrix.cache_info().misses == 1 and rotation_matrix.cache_info().hits == 1
+    matrix = rotation_matrix(30.0, 8, 8)
+    assert matrix.shape == (64, 64) and matrix.nnz <= 4 * 64  # bilinear: at most 4 weights per pixel
+    for angle in range(1, 100):
+        rotate(images[:1], float(angle))
+    assert rotation_matrix.cache_info().currsize == rotation_matrix.cache_info().maxsize == 32
 
 
 def test_digit_noise_and_priors_drift_and_pixels_stay_in_unit_range():
