@@ -121,8 +121,8 @@ class ClassLabelNode:
 
     The label so far is ``None`` (``()`` in a multi-label tree) until a label node sets it.
     ``label_func`` defaults to the tree's: :func:`set_label` (replace) or, in a multi-label tree,
-    :func:`append_label`. Labels depend on the path through the tree only, so the tree computes
-    them once per path.
+    :func:`append_label`. Labels depend on the path through the tree only: a label function must
+    be pure, as the tree calls it when it is built and again for the paths that a draw takes.
 
     >>> ClassLabelNode("ramp").label
     'ramp'

@@ -12,10 +12,15 @@ unnamed branching nodes are named ``branching_node``, ``branching_node_1``, ... 
 they are written. A scope that no node is named after is rejected as a typo, as is a scoped
 parameter its transform does not take; signatures are read once, when the tree is built.
 
-Sampling draws the path of every sample of a chunk of ``DRAW_CHUNK`` (4096) samples at once,
-then runs each path's transforms on its group of samples (a batched transform once per group with
-stacked inputs, any other once per sample) and writes the results into the result in sample
-order; ``collect``, ``batch`` and ``batches`` make the same draws.
+Paths are never listed (8 branching nodes of 4 branches in a row make 65,536): the tree is held
+as segments, the nodes from a branch to the next branching node, shared by every path through
+them, so building it costs O(nodes). Sampling draws one uniform per sample of a chunk of
+``DRAW_CHUNK`` (4096) samples; it picks the sample's branch at each branching node of its path
+in turn (``SamplingTree._groups``), which draws a path with the product of its branch
+probabilities, as one uniform choice among all paths in tree order would. Then each path taken
+runs its transforms on its group of samples, in tree order (a batched transform once per group
+with stacked inputs, any other once per sample), and the results are written into the result in
+sample order; ``collect``, ``batch`` and ``batches`` make the same draws.
 
 Randomness: the ``d``-th draw (a call of ``sample``, ``collect``, ``batch`` or ``batches``, counted
 from 0) since the tree moved to step ``k`` uses the Generator ``default_rng(draw_seed(seed, k, d))``
