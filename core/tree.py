@@ -166,12 +166,16 @@ class SamplingTree:
         self._children = [np.array([index[c] for c in s.children], dtype=np.intp) for s in self._segments]
         self._forks = np.array([s.branch is not None for s in self._segments])
         self._unlabelled = () if self.multi_label else None  # the label a sample has before any label node
-        labels = self._labels(self._root, self._unlabelled, {})
-        self.classes = list(dict.fromkeys(item for label in labels
-                                          for item in (label if self.multi_label else [label]) if item is not None))
-        # single-label: every label's row in one array, so that y has one dtype whichever paths a draw takes
-        self._label_values = None if self.multi_label else _label_array(labels, False)
-        self._label_code = {} if self.multi_label else {_key(label): i for i, label in enumerate(labels)}
+        self._label_values, self._label_code = None, {}
+        if self.multi_label and not any(node.label_func for s in self._segments for node in s.labels):
+            items = self._appended(self._root, {})  # without listing the label tuples, as many as the paths
+        else:
+            labels = self._labels(self._root, self._unlabelled, {})
+            items = [item for label in labels for item in (label if self.multi_label else [label])]
+            if not self.multi_label:  # every label's row in one array: y has one dtype whichever paths a draw takes
+                self._label_values = _label_array(labels, False)
+                self._label_code = {_key(label): i for i, label in enumerate(labels)}
+        self.classes = list(dict.fromkeys(item for item in items if item is not None))
         self._probabilities_cache: tuple[tuple, dict[_Branch, tuple[np.ndarray, np.ndarray]]] | None = None
         self._draw_step, self._draws = self.params.update_step, 0
 
@@ -315,6 +319,19 @@ class SamplingTree:
                     found.setdefault(_key(x), x)
             memo[key] = list(found.values())
         return memo[key]
+
+    def _appended(self, segment: _Segment, memo: dict) -> list:
+        """The distinct labels that paths from ``segment`` on append (multi-label, default label function).
+
+        Rule: a path's labels are those of its segments in order, so the labels of all paths from
+        a segment, first seen first, are its own then those of each branch in turn: O(segments).
+        """
+        if segment not in memo:
+            found = dict.fromkeys(node.label for node in segment.labels)
+            for child in segment.children:
+                found.update(dict.fromkeys(self._appended(child, memo)))
+            memo[segment] = list(found)
+        return memo[segment]
 
     def _count(self, segment: _Segment, pruned: bool, memo: dict) -> int:
         """The number of paths from ``segment`` on (``pruned``: those of non-zero probability)."""

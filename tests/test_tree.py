@@ -402,6 +402,19 @@ def test_a_tree_of_65536_paths_draws_each_branch_with_its_nodes_probabilities():
     assert abs(both - 0.16) < 0.02
 
 
+def test_a_multi_label_tree_of_65536_label_tuples_finds_its_classes_without_listing_them():
+    nodes = [lambda x: 0] + [{"name": f"level{i}", **{f"b{d}": [TransformNode(functools.partial(digit, d=d, base=4),
+                                                                             name="digit"), f"l{i}b{d}"]
+                                                      for d in range(4)}} for i in range(8)]
+    tree = SamplingTree(nodes, rng=1, multi_label=True)
+    # first seen in tree order: the first path's labels, then each level's other branches from the last level up
+    assert tree.classes == [f"l{i}b0" for i in range(8)] + [f"l{i}b{d}" for i in reversed(range(8)) for d in (1, 2, 3)]
+    X, y = tree.batch(300)
+    assert y.dtype == object and all(labels == tuple(f"l{i}b{(x // 4 ** (7 - i)) % 4}" for i in range(8))
+                                     for x, labels in zip(X.tolist(), y, strict=True))
+    assert tree.encode(y).sum(axis=1).tolist() == [8.0] * 300
+
+
 def test_a_tree_of_two_to_the_forty_paths_builds_and_draws():
     tree = SamplingTree(levels(40, 2), rng=0)
     assert f"{2**40} paths" in repr(tree) and tree.classes == ["ends0", "ends1"]
