@@ -406,11 +406,13 @@ class _Report:
         self.key: tuple = ()
 
     def _start(self, key: tuple) -> None:
-        self.key, self.seen, self.previous_step, self.cached = key, 0, None, None
+        self.key, self.seen, self.previous_step = key, 0, None
+        self.cached: tuple[int, pd.DataFrame] | None = None  # (last row's step, the report then)
         self.changed: dict[int, bool] = {}  # step -> whether it is a change point
         self.starts: list[tuple[int, int, bool]] = [(0, 0, False)]  # (step, first batch, is a change)
         self.alarms: dict[str, list[int]] = {name: [] for name in self.detectors}
         self.counts = [[0] for _ in self.detectors]  # alarms per segment, by detector
+        self.firsts: list[list[int | None]] = [[None] for _ in self.detectors]  # first alarm per segment
         self.max_start = 0
 
     def frame(self, rows: _Columns, store, trigger: str | None) -> pd.DataFrame:
@@ -434,13 +436,16 @@ class _Report:
             if step != self.previous_step and self._is_change(int(step), store):
                 self.starts.append((int(step), int(batches[i]), True))
                 self.max_start = max(self.max_start, int(step))
-                for counts in self.counts:
+                for counts, firsts in zip(self.counts, self.firsts, strict=True):
                     counts.append(0)
+                    firsts.append(None)
             self.previous_step = step
             for d, column in alarm_columns:
                 if column is not None and _alarmed(column[i]):
                     self.alarms[self.detectors[d]].append(int(batches[i]))
                     self.counts[d][-1] += 1
+                    if self.firsts[d][-1] is None:
+                        self.firsts[d][-1] = int(batches[i])
         self.seen, self.cached = len(rows), None
 
     def _is_change(self, step: int, store) -> bool:
@@ -452,22 +457,18 @@ class _Report:
 
     def _rows(self, last: int) -> list[dict[str, Any]]:
         if self.max_start <= last:  # every segment counts: the counts kept are the report's
-            starts, counts = self.starts, self.counts
+            starts, counts, firsts = self.starts, self.counts, self.firsts
         else:
             starts = [start for start in self.starts if start[0] <= last]
-            firsts = [first for _, first, _ in starts]
-            counts = []
+            counts, firsts = [], []
             for name in self.detectors:
                 alarms = self.alarms[name]
-                edges = [bisect.bisect_left(alarms, first) for first in firsts] + [len(alarms)]
+                edges = [bisect.bisect_left(alarms, first) for _, first, _ in starts] + [len(alarms)]
                 counts.append([b - a for a, b in itertools.pairwise(edges)])
-        out = []
-        for d, name in enumerate(self.detectors):
-            alarms, seen = self.alarms[name], 0
-            for (step, first, is_change), n in zip(starts, counts[d], strict=True):
-                seen = bisect.bisect_left(alarms, first, seen)
-                out.append(_report_row(name, step, first, is_change, alarms[seen] if n else None, n))
-        return out
+                firsts.append([alarms[a] if b > a else None for a, b in itertools.pairwise(edges)])
+        return [_report_row(name, step, first, is_change, first_alarm, n)
+                for d, name in enumerate(self.detectors)
+                for (step, first, is_change), n, first_alarm in zip(starts, counts[d], firsts[d], strict=True)]
 
 
 def _alarmed(cell: Any) -> bool:
