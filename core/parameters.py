@@ -35,6 +35,7 @@ O(1) within a kept block, O(CHECKPOINT_EVERY) otherwise.
 from __future__ import annotations
 
 import copy
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -128,6 +129,8 @@ class _UpdateValues:
     kept; the values of the block being computed (the frontier) and of the :data:`CACHED_BLOCKS`
     blocks used last are kept. Any other block is recomputed from its checkpoint with ``fn``'s
     state restored, then ``fn`` is put back at the frontier: the values are those of one pass.
+    Reads hold a lock (a dashboard preview reads old steps while the run reads new ones); a copy
+    or pickle takes the frontier's state under it.
     """
 
     def __init__(self, fn: UpdateFunction, initial: Any, origin: int):
@@ -135,6 +138,21 @@ class _UpdateValues:
         self._checkpoints: list[tuple[Any, bool, dict[str, Any]]] = [(initial, False, fn.get_state())]
         self._frontier = ([initial], [False])  # block len(checkpoints) - 1, being computed
         self._blocks: OrderedDict[int, tuple[list[Any], list[bool]]] = OrderedDict()  # least recently used first
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        with self._lock:  # fn's own state may be a checkpoint's while another thread replays: take the frontier's
+            state = {**self.__dict__, "_frontier": (list(self._frontier[0]), list(self._frontier[1])),
+                     "_checkpoints": list(self._checkpoints), "_blocks": OrderedDict(self._blocks),
+                     "_frontier_state": self._fn.get_state()}
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        frontier_state = state.pop("_frontier_state")
+        self.__dict__.update(state)
+        self._fn.set_state(frontier_state)
+        self._lock = threading.Lock()
 
     @property
     def computed(self) -> int:
@@ -143,17 +161,18 @@ class _UpdateValues:
 
     def get(self, j: int) -> tuple[Any, bool]:
         """``(value_j, fired_j)`` (``fired_0`` is False)."""
-        if j >= self.computed:
-            self._advance(j)
-        b, i = divmod(j, CHECKPOINT_EVERY)
-        if b == len(self._checkpoints) - 1:
-            values, fired = self._frontier
-        elif b in self._blocks:
-            self._blocks.move_to_end(b)
-            values, fired = self._blocks[b]
-        else:
-            values, fired = self._replay(b)
-        return values[i], fired[i]
+        with self._lock:
+            if j >= self.computed:
+                self._advance(j)
+            b, i = divmod(j, CHECKPOINT_EVERY)
+            if b == len(self._checkpoints) - 1:
+                values, fired = self._frontier
+            elif b in self._blocks:
+                self._blocks.move_to_end(b)
+                values, fired = self._blocks[b]
+            else:
+                values, fired = self._replay(b)
+            return values[i], fired[i]
 
     def _advance(self, j: int) -> None:
         fn, values, fired = self._fn, *self._frontier

@@ -455,3 +455,35 @@ def test_edits_scrubbing_and_round_trips_over_a_long_run_are_exact():
     for copy_ in (rebuilt, copy.deepcopy(edited), pickle.loads(pickle.dumps(edited))):
         assert copy_.timeline(n - 1) == expected
     assert edited.timeline(n - 1) == expected
+
+
+def test_threads_reading_old_steps_of_one_parameter_get_its_values():
+    """A dashboard preview reads every step while the run reads the current one: replays must not mix."""
+    import sys
+    import threading
+    fn = RandomWalk(ContinuousScheduler(), sigma=1.0)
+    n = (CACHED_BLOCKS + 4) * CHECKPOINT_EVERY
+    expected, _ = reference_values(fn, 0.0, n, 2, "w")
+    p = Parameter("w", 0.0, update=fn, seed=2)
+    p[n - 1]
+    wrong = []
+
+    def read(seed):
+        rng = np.random.default_rng(seed)
+        for k in rng.integers(0, n, 150):
+            if p[int(k)] != expected[k]:
+                wrong.append(int(k))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, inside replays
+    try:
+        threads = [threading.Thread(target=read, args=(seed,)) for seed in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not wrong
+    copied = copy.deepcopy(p)
+    assert copied.timeline(n - 1) == expected
