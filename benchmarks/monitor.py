@@ -13,8 +13,16 @@ runs ``--history-batches`` batches; the memory its history table keeps (tracemal
 still allocated after the run) is printed per 10⁶ batches, against the same rows kept as one dict
 per batch (what the table held before it was columnar), with the time of one ``history`` access.
 
+Detection report: a monitor on a level that jumps every 50 steps (10 batches a step, two sensitive
+Page-Hinkley detectors: detections, misses and false alarms) runs to each of ``--report-batches``;
+then, after each of ``--report-steps`` more steps, the report is asked for as the dashboard does
+(``Monitor.detection_report``, kept up to date) and computed from scratch from the whole history
+(``detection_report_of``, what it did before); the two are checked equal. Printed: the per-step cost
+of each and their ratio (from scratch / kept), min / median / max over ``--runs`` runs.
+
     python benchmarks/monitor.py [--batches 200] [--batch-size 128] [--runs 5] [--threads 1]
-                                 [--history-batches 20000]
+                                 [--history-batches 20000] [--report-batches 10000,60000]
+                                 [--report-steps 20] [--report-only]
 """
 from __future__ import annotations
 
@@ -103,6 +111,49 @@ def history_memory(batches: int) -> tuple[float, float, float, float]:
     return (columns_only - neither) / batches, (dicts_only - neither) / batches, access, from_dicts
 
 
+def level(x, mean, rng):
+    return rng.normal(mean, 0.3, 1)
+
+
+def report_monitor():
+    from driftlab.detectors import make_detector
+    from driftlab.monitor import Monitor
+    from driftlab.tree import SamplingTree
+
+    jumps = {"mean": {"schedule": [0.0] * 50 + [1.0] * 50, "strategy": "cycle"}}
+    tree = SamplingTree([level, "ok"], params={"level": jumps}, rng=0)
+    detectors = {"down": make_detector("PageHinkley", threshold=0.5, min_instances=5, mode="down"),
+                 "up": make_detector("PageHinkley", threshold=0.5, min_instances=5, mode="up")}
+    return Monitor(tree, lambda X, y: {"accuracy": float((X[:, 0] < 0.5).mean())}, detectors, batch_size=4,
+                   batches_per_step=10, adaptation="detect_only")
+
+
+def report_cost(sizes: list[int], steps: int, runs: int):
+    """For each history size: seconds per step of the kept report and of the report from scratch, by run."""
+    from driftlab.monitor import detection_report_of
+
+    monitor = report_monitor()
+    for size in sizes:
+        monitor.run(max_batches=size - monitor.batch_index)
+        monitor.detection_report()  # the dashboard asks every step: the kept report has read every row
+        kept, scratch = [], []
+        for _ in range(runs):
+            kept_s = scratch_s = 0.0
+            for _ in range(steps):
+                monitor.run(max_batches=monitor.batches_per_step)
+                start = time.perf_counter()
+                report = monitor.detection_report()
+                kept_s += time.perf_counter() - start
+                start = time.perf_counter()
+                expected = detection_report_of(monitor.history, monitor.change_points(), monitor.detectors,
+                                               monitor.trigger)
+                scratch_s += time.perf_counter() - start
+                pd.testing.assert_frame_equal(report, expected)
+            kept.append(kept_s / steps)
+            scratch.append(scratch_s / steps)
+        yield size, kept, scratch, report
+
+
 def spread(values: list[float]) -> str:
     return f"{min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
 
@@ -114,8 +165,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument("--history-batches", type=int, default=20_000)
+    parser.add_argument("--report-batches", default="10000,60000", help="history sizes of the report timing")
+    parser.add_argument("--report-steps", type=int, default=20, help="steps timed per run at each size")
+    parser.add_argument("--report-only", action="store_true", help="time the detection report only")
     args = parser.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    if not args.report_only:
+        loop_and_history(args, load)
+    sizes = [int(size) for size in args.report_batches.split(",")]
+    print(f"detection report per step, {args.runs} runs of {args.report_steps} steps (10 batches each), "
+          f"load {load:.2f}: kept up to date vs computed from scratch (min / median / max)", flush=True)
+    for size, kept, scratch, report in report_cost(sizes, args.report_steps, args.runs):
+        ratios = [s / k for k, s in zip(kept, scratch, strict=True)]
+        print(f"  at {size:_} batches ({len(report)} report rows, equal): kept {spread([k * 1e3 for k in kept])} ms, "
+              f"from scratch {spread([s * 1e3 for s in scratch])} ms; ratio from scratch / kept {spread(ratios)}")
+
+
+def loop_and_history(args, load: float) -> None:
     print(f"time_series_drift, batch {args.batch_size}, {args.batches} batches per run, {args.runs} runs, "
           f"{args.threads} torch thread(s), load {load:.2f}")
     plain, ahead = [], []

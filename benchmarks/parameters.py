@@ -1,41 +1,82 @@
-"""Random access to parameter steps: ``set_update_step(k)`` against replaying k updates.
+"""Memory and access time of an update-function parameter (a RandomWalk) over many steps.
 
-Baselines, measured in the same run:
-- replay: a fresh copy of the same update function applied k times from the initial value
-  (what a parameter without a step cache must do for every jump);
-- streamgen 2.0.1 ``Parameter.__getitem__`` (resets and replays idx updates), when installed.
+Measured in the same run, each ``--runs`` times (min / median / max):
+- memory per 10^6 steps (tracemalloc, after ``--memory-steps`` steps): driftlab's checkpoints
+  (``CHECKPOINT_EVERY`` steps apart, plus the last blocks used) against every value kept, with its
+  ``(fired, delta)`` pair, which is how parameters kept their history before;
+- time per ``set_update_step(k)`` to random steps of ``0..k_max`` (each replays up to a block from its
+  checkpoint) against time per step of sequential stepping (``update()``, each step computed once),
+  and against replaying k updates from step 0 (what a parameter with no history must do; streamgen
+  2.0.1's ``Parameter.__getitem__`` too, timed when installed).
 
-    python benchmarks/parameters.py [--k-max 100000] [--queries 2000]
+    python benchmarks/parameters.py [--k-max 100000] [--queries 2000] [--runs 3]
 """
 from __future__ import annotations
 
 import argparse
 import copy
+import statistics
 import time
+import tracemalloc
 
 import numpy as np
 
-from driftlab.parameters import Parameter
-from driftlab.schedulers import RandomScheduler
+from driftlab.parameters import CHECKPOINT_EVERY, Parameter
+from driftlab.schedulers import ContinuousScheduler
 from driftlab.seeds import parameter_seed
 from driftlab.update_functions import RandomWalk
 
+MIB = 2 ** 20
 
-def driftlab_access(ks: np.ndarray) -> tuple[float, float, list]:
-    """Seconds for the accesses on a fresh parameter, then again once every step is computed."""
-    p = Parameter("walk", 0.0, update=RandomWalk(RandomScheduler(0.5), sigma=0.1), seed=1)
+
+def walk() -> Parameter:
+    # ContinuousScheduler: a random scheduler keeps its own draws (8 B per step), which is not history
+    return Parameter("walk", 0.0, update=RandomWalk(ContinuousScheduler(), sigma=0.1), seed=1)
+
+
+def keep_every_value(n: int) -> tuple[list, list]:
+    """The history as parameters kept it before: every value and its ``(fired, delta)`` pair."""
+    fn = copy.deepcopy(walk().update_function)
+    fn.reset(0.0, parameter_seed(1, "walk"))
+    values, log = [0.0], []
+    for t in range(n):
+        new, fired, delta = fn(values[-1], t)
+        values.append(new)
+        log.append((bool(fired), float(delta)))
+    return values, log
+
+
+def bytes_per_step(build, n: int) -> tuple[float, object]:
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = build(n)
+        return (tracemalloc.get_traced_memory()[0] - before) / n, kept
+    finally:
+        tracemalloc.stop()
+
+
+def advance(n: int) -> Parameter:
+    p = walk()
+    p.set_update_step(n)
+    return p
+
+
+def timed_access(ks: np.ndarray, k_max: int) -> tuple[float, float, list]:
+    """Seconds per step of sequential stepping to k_max, then per random access, on one parameter."""
+    p = walk()
+    start = time.perf_counter()
+    for _ in range(k_max):
+        p.update()
+    sequential = (time.perf_counter() - start) / k_max
     start = time.perf_counter()
     values = [p.set_update_step(int(k)) for k in ks]
-    first = time.perf_counter() - start
-    start = time.perf_counter()
-    for k in ks:
-        p.set_update_step(int(k))
-    return first, time.perf_counter() - start, values
+    return sequential, (time.perf_counter() - start) / len(ks), values
 
 
 def replay_access(ks: np.ndarray) -> tuple[float, list]:
-    """The same parameter, recomputed from step 0 for every query."""
-    template = Parameter("walk", 0.0, update=RandomWalk(RandomScheduler(0.5), sigma=0.1), seed=1)
+    """Seconds per access when every access recomputes the value from step 0."""
+    template = walk()
     start = time.perf_counter()
     values = []
     for k in ks:
@@ -45,7 +86,7 @@ def replay_access(ks: np.ndarray) -> tuple[float, list]:
         for t in range(int(k)):
             y = fn(y, t)[0]
         values.append(y)
-    return time.perf_counter() - start, values
+    return (time.perf_counter() - start) / len(ks), values
 
 
 def streamgen_access(ks: np.ndarray, k_max: int) -> float | None:
@@ -58,39 +99,61 @@ def streamgen_access(ks: np.ndarray, k_max: int) -> float | None:
     start = time.perf_counter()
     for k in ks:
         p[int(k)]
-    return time.perf_counter() - start
+    return (time.perf_counter() - start) / len(ks)
+
+
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    return " / ".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--k-max", type=int, default=100_000)
+    parser.add_argument("--k-max", type=int, default=100_000, help="steps of the access timings")
     parser.add_argument("--queries", type=int, default=2000, help="random accesses timed for driftlab")
-    parser.add_argument("--replays", type=int, default=10, help="random accesses timed for the baselines")
+    parser.add_argument("--replays", type=int, default=10, help="random accesses timed for the replay baselines")
+    parser.add_argument("--memory-steps", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    ks = rng.integers(0, args.k_max + 1, args.queries)
-    ks[0] = args.k_max  # the first access pays for computing every step once
-    replay_ks = ks[: args.replays]
 
-    drift_s, warm_s, values = driftlab_access(ks)
+    kept, checkpointed = [], []
+    for _ in range(args.runs):
+        before, (values, _) = bytes_per_step(keep_every_value, args.memory_steps)
+        after, p = bytes_per_step(advance, args.memory_steps)
+        assert p[args.memory_steps] == values[-1] and p[args.memory_steps // 3] == values[args.memory_steps // 3]
+        del values, p
+        kept.append(before * 1e6 / MIB)
+        checkpointed.append(after * 1e6 / MIB)
+    ratios = [a / b for a, b in zip(checkpointed, kept, strict=True)]
+    print(f"history memory per 10^6 steps of a RandomWalk parameter ({args.memory_steps} steps, tracemalloc), "
+          f"min / median / max of {args.runs} runs")
+    print(f"  every value kept (before):           {spread(kept, '{:.1f}')} MiB")
+    print(f"  checkpoints every {CHECKPOINT_EVERY} steps (after):  {spread(checkpointed, '{:.2f}')} MiB"
+          f"   ratio after/before {spread(ratios, '{:.3f}')}")
+
+    sequential, random_access, per_ratio = [], [], []
+    for _ in range(args.runs):
+        ks = rng.integers(0, args.k_max + 1, args.queries)
+        seq_s, random_s, values = timed_access(ks, args.k_max)
+        sequential.append(seq_s * 1e6)
+        random_access.append(random_s * 1e6)
+        per_ratio.append(random_s / seq_s)
+    replay_ks = ks[: args.replays]
     replay_s, replayed = replay_access(replay_ks)
-    assert replayed == values[: args.replays], "replay and cache disagree"
-    per_drift = drift_s / len(ks)
-    per_replay = replay_s / len(replay_ks)
-    print(f"random access to steps 0..{args.k_max} of a RandomWalk parameter")
-    print(f"{'method':<34}{'accesses':>10}{'per access':>14}{'ratio':>10}")
-    print(f"{'driftlab set_update_step':<34}{len(ks):>10}{per_drift * 1e6:>12.1f}µs{1:>10.0f}")
-    print(f"{'  again, every step computed':<34}{len(ks):>10}{warm_s / len(ks) * 1e6:>12.1f}µs")
-    print(f"{'replay k updates (same function)':<34}{len(replay_ks):>10}{per_replay * 1e6:>12.1f}µs"
-          f"{per_replay / per_drift:>9.0f}×")
+    assert replayed == values[: args.replays], "replay and checkpoints disagree"
+    print(f"access time, steps 0..{args.k_max}, min / median / max of {args.runs} runs")
+    print(f"  sequential stepping (update()):      {spread(sequential)} µs per step")
+    print(f"  random set_update_step(k):           {spread(random_access)} µs per access"
+          f"   ratio random/sequential {spread(per_ratio, '{:.0f}')}")
+    median_random = statistics.median(random_access) / 1e6
+    print(f"  replay k updates (same function):    {replay_s * 1e6:.0f} µs per access "
+          f"({len(replay_ks)} accesses), {replay_s / median_random:.0f}× the median random access")
     streamgen_s = streamgen_access(replay_ks, args.k_max)
     if streamgen_s is None:
-        print("streamgen not installed: its row is skipped")
+        print("  streamgen not installed: its row is skipped")
     else:
-        per_sg = streamgen_s / len(replay_ks)
-        print(f"{'streamgen 2.0.1 param[k] (replay)':<34}{len(replay_ks):>10}{per_sg * 1e6:>12.1f}µs"
-              f"{per_sg / per_drift:>9.0f}×")
-    print("ratio = time per access of the baseline / driftlab's (driftlab's includes computing every step once)")
+        print(f"  streamgen 2.0.1 param[k] (replay):   {streamgen_s * 1e6:.0f} µs per access, "
+              f"{streamgen_s / median_random:.0f}× the median random access")
 
 
 if __name__ == "__main__":

@@ -30,11 +30,14 @@ that a dashboard can follow without the monitor knowing about it.
 """
 from __future__ import annotations
 
+import bisect
 import copy
+import itertools
+import math
 import operator
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -42,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .config import did_you_mean
+from .distributions import measure_change
 from .errors import ConfigError
 
 AGGREGATES: dict[str, Callable[[list[float]], float]] = {
@@ -51,6 +55,7 @@ AGGREGATES: dict[str, Callable[[list[float]], float]] = {
 }
 ADAPTATIONS = ("drift", "detect_only", "periodic", "never")
 EVENTS = ("batch", "alarm", "adapt_start", "adapt_end")
+REPORT_COLUMNS = ["detector", "step", "batch", "detected", "alarm_batch", "delay_batches", "false_alarms"]
 
 
 class Monitor:
@@ -108,6 +113,7 @@ class Monitor:
         self.prefetched = 0  # batches taken from a draw made ahead
         self._worker: ThreadPoolExecutor | None = None
         self._ahead: tuple[tuple, Future] | None = None  # (what the draw depends on, the draw)
+        self._reports: dict[float, _Report] = {}  # detection reports kept up to date, by min_delta
 
     # -- events -----------------------------------------------------------------------------
 
@@ -328,27 +334,151 @@ class Monitor:
         0, holds no change: every alarm in it is false). A change is detected by the first alarm in
         its segment; the delay is counted in batches from the segment's first batch; every other
         alarm in the segment is a false alarm.
+
+        The report is kept up to date: a call reads only the history rows added since the last one,
+        O(new rows + report rows), and always equals :func:`detection_report_of` of the whole
+        history. It starts over when the rows are replaced (:meth:`load_state_dict`) or a
+        parameter of the stream is (an edit), as either can move the change points.
         """
-        frame = self.history
-        columns = ["detector", "step", "batch", "detected", "alarm_batch", "delay_batches", "false_alarms"]
-        if frame.empty or not self.detectors or f"{self.trigger}.alarm" not in frame:
-            return pd.DataFrame(columns=columns)
-        steps = set(self.change_points(min_delta))
-        starts = frame.loc[frame["step"].ne(frame["step"].shift()) & frame["step"].isin(steps), ["step", "batch"]]
-        bounds = [(0, 0, False)] + [(int(s), int(b), True) for s, b in starts.itertuples(index=False)]
-        rows = []
-        for name in self.detectors:
-            alarms = frame.loc[frame[f"{name}.alarm"].fillna(False).astype(bool), "batch"].to_numpy()
-            for i, (step, first, is_change) in enumerate(bounds):
-                end = bounds[i + 1][1] if i + 1 < len(bounds) else np.inf
-                inside = alarms[(alarms >= first) & (alarms < end)]
-                detected = is_change and inside.size > 0
-                rows.append({"detector": name, "step": step, "batch": first,
-                             "detected": detected if is_change else np.nan,
-                             "alarm_batch": int(inside[0]) if detected else np.nan,
-                             "delay_batches": int(inside[0] - first) if detected else np.nan,
-                             "false_alarms": int(inside.size - detected)})
-        return pd.DataFrame(rows, columns=columns)
+        key = float(min_delta)
+        report = self._reports.get(key)
+        if report is None:
+            report = self._reports[key] = _Report(list(self.detectors), key)
+        return report.frame(self._rows, self.tree.params, self.trigger)
+
+
+def detection_report_of(history: pd.DataFrame, change_points: Iterable[int], detectors: Iterable[str],
+                        trigger: str | None) -> pd.DataFrame:
+    """The detection report of a whole history (the rule :meth:`Monitor.detection_report` keeps up to date).
+
+    ``change_points`` are the steps at which the stream changed; a segment starts at the first
+    batch of each (a row whose step differs from the previous row's), if that step is at most the
+    last row's. Empty when the history is, or the ``trigger`` detector has no alarm column yet.
+
+    >>> history = pd.DataFrame({"batch": [0, 1, 2, 3], "step": [0, 0, 1, 1],
+    ...                         "d.alarm": [True, np.nan, np.nan, True]})
+    >>> detection_report_of(history, [1], ["d"], "d")[["step", "detected", "delay_batches", "false_alarms"]]
+       step detected  delay_batches  false_alarms
+    0     0      NaN            NaN             1
+    1     1     True            1.0             0
+    """
+    detectors = list(detectors)
+    if history.empty or not detectors or f"{trigger}.alarm" not in history:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    last = int(history["step"].iloc[-1])
+    steps = {step for step in change_points if step <= last}
+    starts = history.loc[history["step"].ne(history["step"].shift()) & history["step"].isin(steps),
+                         ["step", "batch"]]
+    bounds = [(0, 0, False)] + [(int(s), int(b), True) for s, b in starts.itertuples(index=False)]
+    rows = []
+    for name in detectors:
+        alarms = history.loc[history[f"{name}.alarm"].fillna(False).astype(bool), "batch"].to_numpy()
+        for i, (step, first, is_change) in enumerate(bounds):
+            end = bounds[i + 1][1] if i + 1 < len(bounds) else np.inf
+            inside = alarms[(alarms >= first) & (alarms < end)]
+            rows.append(_report_row(name, step, first, is_change, int(inside[0]) if inside.size else None,
+                                    int(inside.size)))
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS)
+
+
+def _report_row(detector: str, step: int, first: int, is_change: bool, first_alarm: int | None,
+                alarms: int) -> dict[str, Any]:
+    """One row of the report: a segment from batch ``first`` with ``alarms`` alarms, the first at ``first_alarm``."""
+    detected = is_change and alarms > 0
+    return {"detector": detector, "step": step, "batch": first, "detected": detected if is_change else np.nan,
+            "alarm_batch": first_alarm if detected else np.nan,
+            "delay_batches": first_alarm - first if detected and first_alarm is not None else np.nan,
+            "false_alarms": alarms - detected}
+
+
+class _Report:
+    """The detection report of a growing history, kept up to date row by row.
+
+    Rule: that of :func:`detection_report_of`. Each new row is read once: a row whose step differs
+    from the previous row's and is a change point (a parameter changed by more than ``min_delta``
+    from the step before, decided once per step) opens a segment; its alarms count in the last
+    segment (batches grow row by row). Segments that start at a step past the last row's (the
+    stream moved back) are left out by recounting the kept alarm batches, O(segments · log alarms).
+    """
+
+    def __init__(self, detectors: list[str], min_delta: float):
+        self.detectors, self.min_delta = detectors, min_delta
+        self.key: tuple = ()
+
+    def _start(self, key: tuple) -> None:
+        self.key, self.seen, self.previous_step = key, 0, None
+        self.cached: tuple[int, pd.DataFrame] | None = None  # (last row's step, the report then)
+        self.changed: dict[int, bool] = {}  # step -> whether it is a change point
+        self.starts: list[tuple[int, int, bool]] = [(0, 0, False)]  # (step, first batch, is a change)
+        self.alarms: dict[str, list[int]] = {name: [] for name in self.detectors}
+        self.counts = [[0] for _ in self.detectors]  # alarms per segment, by detector
+        self.firsts: list[list[int | None]] = [[None] for _ in self.detectors]  # first alarm per segment
+        self.max_start = 0
+
+    def frame(self, rows: _Columns, store, trigger: str | None) -> pd.DataFrame:
+        key = (rows, store, *(store[name] for name in store))
+        if len(key) != len(self.key) or not all(map(operator.is_, key, self.key)):
+            self._start(key)
+        if self.seen < len(rows):
+            self._read(rows, store)
+        if not len(rows) or not self.detectors or f"{trigger}.alarm" not in rows.columns:
+            return pd.DataFrame(columns=REPORT_COLUMNS)
+        last = rows.last("step")
+        if self.cached is None or self.cached[0] != last:
+            self.cached = (last, pd.DataFrame(self._rows(last), columns=REPORT_COLUMNS))
+        return self.cached[1].copy()
+
+    def _read(self, rows: _Columns, store) -> None:
+        steps, batches = rows.columns["step"], rows.columns["batch"]
+        alarm_columns = [(d, rows.columns.get(f"{name}.alarm")) for d, name in enumerate(self.detectors)]
+        for i in range(self.seen, len(rows)):
+            step = steps[i]
+            if step != self.previous_step and self._is_change(int(step), store):
+                self.starts.append((int(step), int(batches[i]), True))
+                self.max_start = max(self.max_start, int(step))
+                for counts, firsts in zip(self.counts, self.firsts, strict=True):
+                    counts.append(0)
+                    firsts.append(None)
+            self.previous_step = step
+            for d, column in alarm_columns:
+                if column is not None and _alarmed(column[i]):
+                    self.alarms[self.detectors[d]].append(int(batches[i]))
+                    self.counts[d][-1] += 1
+                    if self.firsts[d][-1] is None:
+                        self.firsts[d][-1] = int(batches[i])
+        self.seen, self.cached = len(rows), None
+
+    def _is_change(self, step: int, store) -> bool:
+        changed = self.changed.get(step)
+        if changed is None:
+            changed = self.changed[step] = step > 0 and any(
+                _big_change(store[name][step - 1], store[name][step], self.min_delta) for name in store)
+        return changed
+
+    def _rows(self, last: int) -> list[dict[str, Any]]:
+        if self.max_start <= last:  # every segment counts: the counts kept are the report's
+            starts, counts, firsts = self.starts, self.counts, self.firsts
+        else:
+            starts = [start for start in self.starts if start[0] <= last]
+            counts, firsts = [], []
+            for name in self.detectors:
+                alarms = self.alarms[name]
+                edges = [bisect.bisect_left(alarms, first) for _, first, _ in starts] + [len(alarms)]
+                counts.append([b - a for a, b in itertools.pairwise(edges)])
+                firsts.append([alarms[a] if b > a else None for a, b in itertools.pairwise(edges)])
+        return [_report_row(name, step, first, is_change, first_alarm, n)
+                for d, name in enumerate(self.detectors)
+                for (step, first, is_change), n, first_alarm in zip(starts, counts[d], firsts[d], strict=True)]
+
+
+def _alarmed(cell: Any) -> bool:
+    """Whether a history cell of an ``.alarm`` column is an alarm (missing and NaN are not)."""
+    return cell is not _MISSING and not (isinstance(cell, float) and math.isnan(cell)) and bool(cell)
+
+
+def _big_change(before: Any, after: Any, min_delta: float) -> bool:
+    changed, delta = measure_change(before, after)
+    return bool(changed) and not abs(delta) <= min_delta  # a change of no size (nan) counts
 
 
 _MISSING = object()  # a cell of a column that its row did not have

@@ -15,9 +15,14 @@ A :class:`Parameter` takes one of three forms:
   (``{"type": "IncrementUpdate", "k": 1, "scheduler": "ContinuousScheduler"}``).
 
 The value at step ``k`` is a pure function of the definition, the seed and ``k``: random draws
-come from a Generator seeded from the store's seed and the name (:func:`driftlab.seeds.parameter_seed`), each step is
-computed once and kept, so :meth:`Parameter.set_update_step` can jump back and forth in O(1)
-amortised time without ever changing history.
+come from a Generator seeded from the store's seed and the name (:func:`driftlab.seeds.parameter_seed`),
+so :meth:`Parameter.set_update_step` can jump back and forth without ever changing history. An
+update function's values are not all kept: its run state (:meth:`UpdateFunction.get_state
+<driftlab.update_functions.UpdateFunction.get_state>`, random generators included) is checkpointed
+every :data:`CHECKPOINT_EVERY` steps and the values of the :data:`CACHED_BLOCKS` blocks of steps used
+last are kept; any other step is recomputed from its block's checkpoint, bit-identical. Memory is
+O(steps / CHECKPOINT_EVERY) (a few MiB per 10^6 steps, see ``benchmarks/parameters.py``); an access is
+O(1) within a kept block, O(CHECKPOINT_EVERY) otherwise.
 
 >>> p = Parameter("strength", 1, schedule=[2, 3], strategy="cycle")
 >>> p.timeline(5)
@@ -30,6 +35,8 @@ amortised time without ever changing history.
 from __future__ import annotations
 
 import copy
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -45,16 +52,21 @@ from .update_functions import UpdateFunction
 STRATEGIES = ("hold", "cycle", "raise")
 STRATEGY_ALIASES = {"raise exception": "raise"}  # streamgen's spelling
 DEFINITION_KEYS = ("value", "schedule", "strategy", "update", "edits")
+CHECKPOINT_EVERY = 256  # steps between checkpoints of an update function's state (a block of steps)
+CACHED_BLOCKS = 4  # blocks of values kept besides the one being computed: scrubbing near a step is O(1)
 
 
 class _Unset:
-    """The missing ``value`` of a schedule-only parameter (survives deep copies as itself)."""
+    """The missing ``value`` of a schedule-only parameter (survives deep copies and pickling as itself)."""
 
     def __repr__(self) -> str:
         return "<unset>"
 
     def __deepcopy__(self, memo: dict) -> _Unset:
         return self
+
+    def __reduce__(self) -> str:
+        return "_UNSET"  # unpickled as the module's one instance, which ``is`` tests compare against
 
 
 _UNSET: Any = _Unset()
@@ -109,6 +121,93 @@ class _Schedule:
         return self
 
 
+class _UpdateValues:
+    """The values and fired flags of an update function over steps ``j = 0, 1, ...`` of a definition.
+
+    Rule: ``value_0 = initial``; ``value_{j+1}, fired_{j+1}, _ = fn(value_j, origin + j)``. At every
+    ``j`` divisible by :data:`CHECKPOINT_EVERY` the value, its fired flag and ``fn.get_state()`` are
+    kept; the values of the block being computed (the frontier) and of the :data:`CACHED_BLOCKS`
+    blocks used last are kept. Any other block is recomputed from its checkpoint with ``fn``'s
+    state restored, then ``fn`` is put back at the frontier: the values are those of one pass.
+    Reads hold a lock (a dashboard preview reads old steps while the run reads new ones); a copy
+    or pickle takes the frontier's state under it.
+    """
+
+    def __init__(self, fn: UpdateFunction, initial: Any, origin: int):
+        self._fn, self._origin = fn, origin
+        self._checkpoints: list[tuple[Any, bool, dict[str, Any]]] = [(initial, False, fn.get_state())]
+        self._frontier = ([initial], [False])  # block len(checkpoints) - 1, being computed
+        self._blocks: OrderedDict[int, tuple[list[Any], list[bool]]] = OrderedDict()  # least recently used first
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        with self._lock:  # fn's own state may be a checkpoint's while another thread replays: take the frontier's
+            state = {**self.__dict__, "_frontier": (list(self._frontier[0]), list(self._frontier[1])),
+                     "_checkpoints": list(self._checkpoints), "_blocks": OrderedDict(self._blocks),
+                     "_frontier_state": self._fn.get_state()}
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        frontier_state = state.pop("_frontier_state")
+        self.__dict__.update(state)
+        self._fn.set_state(frontier_state)
+        self._lock = threading.Lock()
+
+    @property
+    def computed(self) -> int:
+        """The number of steps computed so far (``j < computed``)."""
+        return (len(self._checkpoints) - 1) * CHECKPOINT_EVERY + len(self._frontier[0])
+
+    def get(self, j: int) -> tuple[Any, bool]:
+        """``(value_j, fired_j)`` (``fired_0`` is False)."""
+        with self._lock:
+            if j >= self.computed:
+                self._advance(j)
+            b, i = divmod(j, CHECKPOINT_EVERY)
+            if b == len(self._checkpoints) - 1:
+                values, fired = self._frontier
+            elif b in self._blocks:
+                self._blocks.move_to_end(b)
+                values, fired = self._blocks[b]
+            else:
+                values, fired = self._replay(b)
+            return values[i], fired[i]
+
+    def _advance(self, j: int) -> None:
+        fn, values, fired = self._fn, *self._frontier
+        for n in range(self.computed, j + 1):
+            new, did_fire, _ = fn(values[-1], self._origin + n - 1)
+            new, did_fire = _frozen(new), bool(did_fire)
+            if n % CHECKPOINT_EVERY:
+                values.append(new)
+                fired.append(did_fire)
+                continue
+            self._keep(len(self._checkpoints) - 1, self._frontier)
+            self._checkpoints.append((new, did_fire, fn.get_state()))
+            values, fired = self._frontier = [new], [did_fire]
+
+    def _replay(self, b: int) -> tuple[list[Any], list[bool]]:
+        fn, (value, did_fire, state) = self._fn, self._checkpoints[b]
+        frontier_state = fn.get_state()
+        fn.set_state(state)
+        values, fired = [value], [did_fire]
+        try:
+            for n in range(b * CHECKPOINT_EVERY + 1, (b + 1) * CHECKPOINT_EVERY):
+                new, did_fire, _ = fn(values[-1], self._origin + n - 1)
+                values.append(_frozen(new))
+                fired.append(bool(did_fire))
+        finally:
+            fn.set_state(frontier_state)
+        self._keep(b, (values, fired))
+        return values, fired
+
+    def _keep(self, b: int, block: tuple[list[Any], list[bool]]) -> None:
+        self._blocks[b] = block
+        if len(self._blocks) > CACHED_BLOCKS:
+            self._blocks.popitem(last=False)
+
+
 class Parameter:
     """A named value over update steps: a constant, a schedule, or an update function.
 
@@ -136,13 +235,11 @@ class Parameter:
         self._schedule = self._check_schedule(value, schedule, strategy, update)
         self.update_function = self._check_update(value, update)
         self._initial = copy.deepcopy(value)
-        self._computed: list[Any] = []  # values of an update-function parameter, steps 0..len-1
-        self._log: list[tuple[bool, float]] = []  # (fired, delta) of steps 1..len-1
-        if self.update_function is not None:
-            self._computed = [self._start_update(self.update_function)]
         self._origin = 0  # the step at which the current definition starts (after edits)
-        self._history: list[Any] = []  # values of steps 0..origin-1, kept by edits
-        self._history_fired: list[bool] = []  # fired flags of steps 1..origin-1
+        self._updates: _UpdateValues | None = None  # the values of an update-function parameter
+        if self.update_function is not None:
+            self._updates = _UpdateValues(self.update_function, self._start_update(self.update_function), 0)
+        self._before: Parameter | None = None  # the parameter before the last edit: it answers steps < origin
         self._edits: list[dict[str, Any]] = []
         self._step = 0
         self._value = self[0]
@@ -220,16 +317,19 @@ class Parameter:
         if unknown:
             raise ConfigError(f"{path}.{unknown[0]}", f"unknown key in an edit; expected step, "
                               f"{', '.join(keys)}" + did_you_mean(str(unknown[0]), keys))
-        history = self.timeline(step - 1) if step else []
-        fired = [self._fired(k) for k in range(1, step)]
+        if step:
+            self[step - 1]  # every earlier step exists (or ScheduleExhaustedError is raised)
         try:
             successor = Parameter(self.name, seed=self.seed, **spec)
         except ConfigError as err:
             raise ConfigError(path + err.path[len(self.name):], err.problem) from None
+        if successor._updates is not None:  # the update indices t continue from the edit's step
+            successor._updates._origin = step
+        before = copy.copy(self)  # shares the values computed so far (they never change)
         self.__dict__.update({k: v for k, v in successor.__dict__.items()
-                              if k in ("strategy", "_schedule", "update_function", "_initial", "_computed", "_log")})
-        self._origin, self._history, self._history_fired = step, history, fired
-        self._edits.append({"step": step, **copy.deepcopy(spec)})
+                              if k in ("strategy", "_schedule", "update_function", "_initial", "_updates")})
+        self._origin, self._before = step, before
+        self._edits = [*self._edits, {"step": step, **copy.deepcopy(spec)}]
         self._value = self[self._step]
 
     @property
@@ -267,14 +367,14 @@ class Parameter:
     # -- values over steps --------------------------------------------------------------------
 
     def __getitem__(self, k: int) -> Any:
-        """The value at step ``k`` (computed once, then kept); does not move the current step."""
+        """The value at step ``k``; does not move the current step."""
         k = _check_step(k, f"{self.name} step")
         if k < self._origin:
-            return self._history[k]
+            assert self._before is not None  # an edit set the origin
+            return self._before[k]
         j = k - self._origin  # the step counted from the start of the current definition
-        if self.update_function is not None:
-            self._compute_to(j)
-            return self._computed[j]
+        if self._updates is not None:
+            return self._updates.get(j)[0]
         if self._schedule is None:
             return self._initial
         offset = 0 if self._initial is _UNSET else 1
@@ -292,14 +392,6 @@ class Parameter:
                     f"{self.name}: step {k} is past the end of its schedule of {n} values (strategy 'raise'); "
                     f"the last step it defines is {self._origin + n - 1 + offset}")
         return self._schedule[i]
-
-    def _compute_to(self, j: int) -> None:
-        values, log, update = self._computed, self._log, self.update_function
-        assert update is not None  # callers check
-        while len(values) <= j:
-            new, fired, delta = update(values[-1], self._origin + len(values) - 1)
-            values.append(_frozen(new))
-            log.append((bool(fired), float(delta)))
 
     @property
     def value(self) -> Any:
@@ -346,13 +438,13 @@ class Parameter:
 
     def _fired(self, k: int) -> bool:
         if k < self._origin:
-            return self._history_fired[k - 1]
+            assert self._before is not None  # an edit set the origin
+            return self._before._fired(k)
         if k == self._origin:  # an edit fires where it changes the value
             return measure_change(self[k - 1], self[k])[0]
         j = k - self._origin
-        if self.update_function is not None:
-            self._compute_to(j)
-            return self._log[j - 1][0]
+        if self._updates is not None:
+            return self._updates.get(j)[1]
         if self._schedule is None:
             return False
         i = j - (0 if self._initial is _UNSET else 1)

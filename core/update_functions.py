@@ -27,6 +27,7 @@ array([0.75, 0.25])
 """
 from __future__ import annotations
 
+import copy
 import math
 from numbers import Real
 from typing import Any, ClassVar
@@ -42,6 +43,7 @@ from .schedulers import Scheduler
 from .seeds import child_seed
 
 _DECLINED = object()  # returned by _apply when the function does not change the value
+_SETTINGS = frozenset({"_param__private", "_v"})  # instance attributes that hold settings, not run state
 
 
 def _seed_setting() -> param.Integer:
@@ -87,6 +89,39 @@ class UpdateFunction(Config):
         self._v.scheduler.reset(child_seed(seed, 0))
         self._start()
 
+    def get_state(self) -> dict[str, Any]:
+        """A copy of the run state: what ``reset`` and calls change, so that ``set_state`` of it
+        continues with exactly the results that would have followed.
+
+        Rule: every instance attribute but the settings is state, copied deeply; a Generator is kept
+        as its bit generator's state (a few hundred bytes); an update function given as a setting
+        contributes its own state. The scheduler does not: schedulers are pure functions of
+        ``(seed, t)``.
+
+        >>> from driftlab.schedulers import ContinuousScheduler
+        >>> fn = RandomWalk(ContinuousScheduler()); fn.reset(0.0, seed=3)
+        >>> state = fn.get_state(); first = fn(0.0, 0)
+        >>> fn.set_state(state); fn(0.0, 0) == first
+        True
+        """
+        state: dict[str, Any] = {}
+        for key, value in self.__dict__.items():
+            if key in _SETTINGS:
+                continue
+            state[key] = _GeneratorState(value) if isinstance(value, np.random.Generator) else copy.deepcopy(value)
+        for key, value in vars(self._v).items():
+            if isinstance(value, UpdateFunction):
+                state[f"setting:{key}"] = value.get_state()
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Restore a :meth:`get_state` (the state is copied again, so it can be restored many times)."""
+        for key, value in state.items():
+            if key.startswith("setting:"):
+                getattr(self._v, key[len("setting:"):]).set_state(value)
+            else:
+                self.__dict__[key] = value.generator() if isinstance(value, _GeneratorState) else copy.deepcopy(value)
+
     def __call__(self, value: Any, t: int) -> tuple[Any, bool, float]:
         if self._y0 is None:
             self.reset(value)
@@ -113,6 +148,20 @@ class UpdateFunction(Config):
 
     def _apply(self, y: Any, t: int) -> Any:
         raise NotImplementedError
+
+
+class _GeneratorState:
+    """A Generator kept as its bit generator's state; :meth:`generator` builds an equal one."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, rng: np.random.Generator):
+        self.state = rng.bit_generator.state
+
+    def generator(self) -> np.random.Generator:
+        bit_generator = getattr(np.random, self.state["bit_generator"])()
+        bit_generator.state = self.state
+        return np.random.Generator(bit_generator)
 
 
 def _logistic(x: float) -> float:

@@ -12,12 +12,14 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 
 
 @pytest.mark.parametrize("script, args, expect", [
-    ("parameters.py", ["--k-max", "2000", "--queries", "50", "--replays", "3"], "replay k updates"),
+    ("parameters.py", ["--k-max", "2000", "--queries", "50", "--replays", "3", "--memory-steps", "3000"],
+     "ratio random/sequential"),
     ("sampling.py", ["--n", "2000", "--streamgen-n", "200", "--levels", "3", "--width", "3", "--deep-n", "200"],
      "ratio deep-tree build time vs the same nodes nested into 7 paths"),
     ("digits.py", ["--n", "300", "--runs", "3"], "ratio rotate vs the batched-matmul limit"),
-    ("monitor.py", ["--batches", "8", "--batch-size", "16", "--runs", "3", "--history-batches", "500"],
-     "history memory per 10^6 batches"),
+    ("monitor.py", ["--batches", "8", "--batch-size", "16", "--runs", "3", "--history-batches", "500",
+                    "--report-batches", "200,400", "--report-steps", "2"],
+     "ratio from scratch / kept"),
     ("detectors.py", ["--n", "20000", "--kswin-n", "2000", "--seeds", "2", "--quality-n", "4000"], "same alarms"),
     # the GPU measurement's logic on the CPU, tiny: agreement and resume must be exact there
     ("gpu.py", ["--device", "cpu", "--runs", "2", "--threads", "1"], "all checks ok"),

@@ -9,7 +9,8 @@ from driftlab.buffers import DataUser, SequentialBuffer
 from driftlab.detectors import make_detector
 from driftlab.errors import ConfigError
 from driftlab.library.time_series import background, ramp, step
-from driftlab.monitor import Monitor
+from driftlab.monitor import Monitor, detection_report_of
+from driftlab.parameters import Parameter, ParameterStore
 from driftlab.tree import SamplingTree
 
 
@@ -257,3 +258,74 @@ def test_the_columnar_history_is_the_frame_of_the_row_dicts():
                        adaptation="detect_only")
     restored.load_state_dict(monitor.state_dict())
     pd.testing.assert_frame_equal(restored.history, monitor.history, check_exact=True)
+
+
+# -- the detection report, kept up to date -----------------------------------------------------
+
+class CountingParameter(Parameter):
+    """A Parameter that counts the values read from it."""
+
+    reads = 0
+
+    def __getitem__(self, k):
+        self.reads += 1
+        return super().__getitem__(k)
+
+
+def level(x, mean, rng):
+    return rng.normal(mean, 0.3, 1)
+
+
+def level_monitor(schedule, interval=1, **kwargs):
+    """A level that jumps by the schedule, a fixed model that is right while it stays below 0.5, and two
+    sensitive detectors: changes are detected, missed and falsely alarmed at."""
+    mean = CountingParameter("level.mean", schedule=schedule)
+    tree = SamplingTree([level, "ok"], params=ParameterStore([mean]), rng=0)
+    detectors = {"down": make_detector("PageHinkley", threshold=0.5, min_instances=5, mode="down"),
+                 "up": make_detector("PageHinkley", threshold=0.5, min_instances=5, mode="up")}
+    return Monitor(tree, lambda X, y: {"accuracy": float((X[:, 0] < 0.5).mean())}, detectors, batch_size=8,
+                   batches_per_step=5, interval=interval, adaptation="detect_only", **kwargs)
+
+
+def from_scratch(monitor, min_delta=0.0):
+    return detection_report_of(monitor.history, monitor.change_points(min_delta), monitor.detectors,
+                               monitor.trigger)
+
+
+def test_the_kept_report_equals_the_report_from_scratch_through_a_long_run_edits_moves_and_a_restore():
+    schedule = ([0.0] * 12 + [1.0] * 12 + [1.2] * 12) * 10  # jumps of 1 and of 0.2
+    monitor = level_monitor(schedule)
+    compared = 0
+    for _ in range(30):
+        monitor.run(max_batches=19)
+        for min_delta in (0.0, 0.5):
+            pd.testing.assert_frame_equal(monitor.detection_report(min_delta), from_scratch(monitor, min_delta))
+            compared += 1
+    report = monitor.detection_report()
+    assert report["detected"].eq(True).sum() >= 3 and report["detected"].eq(False).sum() >= 3
+    assert report["false_alarms"].sum() >= 3 and len(monitor.detection_report(0.5)) < len(report)
+    monitor.tree.params.edit("level.mean", {"schedule": [5.0, 0.0, 0.0, 0.0, 1.0]})  # a new parameter object
+    for _ in range(6):
+        monitor.run(max_batches=7)
+        pd.testing.assert_frame_equal(monitor.detection_report(), from_scratch(monitor))
+    monitor.tree.set_update_step(30)  # back: later segments leave the report until the stream returns
+    for _ in range(15):
+        monitor.run(max_batches=9)
+        pd.testing.assert_frame_equal(monitor.detection_report(), from_scratch(monitor))
+        compared += 1
+    restored = level_monitor(schedule)
+    restored.tree = monitor.tree
+    restored.load_state_dict(monitor.state_dict())
+    pd.testing.assert_frame_equal(restored.detection_report(), monitor.detection_report())
+    assert compared == 75
+
+
+def test_a_report_reads_only_the_steps_added_since_the_last_one():
+    monitor = level_monitor(([0.0] * 12 + [1.0] * 12) * 20)
+    mean = monitor.tree.params["level.mean"]
+    monitor.run(max_batches=1000)
+    monitor.detection_report()
+    monitor.run(max_batches=5)  # one more step
+    before = mean.reads
+    monitor.detection_report()
+    assert mean.reads - before <= 2  # its value and the step before's, not the whole timeline

@@ -2,6 +2,7 @@
 import copy
 import itertools
 import json
+import pickle
 import subprocess
 import sys
 
@@ -12,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from driftlab.errors import ConfigError, ScheduleExhaustedError
-from driftlab.parameters import Parameter, ParameterStore
+from driftlab.parameters import CACHED_BLOCKS, CHECKPOINT_EVERY, Parameter, ParameterStore
 from driftlab.schedulers import ContinuousScheduler, PeriodicScheduler, RandomScheduler
-from driftlab.update_functions import (IncrementUpdate, RandomCategorical, RandomWalk, StepWiseUpdate,
-                                   TargetReversion)
+from driftlab.seeds import parameter_seed
+from driftlab.update_functions import (BudgetBoundedIncrement, CyclicUpdate, IncrementUpdate, OrnsteinUhlenbeck,
+                                       RandomCategorical, RandomWalk, StepWiseUpdate, TargetReversion)
 
 STREAMGEN_GUIDE = {
     "background": {"signal_length": 256, "offset": {"schedule": [0.0, 0.2, 0.5]},
@@ -373,3 +375,115 @@ def test_an_empty_iterator_schedule_is_rejected():
     with pytest.raises(ConfigError) as err:
         Parameter("x", schedule=iter([]))
     assert err.value.path == "x.schedule"
+
+
+# -- bounded history: checkpoints every CHECKPOINT_EVERY steps, values recomputed exactly --------
+
+def reference_values(fn, initial, n, seed, name, t0=0):
+    """Values of steps 0..n-1 and fired flags of an update function, by its definition: a fresh copy
+    reset with the parameter's seed and applied once per step, update indices from t0."""
+    fn = copy.deepcopy(fn)
+    fn.reset(copy.deepcopy(initial), parameter_seed(seed, name))
+    values, fired, y = [initial], [False], initial
+    for t in range(t0, t0 + n - 1):
+        y, did_fire, _ = fn(y, t)
+        values.append(y)
+        fired.append(did_fire)
+    return values, fired
+
+
+LONG_UPDATES = [
+    (RandomWalk(RandomScheduler(0.5), sigma=0.3), 0.0),
+    (OrnsteinUhlenbeck(ContinuousScheduler(), theta=0.1, mu=1.0, sigma=0.2), 0.0),
+    (RandomCategorical(RandomScheduler(0.2)), [0.2, 0.3, 0.5]),
+    (BudgetBoundedIncrement(ContinuousScheduler(), k=0.01, B=7.0), 0.0),
+    (CyclicUpdate(RandomScheduler(0.5), value_list=[1.0, 2.0, 3.0]), 0.0),
+]
+
+
+def same(a, b):
+    return np.array_equal(np.asarray(a), np.asarray(b)) and np.asarray(a).dtype == np.asarray(b).dtype
+
+
+@pytest.mark.parametrize("fn, initial", LONG_UPDATES, ids=lambda x: type(x).__name__)
+def test_long_runs_are_bit_identical_under_random_access(fn, initial):
+    n = (CACHED_BLOCKS + 3) * CHECKPOINT_EVERY + 37  # more blocks than are kept
+    values, fired = reference_values(fn, initial, n, 5, "w")
+    p = Parameter("w", initial, update=fn, seed=5)
+    rng = np.random.default_rng(0)
+    ks = np.concatenate([rng.integers(0, n, 100), np.arange(n - 1, -1, -1)[:: 11], rng.integers(0, n, 100)])
+    for k in ks:
+        k = int(k)
+        assert same(p.set_update_step(k), values[k]), k
+    for k in range(n):  # every step, in order, after the blocks were evicted and replayed
+        assert same(p[k], values[k]), k
+    p.set_update_step(int(ks[0]))
+    assert p.change_log(n - 1)["fired"].tolist() == fired[1:]
+
+
+def test_an_update_function_parameter_keeps_a_bounded_number_of_values():
+    import tracemalloc
+    p = Parameter("w", 0.0, update=RandomWalk(ContinuousScheduler(), sigma=0.1), seed=1)
+    n = 20_000
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        p.set_update_step(n)
+        per_step = (tracemalloc.get_traced_memory()[0] - before) / n
+    finally:
+        tracemalloc.stop()
+    assert per_step < 10, f"{per_step:.1f} B per step kept"  # each value kept costs >= 32 B
+
+
+def test_edits_scrubbing_and_round_trips_over_a_long_run_are_exact():
+    n, first_edit, second_edit = 9 * CHECKPOINT_EVERY, 3 * CHECKPOINT_EVERY + 5, 6 * CHECKPOINT_EVERY + 100
+    walk = RandomWalk(RandomScheduler(0.5), sigma=0.3)
+    ou = OrnsteinUhlenbeck(ContinuousScheduler(), theta=0.2, mu=-1.0, sigma=0.1)
+    store = ParameterStore({"w": {"value": 0.0, "update": walk}}, seed=3)
+    expected, _ = reference_values(walk, 0.0, n, 3, "w")
+    store.set_update_step(first_edit)
+    store.edit("w", {"value": 2.0, "update": ou})
+    expected[first_edit:] = reference_values(ou, 2.0, n - first_edit, 3, "w", t0=first_edit)[0]
+    store.set_update_step(second_edit)
+    store.edit("w", {"schedule": [5.0, 6.0]})
+    expected[second_edit:] = [5.0] + [6.0] * (n - second_edit - 1)
+    rng = np.random.default_rng(1)
+    for k in [*rng.integers(0, n, 400), n - 1, 0, second_edit - 1, first_edit - 1, first_edit]:
+        assert store.set_update_step(int(k))["w"] == expected[k], k
+    edited = store["w"]
+    rebuilt = Parameter("w", seed=3, **edited.definition())
+    for copy_ in (rebuilt, copy.deepcopy(edited), pickle.loads(pickle.dumps(edited))):
+        assert copy_.timeline(n - 1) == expected
+    assert edited.timeline(n - 1) == expected
+
+
+def test_threads_reading_old_steps_of_one_parameter_get_its_values():
+    """A dashboard preview reads every step while the run reads the current one: replays must not mix."""
+    import sys
+    import threading
+    fn = RandomWalk(ContinuousScheduler(), sigma=1.0)
+    n = (CACHED_BLOCKS + 4) * CHECKPOINT_EVERY
+    expected, _ = reference_values(fn, 0.0, n, 2, "w")
+    p = Parameter("w", 0.0, update=fn, seed=2)
+    p[n - 1]
+    wrong = []
+
+    def read(seed):
+        rng = np.random.default_rng(seed)
+        for k in rng.integers(0, n, 150):
+            if p[int(k)] != expected[k]:
+                wrong.append(int(k))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, inside replays
+    try:
+        threads = [threading.Thread(target=read, args=(seed,)) for seed in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not wrong
+    copied = copy.deepcopy(p)
+    assert copied.timeline(n - 1) == expected

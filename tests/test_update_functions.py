@@ -284,3 +284,35 @@ def test_ns_gyms_distribution_delta_is_offered():
     assert values_wasserstein(old, new) == 0.0  # the same values, moved: NS-Gym sees no change
     assert wasserstein1(old, new) > 0  # driftlab's own delta sees mass moving across categories
     assert values_wasserstein([0.5, 0.5], [0.9, 0.1]) == pytest.approx(0.4)
+
+
+STATEFUL = [
+    (uf.RandomWalk(RandomScheduler(0.5), sigma=0.3), 0.0),
+    (uf.OrnsteinUhlenbeck(ContinuousScheduler(), theta=0.2, mu=1.0, sigma=0.5), 0.0),
+    (uf.BoundedRandomWalk(RandomScheduler(0.7), sigma=0.4), 0.5),
+    (uf.RandomCategorical(RandomScheduler(0.3)), [0.25, 0.25, 0.5]),
+    (uf.CyclicUpdate(RandomScheduler(0.5), value_list=[1.0, 2.0, 3.0]), 0.0),
+    (uf.BudgetBoundedIncrement(ContinuousScheduler(), k=0.1, B=2.0), 0.0),
+    (uf.LCBoundedDistributionUpdate(ContinuousScheduler(), L=0.05,
+                                    update_fn=uf.RandomCategorical(RandomScheduler(0.5))), [0.5, 0.5]),
+]
+
+
+@pytest.mark.parametrize("fn, y0", STATEFUL, ids=lambda x: type(x).__name__)
+def test_set_state_of_get_state_continues_with_the_same_results(fn, y0):
+    fn.reset(y0, 11)
+    y = y0
+    for t in range(30):
+        y = fn(y, t)[0]
+    state, mid = fn.get_state(), y
+    first = []
+    for t in range(30, 90):
+        y, fired, delta = fn(y, t)
+        first.append((np.asarray(y).tolist(), fired, delta))
+    for _ in range(2):  # a state can be restored more than once
+        fn.set_state(state)
+        again, y = [], mid
+        for t in range(30, 90):
+            y, fired, delta = fn(y, t)
+            again.append((np.asarray(y).tolist(), fired, delta))
+        assert again == first
