@@ -149,19 +149,6 @@ class Config(param.Parameterized):
         """The ``type`` that names this class in a spec."""
         return cls.__dict__.get("type_name") or cls.__name__
 
-    @classmethod
-    def known(cls: type[ConfigT]) -> dict[str, type[ConfigT]]:
-        """Every public concrete subclass of this one, by spec type (param's abstract classes,
-        which set ``__abstract = True``, and names starting with ``_`` are left out)."""
-        found: dict[str, type[ConfigT]] = {}
-        todo = [cls]
-        while todo:
-            for sub in todo.pop().__subclasses__():
-                todo.append(sub)
-                if not sub.__name__.startswith("_") and not sub.abstract:
-                    found[sub.spec_type()] = sub
-        return found
-
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._changed())
         return f"{type(self).__name__}({args})"
@@ -194,12 +181,16 @@ def from_spec(base: type[ConfigT], spec: Any, path: str) -> ConfigT:
         name, settings = spec["type"], {k: v for k, v in spec.items() if k != "type"}
     else:
         raise ConfigError(path, f"expected a {kind} name or a mapping with a 'type' key, got {spec!r}")
-    known = base.known()
-    if name not in known:
-        raise ConfigError(f"{path}.type" if isinstance(spec, Mapping) else path,
-                          f"unknown {kind} {name!r}; expected one of {', '.join(sorted(known))}"
+    from .registry import registry_for  # the registry imports this module
+
+    known = registry_for(base)
+    where = f"{path}.type" if isinstance(spec, Mapping) else path
+    if not isinstance(name, str) or name not in known:
+        raise ConfigError(where, f"unknown {kind} {name!r}; expected one of {', '.join(sorted(known))}"
                           + did_you_mean(str(name), list(known)))
-    cls = known[name]
+    cls = known.get(name, where)
+    if not issubclass(cls, base):
+        raise ConfigError(where, f"{name!r} is a {known.singular}, not a {kind}")
     for key, value in settings.items():
         if key not in cls.param:
             continue  # cls(**settings) names it

@@ -8,9 +8,8 @@ The tree is written with plain data: a list chains nodes; a string is a label
 (``{label: 3}`` for any other label); ``{transform: NAME}`` is a registered transform
 (:data:`driftlab.registry.TRANSFORMS`; optional ``name`` for its scope and ``args`` for fixed keyword
 arguments); ``{branch: NAME, branches: {key: node or list}}`` a branching node whose
-probabilities are the parameter ``NAME.probs``. A file names code only through registries, or
-through ``module:function`` paths inside modules the operator allowed (``allowed_imports``):
-a file alone never imports anything.
+probabilities are the parameter ``NAME.probs``. A file names code only through the registries
+(:mod:`driftlab.registry`): a file alone never imports anything.
 
 Validation builds every part before anything runs; every error is a
 :class:`~driftlab.errors.ConfigError` naming the field by its path in the file
@@ -26,10 +25,9 @@ most :data:`MAX_SCENARIO_BYTES` (an override value :data:`MAX_OVERRIDE_BYTES`), 
 :data:`MAX_YAML_DEPTH` levels of nesting; ``1e-3`` is the number 0.001 (YAML 1.2; YAML 1.1 would read
 it as text). Stream parameters must be finite numbers (no ``.nan``/``.inf``).
 
-Validation (``Scenario(...)``, ``load_scenario``) runs driftlab's own code only: code from an
-allowed import (``module:name``) is looked up and checked, but a transform is not called (the
-stream is not sampled, so ``in_features`` is checked when the run starts) and a model class is
-checked by binding its settings to its signature, not constructed.
+Validation (``Scenario(...)``, ``load_scenario``) runs driftlab's own code only: a registered
+transform is not called (the stream is not sampled, so ``in_features`` is checked when the run
+starts) and a model class is checked by binding its settings to its signature, not constructed.
 
 >>> from driftlab.library import SCENARIOS
 >>> scenario = SCENARIOS["time_series_drift"]()
@@ -64,7 +62,7 @@ from .errors import ConfigError
 from .monitor import ADAPTATIONS, AGGREGATES, Monitor
 from .nodes import BranchingNode, ClassLabelNode, TransformNode, unwrap
 from .parameters import DEFINITION_KEYS, Parameter, ParameterStore
-from .registry import MODELS, TRANSFORMS, import_path
+from .registry import BUFFERS, MODELS, TRANSFORMS
 from .tracking import scenario_tracking
 from .tree import SamplingTree
 
@@ -84,7 +82,6 @@ COMMENTS = {
     "buffers": "Current-regime data (fed by the monitor) and the memory of past regimes.",
     "tracking": "Experiment tracking: backend none | mlflow; uri (default: a local mlruns file store), experiment.",
 }
-BUFFERS = ("SequentialBuffer", "RandomReplacementBuffer", "ReservoirBuffer", "ClassBalancedBuffer")
 ENV_PREFIX = "DRIFTLAB_"
 MAX_DEPTH = 64  # levels of the sampling tree
 MAX_YAML_DEPTH = 200  # levels of collections in a YAML source
@@ -182,14 +179,11 @@ class Scenario:
     ['name', 'description', 'seed', 'tree', 'parameters', 'detectors', 'monitor', 'model', 'trainer']
     """
 
-    def __init__(self, spec: Mapping[str, Any], allowed_imports: Iterable[str] = ()):
-        from . import library  # noqa: F401  (registers the built-in transforms)
-
-        self.allowed_imports = tuple(allowed_imports)
+    def __init__(self, spec: Mapping[str, Any]):
         self.spec = _plain(copy.deepcopy(dict(spec)), "")
         _check_sections(self.spec)
         _check_finite(self.spec.get("parameters"), "parameters")
-        self._build(validating=True)  # validates every part; nothing is kept
+        self._build()  # validates every part; nothing is kept
 
     @property
     def seed(self) -> int:
@@ -206,12 +200,9 @@ class Scenario:
         dashboard and a notebook: ``trainer.threads``, else
         :func:`~driftlab.training.default_threads`; ``threads`` overrides both (a sweep cell runs on 1).
         """
-        return self._build(validating=False, threads=threads)
+        return self._build(threads=threads)
 
-    def _build(self, validating: bool, threads: int | None = None) -> Experiment:
-        """The experiment; ``validating`` builds what driftlab's own code can and calls no imported code
-        (see the module doc): an imported model is checked, not built, and leaves model, trainer and
-        monitor out (their settings are checked without it)."""
+    def _build(self, threads: int | None = None) -> Experiment:
         seed = self.seed
         tree = self.build_tree()
         detectors = {name: from_spec(DriftDetector, detector, f"detectors.{name}")
@@ -220,11 +211,7 @@ class Scenario:
         if settings.trigger is not None and settings.trigger not in detectors:
             raise ConfigError("monitor.trigger", f"expected one of the detectors {sorted(detectors)}, "
                               f"got {settings.trigger!r}" + did_you_mean(settings.trigger, sorted(detectors)))
-        model = self._model(tree, seed, validating)
-        if model is _CHECKED:
-            if self.spec.get("trainer") is not None:
-                self._check_trainer(seed)
-            return Experiment(self, tree, detectors, None, None, None)
+        model = self._model(tree, seed)
         count = None if model is None else self._threads(seed, threads)
         trainer = self._trainer(model, tree, seed) if self.spec.get("trainer") is not None else None
         monitor = None if model is None else self._monitor(tree, model, trainer, detectors, settings)
@@ -259,38 +246,26 @@ class Scenario:
         if "tree" not in self.spec:
             raise ConfigError("tree", "required: the sampling tree")
         store = _scoped("parameters", lambda: ParameterStore(self.spec.get("parameters") or None, seed=self.seed))
-        nodes = _nodes(self.spec["tree"], "tree", self.allowed_imports, depth=0)
+        nodes = _nodes(self.spec["tree"], "tree", depth=0)
         try:
             return SamplingTree(nodes, store, rng=self.seed)
         except ConfigError as err:
             raise err if err.path.startswith("tree") else err.within("parameters") from None
 
-    def _model(self, tree: SamplingTree, seed: int, validating: bool = False):
+    def _model(self, tree: SamplingTree, seed: int):
         spec = self.spec.get("model")
         if spec is None:
             return None
-        from .training import models  # noqa: F401  (registers the ready models; imports torch)
-
         name, settings = _typed(spec, "model")
-        cls = MODELS.get(name, "model.type", self.allowed_imports)
+        cls = MODELS.get(name, "model.type")
         accepted = inspect.signature(cls).parameters
-        if validating and _imported_transforms(self.spec["tree"]):
-            in_features = 1  # sampling would call imported transforms: the run checks the real size
-        else:
-            X, _ = copy.deepcopy(tree).batch(1)
-            in_features = int(np.prod(X.shape[1:]))
-        defaults = {"in_features": in_features, "n_classes": len(tree.classes), "seed": seed}
+        X, _ = copy.deepcopy(tree).batch(1)
+        defaults = {"in_features": int(np.prod(X.shape[1:])), "n_classes": len(tree.classes), "seed": seed}
         settings = {**{k: v for k, v in defaults.items() if k in accepted}, **settings}
         for key in settings:
             if key not in accepted:
                 raise ConfigError(f"model.{key}", f"unknown setting of {name}; expected one of "
                                   f"{', '.join(accepted)}" + did_you_mean(str(key), list(accepted)))
-        if validating and MODELS.imports(name):
-            try:
-                inspect.signature(cls).bind(**settings)
-            except TypeError as exc:
-                raise ConfigError("model", f"bad settings for {name}: {exc}") from None
-            return _CHECKED
         try:
             return cls(**settings)
         except (TypeError, ValueError, RuntimeError) as exc:
@@ -324,16 +299,6 @@ class Scenario:
         settings.setdefault("seed", seed)
         return strategy, settings
 
-    def _check_trainer(self, seed: int) -> None:
-        """The trainer section's settings, strategy and buffers, checked without a model."""
-        from .training.strategies import make_strategy
-        from .training.trainer import TrainerConfig
-
-        strategy, settings = self._trainer_settings(seed)
-        _config(TrainerConfig, settings, "trainer")
-        make_strategy(strategy)
-        self._buffers(seed)
-
     def _buffers(self, seed: int):
         spec = _mapping(self.spec.get("buffers") or {}, "buffers")
         for key in spec:
@@ -345,10 +310,7 @@ class Scenario:
         built = []
         for role, default in chosen.items():
             name, settings = _typed(spec.get(role, default), f"buffers.{role}")
-            if name not in BUFFERS:
-                raise ConfigError(f"buffers.{role}.type", f"unknown buffer {name!r}; expected one of "
-                                  f"{', '.join(BUFFERS)}" + did_you_mean(str(name), list(BUFFERS)))
-            cls = getattr(buffer_module, name)
+            cls = BUFFERS.get(name, f"buffers.{role}.type")
             if "seed" in inspect.signature(cls).parameters:
                 settings.setdefault("seed", seed)
             if name == "ClassBalancedBuffer":
@@ -364,8 +326,8 @@ class Scenario:
 
 # -- reading and writing -------------------------------------------------------------------------
 
-def load_scenario(source: str | os.PathLike, *, overrides: Iterable[str] = (), environ: Mapping[str, str] | None = None,
-                  allowed_imports: Iterable[str] = ()) -> Scenario:
+def load_scenario(source: str | os.PathLike, *, overrides: Iterable[str] = (),
+                  environ: Mapping[str, str] | None = None) -> Scenario:
     """A validated scenario from a YAML file path or YAML text, with overrides applied.
 
     ``overrides`` are ``path=value`` items (``--set``); ``environ`` a mapping of environment
@@ -382,7 +344,7 @@ def load_scenario(source: str | os.PathLike, *, overrides: Iterable[str] = (), e
     for item in overrides:
         path, value = _parse_override(item)
         _set_path(spec, path, value, f"--set {item}")
-    return Scenario(spec, allowed_imports)
+    return Scenario(spec)
 
 
 def dump_scenario(scenario: Scenario) -> str:
@@ -428,7 +390,10 @@ def tree_to_spec(tree: SamplingTree) -> list:
             return n.label if isinstance(n.label, str) else {"label": _plain(n.label, placed.path)}
         if isinstance(n, TransformNode):
             fn, args = unwrap(n.fn), _fixed_args(n.fn)
-            name = TRANSFORMS.name_of(fn) or import_path(fn)
+            name = TRANSFORMS.name_of(fn)
+            if name is None:
+                raise ConfigError(placed.path, f"the transform {getattr(fn, '__name__', fn)!r} is not registered: "
+                                  "register it (driftlab.registry.TRANSFORMS.register) to write it to a file")
             out: dict[str, Any] = {"transform": name}
             if n.name != getattr(fn, "__name__", None):
                 out["name"] = n.name
@@ -649,28 +614,14 @@ def _check_finite(value: Any, path: str) -> None:
             _check_finite(item, f"{path}[{i}]")
 
 
-def _imported_transforms(spec: Any) -> bool:
-    """Whether the tree section names a transform by an import path."""
-    if isinstance(spec, list):
-        return any(map(_imported_transforms, spec))
-    if not isinstance(spec, dict):
-        return False
-    branches = spec.get("branches")
-    return TRANSFORMS.imports(spec.get("transform")) or any(
-        map(_imported_transforms, branches.values() if isinstance(branches, dict) else ()))
-
-
-_CHECKED = object()  # what _model returns when it checked an imported model without building it
-
-
-def _nodes(spec: Any, path: str, allowed: tuple[str, ...], depth: int) -> Any:
+def _nodes(spec: Any, path: str, depth: int) -> Any:
     """Scenario tree data → the shorthand :class:`SamplingTree` takes."""
     if depth > MAX_DEPTH:
         raise ConfigError(path, f"the tree nests deeper than {MAX_DEPTH} levels")
     if isinstance(spec, list):
         if not spec:
             raise ConfigError(path, "expected at least one node")
-        return [_nodes(item, f"{path}[{i}]", allowed, depth + 1) for i, item in enumerate(spec)]
+        return [_nodes(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(spec)]
     if isinstance(spec, str):
         return ClassLabelNode(spec)
     if not isinstance(spec, dict):
@@ -691,7 +642,7 @@ def _nodes(spec: Any, path: str, allowed: tuple[str, ...], depth: int) -> Any:
     if kind == "label":
         return ClassLabelNode(spec["label"])
     if kind == "transform":
-        fn = TRANSFORMS.get(spec["transform"], f"{path}.transform", allowed)
+        fn = TRANSFORMS.get(spec["transform"], f"{path}.transform")
         args = _mapping(spec.get("args") or {}, f"{path}.args")
         if args:
             fn = functools.partial(fn, **args)
@@ -701,7 +652,7 @@ def _nodes(spec: Any, path: str, allowed: tuple[str, ...], depth: int) -> Any:
     if not branches:
         raise ConfigError(f"{path}.branches", "expected at least one branch")
     return _scoped_node(lambda: BranchingNode(
-        {key: _nodes(sub, f"{path}.branches.{key}", allowed, depth + 1) for key, sub in branches.items()},
+        {key: _nodes(sub, f"{path}.branches.{key}", depth + 1) for key, sub in branches.items()},
         name=name), path)
 
 
