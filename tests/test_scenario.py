@@ -9,7 +9,6 @@ import yaml
 from driftlab.errors import ConfigError
 from driftlab.library import SCENARIOS
 from driftlab.scenario import dump_scenario, env_overrides, load_scenario, scenario_from_tree
-from driftlab.tree import SamplingTree
 
 HERE = Path(__file__).parent / "scenarios"
 SMALL = HERE / "small.yaml"
