@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--basic-auth", default=None, metavar="PASSWORD|FILE",
                        help="require a login: a password, or a JSON file of users and passwords (panel serve)")
     serve.add_argument("--cookie-secret", default=None, help="the secret that signs login cookies (panel serve)")
+    export_schema = commands.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
+    export_schema.add_argument("-o", "--output", type=Path, default=None, help="write to this file instead")
+    plugin_argument(export_schema)
+
     listing = commands.add_parser("list", help="the registered names of a kind (built-ins and installed plugins)")
     listing.add_argument("kind", nargs="?", default=None,
                          help="transforms, update_functions, schedulers, detectors, models, strategies, buffers "
@@ -91,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
             import_plugins(args.plugins)
         return {"run": _run, "validate": _validate, "export": _export, "serve": _serve, "list": _list,
-                "sweep": cli_sweep.sweep, "report": cli_sweep.report}[args.command](args)
+                "schema": _schema, "sweep": cli_sweep.sweep, "report": cli_sweep.report}[args.command](args)
     except (ConfigError, MissingExtraError) as err:  # bad input or a missing extra: nothing ran
         print(f"driftlab {args.command}: error: {err}", file=sys.stderr)
         return 2
@@ -108,6 +112,17 @@ def _load(args: argparse.Namespace):
     from .scenario import load_scenario
 
     return load_scenario(scenario_source(args.scenario), overrides=args.overrides, environ=os.environ)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from .schema import json_schema
+
+    text = json.dumps(json_schema(), indent=1) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomically(args.output, text)
+    return 0
 
 
 def _list(args: argparse.Namespace) -> int:

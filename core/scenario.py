@@ -152,6 +152,25 @@ class Scenario:
         self.spec = _plain(copy.deepcopy(dict(spec)), "")
         schema.validate(self.spec)  # plain data against the schema: nothing is built
 
+    def edited(self, section: str, value: Any) -> Scenario:
+        """This scenario with ``section`` set to ``value``, checked by the schema rules that read that
+        section only (the rest is unchanged and was checked); ``self`` is left as it was.
+
+        >>> from driftlab.library import SCENARIOS
+        >>> scenario = SCENARIOS["detector_comparison"]()
+        >>> scenario.edited("monitor", {**scenario.spec["monitor"], "batch_size": 64}).monitor_settings.batch_size
+        64
+        >>> scenario.edited("monitor", {"batch_size": 0})
+        Traceback (most recent call last):
+        ...
+        driftlab.errors.ConfigError: monitor.batch_size: must be at least 1, not 0.
+        """
+        spec = {**self.spec, section: _plain(copy.deepcopy(value), section)}
+        schema.validate(spec, touched=[section])
+        edited = Scenario.__new__(Scenario)
+        edited.spec = spec
+        return edited
+
     @property
     def seed(self) -> int:
         return self.spec.get("seed", 0)

@@ -23,17 +23,18 @@ signature here, its constructor runs at build; ``in_features`` is the stream's w
 >>> validate({**spec, "detectors": {"ph": {"type": "PageHinkley", "threshold": -1}}})
 Traceback (most recent call last):
 ...
-driftlab.errors.ConfigError: detectors.ph.threshold: ... at least 0 ...
+driftlab.errors.ConfigError: detectors.ph.threshold: must be at least 0, not -1.
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import param
+from param.serializer import UnserializableException
 
 from .config import Config, ConfigT, did_you_mean
 from .distributions import as_distribution
@@ -55,15 +56,24 @@ TRAINER_ELSEWHERE = {"classes": "the tree's labels", "current": "the buffers sec
                      "memory": "the buffers section", "model": "the model section"}
 
 
-def validate(spec: Mapping[str, Any]) -> None:
-    """Check a scenario's plain data (see the module doc); the first error found is raised."""
+def validate(spec: Mapping[str, Any], touched: Iterable[str] | None = None) -> None:
+    """Check a scenario's plain data (see the module doc); the first error found is raised.
+
+    ``touched`` (default: every section) limits the checks to the rules that read those sections, for
+    an edit of a scenario already valid: a parameter edit checks the parameters and how they feed the
+    tree, not the detectors or the trainer.
+    """
+    touched = set(SECTIONS if touched is None else touched)
     check_sections(spec)
-    store = check_parameters(spec)
-    check_tree(spec.get("tree"), store)
-    detectors = check_detectors(spec.get("detectors"))
-    check_monitor(spec, detectors)
-    check_model(spec)
-    if spec.get("trainer") is not None:
+    if touched & {"parameters", "tree"}:
+        check_tree(spec.get("tree"), check_parameters(spec))
+    if touched & {"detectors", "monitor", "model", "trainer"}:
+        detectors = check_detectors(spec.get("detectors")) if "detectors" in touched else list(
+            spec.get("detectors") or {})
+        check_monitor(spec, detectors)
+    if "model" in touched:
+        check_model(spec)
+    if spec.get("trainer") is not None and touched & {"trainer", "buffers"}:
         check_trainer(spec)
         check_buffers(spec)
 
@@ -382,3 +392,114 @@ def typed(spec: Any, path: str) -> tuple[str, dict]:
     if "type" not in spec:
         raise ConfigError(f"{path}.type", "required: the name of what to build")
     return spec["type"], {k: v for k, v in spec.items() if k != "type"}
+
+
+# -- JSON Schema ---------------------------------------------------------------------------------
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a scenario file: the sections, the tree's node forms, and every
+    registered detector, strategy, update function, scheduler, model, buffer and transform (plugins
+    included) with its settings from their param declarations (``.param.schema()``).
+
+    Field-path errors and the rules between sections (a parameter feeding a transform, branch
+    probabilities that fit their branches) are :func:`validate`'s; the JSON Schema lets an editor
+    complete and check the parts one at a time.
+
+    >>> schema = json_schema()
+    >>> schema["properties"]["monitor"]["properties"]["batch_size"]["maximum"]
+    1000000
+    """
+    from .schedulers import Scheduler
+    from .training.strategies import Strategy
+    from .training.trainer import TrainerConfig
+    from .update_functions import UpdateFunction
+
+    kinds = {"detector": DriftDetector, "strategy": Strategy, "update_function": UpdateFunction,
+             "scheduler": Scheduler}
+    refs = {base: f"#/$defs/{name}" for name, base in kinds.items()}
+    defs: dict[str, Any] = {name: _kind_schema(base, refs) for name, base in kinds.items()}
+    defs["node"] = {"anyOf": [
+        {"type": "string", "description": "a class label"},
+        {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/node"}, "description": "a chain of nodes"},
+        {"type": "object", "required": ["transform"], "additionalProperties": False,
+         "properties": {"transform": {"enum": list(TRANSFORMS)}, "name": {"type": "string"},
+                        "args": {"type": "object"}}},
+        {"type": "object", "required": ["label"], "additionalProperties": False, "properties": {"label": {}}},
+        {"type": "object", "required": ["branch", "branches"], "additionalProperties": False,
+         "properties": {"branch": {"type": "string"},
+                        "branches": {"type": "object", "minProperties": 1,
+                                     "additionalProperties": {"$ref": "#/$defs/node"}}}}]}
+    definition_keys = [{"required": [key]} for key in ("value", "schedule", "update")]
+    defs["definition"] = {"type": "object", "anyOf": definition_keys, "additionalProperties": False,
+                          "properties": {"value": {}, "schedule": {"type": "array", "minItems": 1},
+                                         "strategy": {"enum": ["hold", "cycle", "raise"]},
+                                         "update": {"$ref": "#/$defs/update_function"},
+                                         "edits": {"type": "array"}, "name": {"type": "string"}}}
+    defs["parameter"] = {"anyOf": [
+        {"type": ["number", "string", "boolean", "array"]}, {"$ref": "#/$defs/definition"},
+        {"type": "object", "not": {"anyOf": definition_keys}, "additionalProperties": {"$ref": "#/$defs/parameter"},
+         "description": "a scope of parameters"}]}
+    defs["buffer"] = {"anyOf": [{"enum": list(BUFFERS)}, *(_signature_schema(name, cls, skip=("fields",))
+                                                          for name, cls in BUFFERS.items())]}
+    trainer = _settings_schema(TrainerConfig, refs)
+    trainer["properties"]["strategy"] = {"$ref": refs[Strategy]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "driftlab scenario",
+        "type": "object",
+        "required": ["tree"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"}, "description": {"type": "string"},
+            "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+            "tree": {"$ref": "#/$defs/node"},
+            "parameters": {"type": ["object", "null"], "additionalProperties": {"$ref": "#/$defs/parameter"}},
+            "detectors": {"type": ["object", "null"], "additionalProperties": {"$ref": refs[DriftDetector]}},
+            "monitor": _settings_schema(MonitorSettings, refs),
+            "model": {"anyOf": [{"enum": list(MODELS)},
+                                *(_signature_schema(name, cls) for name, cls in MODELS.items())]},
+            "trainer": trainer,
+            "buffers": {"type": "object", "additionalProperties": False,
+                        "properties": {"current": {"$ref": "#/$defs/buffer"}, "memory": {"$ref": "#/$defs/buffer"}}},
+            "tracking": {"type": ["object", "null"]},
+        },
+        "$defs": defs,
+    }
+
+
+def _kind_schema(base: type, refs: dict) -> dict[str, Any]:
+    """Every registered class of ``base``'s kind: its bare name, or ``{type: name, settings...}``."""
+    registry = registry_for(base)
+    forms = []
+    for name in registry:
+        settings = _settings_schema(registry[name], refs)
+        settings["properties"] = {"type": {"const": name}, **settings["properties"]}
+        settings["required"] = ["type"]
+        forms.append(settings)
+    return {"anyOf": [{"enum": list(registry)}, *forms]}
+
+
+def _settings_schema(cls: type[Config], refs: dict) -> dict[str, Any]:
+    """An object of ``cls``'s declared settings (param's JSON Schema of each); nested configs by reference."""
+    properties: dict[str, Any] = {}
+    for name in cls.settings():
+        declared = cls.param[name]
+        if isinstance(declared, param.ClassSelector) and isinstance(declared.class_, type):
+            ref = next((r for base, r in refs.items() if issubclass(declared.class_, base)), None)
+            properties[name] = {"$ref": ref} if ref else {}
+        elif isinstance(declared, param.List) and issubclass(cls, DriftDetector):
+            properties[name] = {"type": "array", "items": {"$ref": refs[DriftDetector]}}
+        else:
+            try:
+                properties[name] = cls.param.schema(subset=[name])[name]
+            except UnserializableException:  # a setting param cannot describe (a callable): any value
+                properties[name] = {}
+        properties[name].pop("title", None)
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+def _signature_schema(name: str, cls: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``{type: name, ...}`` with the keyword arguments of ``cls``'s constructor (any values)."""
+    accepted = [p for p in inspect.signature(cls).parameters if p not in skip]
+    return {"type": "object", "required": ["type"], "additionalProperties": False,
+            "properties": {"type": {"const": name}, **{p: {} for p in accepted}}}

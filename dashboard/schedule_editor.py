@@ -53,7 +53,7 @@ def _editable(cls: type[Config], nested: str | None = None) -> bool:
                    for name in _widget_settings(cls, nested))
 
 
-def _menu(registry, nested: str | None = None) -> dict[str, type[Config]]:
+def _menu(registry, nested: str | None = None) -> dict[str, Any]:
     """The registry's editable classes by name, read when a view is built (so plugins show)."""
     return {name: cls for name, cls in registry.items() if _editable(cls, nested)}
 
@@ -84,7 +84,8 @@ class ScheduleEditor(Viewer):
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
-        self._updates, self._schedules = _menu(UPDATE_FUNCTIONS, "scheduler"), _menu(SCHEDULERS)
+        self._updates: dict[str, type[UpdateFunction]] = _menu(UPDATE_FUNCTIONS, "scheduler")
+        self._schedules: dict[str, type[Scheduler]] = _menu(SCHEDULERS)
         self._parameter = pn.widgets.Select(label="Parameter", css_classes=["dl-parameter-select"],
                                             sizing_mode="stretch_width")
         self._form = pn.widgets.RadioButtonGroup(label="Form", options=list(FORMS), css_classes=["dl-form"])
