@@ -60,13 +60,7 @@ class Config(param.Parameterized):
             if name in settings:
                 raise ConfigError(f"{cls}.{name}", "given both positionally and by keyword")
             settings[name] = value
-        known = self.settings()
-        for name, value in settings.items():
-            if name not in known and name != "name":
-                expected = f"expected one of {', '.join(known)}" if known else f"{cls} takes no settings"
-                raise ConfigError(f"{cls}.{name}", f"unknown setting; {expected}" + did_you_mean(name, known))
-            if name != "name":
-                self._precheck(name, value)
+        self._prechecked(settings)
         try:
             super().__init__(**settings)
         except (ValueError, TypeError) as exc:
@@ -92,6 +86,43 @@ class Config(param.Parameterized):
             super().__setattr__(name, before)
             self._snapshot()
             raise
+
+    @classmethod
+    def _prechecked(cls, settings: Mapping[str, Any]) -> None:
+        """Unknown names, and what :meth:`_precheck` rejects."""
+        known = cls.settings()
+        for name, value in settings.items():
+            if name not in known and name != "name":
+                expected = f"expected one of {', '.join(known)}" if known else f"{cls.__name__} takes no settings"
+                raise ConfigError(f"{cls.__name__}.{name}", f"unknown setting; {expected}" + did_you_mean(name, known))
+            if name != "name":
+                cls._precheck(name, value)
+
+    @classmethod
+    def checked(cls: type[ConfigT], settings: Mapping[str, Any]) -> ConfigT:
+        """The settings ``cls(**settings)`` would hold, checked by the same rules (names, each declaration,
+        :meth:`_check`) without constructing: a bare instance whose ``_v`` holds them and whose
+        ``__init__`` (which may build state, as a detector's does) never ran. For checking files fast.
+
+        >>> from driftlab.detectors import KSWIN
+        >>> KSWIN.checked({"window_size": 80})._v.stat_size
+        30
+        >>> KSWIN.checked({"window_size": 50})
+        Traceback (most recent call last):
+        ...
+        driftlab.errors.ConfigError: KSWIN.stat_size: expected at most window_size / 2 = 25 (...), got 30
+        """
+        cls._prechecked(settings)
+        for name, value in settings.items():
+            try:
+                cls.param[name]._validate(value)
+            except (ValueError, TypeError) as exc:
+                raise _as_config_error(exc, cls.__name__) from None
+        bare = cls.__new__(cls)
+        bare.__dict__["_v"] = SimpleNamespace(**{name: settings.get(name, cls.param[name].default)
+                                                 for name in cls.settings()})
+        bare._check()
+        return bare
 
     @classmethod
     def _precheck(cls, name: str, value: Any) -> None:

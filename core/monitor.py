@@ -82,17 +82,18 @@ class MonitorSettings(Config):
 
 def check_wiring(settings: MonitorSettings, detectors: list[str], adapts: bool, monitored: bool = True) -> None:
     """The rules between the settings and the parts: the trigger names a detector; adapting needs an
-    ``adapt`` (a trainer), detecting needs a detector (checked only where a monitor will run)."""
-    if settings.trigger is not None and settings.trigger not in detectors:
+    ``adapt`` (a trainer), detecting needs a detector (checked only where a monitor will run). Reads
+    ``settings._v``, so :meth:`MonitorSettings.checked` settings do."""
+    if settings._v.trigger is not None and settings._v.trigger not in detectors:
         raise ConfigError("monitor.trigger", f"expected one of the detectors {sorted(detectors)}, got "
-                          f"{settings.trigger!r}" + did_you_mean(settings.trigger, sorted(detectors)))
+                          f"{settings._v.trigger!r}" + did_you_mean(settings._v.trigger, sorted(detectors)))
     if not monitored:
         return
-    if settings.adaptation in ("drift", "periodic") and not adapts:
-        raise ConfigError("monitor.adapt", f"adaptation={settings.adaptation!r} needs an adapt callable "
+    if settings._v.adaptation in ("drift", "periodic") and not adapts:
+        raise ConfigError("monitor.adapt", f"adaptation={settings._v.adaptation!r} needs an adapt callable "
                           "(a scenario's trainer)")
-    if settings.adaptation in ("drift", "detect_only") and not detectors:
-        raise ConfigError("monitor.detectors", f"adaptation={settings.adaptation!r} needs at least one detector")
+    if settings._v.adaptation in ("drift", "detect_only") and not detectors:
+        raise ConfigError("monitor.detectors", f"adaptation={settings._v.adaptation!r} needs at least one detector")
 
 
 class Monitor:

@@ -247,7 +247,7 @@ def check_detectors(spec: Any) -> list[str]:
 
 def check_monitor(spec: Mapping[str, Any], detectors: list[str]) -> MonitorSettings:
     """The monitor's settings, and (with a model, so a monitor) how they fit the detectors and trainer."""
-    settings = settings_of(MonitorSettings, spec.get("monitor") or {}, "monitor")
+    settings = checked(MonitorSettings, spec.get("monitor") or {}, "monitor")
     check_wiring(settings, detectors, adapts=spec.get("trainer") is not None,
                  monitored=spec.get("model") is not None)
     return settings
@@ -295,7 +295,7 @@ def check_trainer(spec: Mapping[str, Any]) -> None:
     from .training.trainer import TrainerConfig, _check_amp, resolve_device
 
     strategy, settings = trainer_settings(spec)
-    config = settings_of(TrainerConfig, settings, "trainer")
+    config = checked(TrainerConfig, settings, "trainer")._v
     _check_amp(config.amp, resolve_device(config.device))  # the device must exist on this machine
     check_config(Strategy, strategy, "trainer.strategy")
 
@@ -361,19 +361,26 @@ def check_config(base: type[ConfigT], spec: Any, path: str) -> ConfigT:
         elif isinstance(declared, param.List) and isinstance(value, list) and issubclass(base, DriftDetector):
             settings[key] = [item if isinstance(item, DriftDetector) else check_config(base, item, f"{path}.{key}[{i}]")
                              for i, item in enumerate(value)]  # an ensemble's members, as specs
-    return settings_of(cls, settings, path)
+    return checked(cls, settings, path)
 
 
 def settings_of(cls: type[ConfigT], settings: Any, path: str) -> ConfigT:
-    """``cls``'s settings validated by its declarations and its ``_check``, on an instance whose own
-    ``__init__`` is not run (a detector's would build its state); errors name ``path.setting``."""
-    settings = dict(_mapping(settings, path))
-    bare = cls.__new__(cls)
+    """``cls(**settings)``; errors name ``path.setting``."""
+    settings = _mapping(settings, path)
     try:
-        Config.__init__(bare, **settings)
+        return cls(**settings)
     except ConfigError as err:
         raise ConfigError(path + err.path[len(cls.__name__):], err.problem) from None
-    return bare
+
+
+def checked(cls: type[ConfigT], settings: Any, path: str) -> ConfigT:
+    """``cls``'s settings checked without constructing (:meth:`~driftlab.config.Config.checked`); errors name
+    ``path.setting``."""
+    settings = _mapping(settings, path)
+    try:
+        return cls.checked(settings)
+    except ConfigError as err:
+        raise ConfigError(path + err.path[len(cls.__name__):], err.problem) from None
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -77,7 +77,8 @@ def test_an_edit_is_checked_by_the_rules_it_touches():
         scenario.edited("monitor", {"trigger": "adwin"})
     with pytest.raises(ConfigError, match=r"^monitor.detectors: adaptation='drift' needs at least one detector"):
         scenario.edited("detectors", {})
-    assert np.array_equal(edited.build().tree.batch(8)[1], load_scenario(dump_scenario(edited)).build().tree.batch(8)[1])
+    again = load_scenario(dump_scenario(edited))
+    assert np.array_equal(edited.build().tree.batch(8)[1], again.build().tree.batch(8)[1])
 
 
 def test_the_monitor_bounds_are_the_same_for_a_file_and_a_monitor():
