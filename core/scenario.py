@@ -60,7 +60,7 @@ from .detectors import DriftDetector
 from .errors import ConfigError
 from . import schema
 from .monitor import Monitor, MonitorSettings
-from .nodes import BranchingNode, ClassLabelNode, TransformNode, unwrap
+from .nodes import ClassLabelNode, TransformNode, unwrap
 from .parameters import DEFINITION_KEYS, Parameter, ParameterStore
 from .registry import MODELS, TRANSFORMS
 from .schema import SECTIONS
@@ -229,7 +229,7 @@ class Scenario:
         if "tree" not in self.spec:
             raise ConfigError("tree", "required: the sampling tree")
         store = _scoped("parameters", lambda: ParameterStore(self.spec.get("parameters") or None, seed=self.seed))
-        nodes = _nodes(self.spec["tree"])
+        nodes = self.spec["tree"]
         try:
             return SamplingTree(nodes, store, rng=self.seed)
         except ConfigError as err:
@@ -523,19 +523,6 @@ def _set_path(spec: dict, path: str, value: Any, where: str) -> None:
         target[last] = value
     else:
         raise ConfigError(where, f"cannot set {path}: its parent is not a mapping")
-
-
-def _nodes(spec: Any) -> Any:
-    """Scenario tree data, checked by :func:`driftlab.schema.check_tree`, as the nodes :class:`SamplingTree` takes."""
-    if isinstance(spec, list):
-        return [_nodes(item) for item in spec]
-    if isinstance(spec, str):
-        return ClassLabelNode(spec)
-    if "label" in spec:
-        return ClassLabelNode(spec["label"])
-    if "transform" in spec:
-        return TransformNode(schema.transform_of(spec), name=spec.get("name"))
-    return BranchingNode({key: _nodes(sub) for key, sub in spec["branches"].items()}, name=spec["branch"])
 
 
 def _scoped(prefix: str, build):

@@ -27,7 +27,6 @@ driftlab.errors.ConfigError: detectors.ph.threshold: must be at least 0, not -1.
 """
 from __future__ import annotations
 
-import functools
 import inspect
 import math
 from collections.abc import Iterable, Mapping
@@ -40,7 +39,7 @@ from .config import Config, ConfigT, did_you_mean
 from .distributions import as_distribution
 from .errors import ConfigError
 from .monitor import MonitorSettings, check_wiring
-from .nodes import TransformNode
+from .nodes import DATA_KEYS, TransformNode, data_node
 from .parameters import ParameterStore
 from .detectors import DriftDetector
 from .registry import BUFFERS, MODELS, TRANSFORMS, registry_for
@@ -49,7 +48,6 @@ from .tracking import scenario_tracking
 SECTIONS = ("name", "description", "seed", "tree", "parameters", "detectors", "monitor", "model", "trainer",
             "buffers", "tracking")
 MAX_DEPTH = 64  # levels of the sampling tree
-NODE_KEYS = {"transform": ("transform", "name", "args"), "label": ("label",), "branch": ("branch", "branches")}
 ROLES = {"current": {"type": "SequentialBuffer", "max_size": 1024},
          "memory": {"type": "ReservoirBuffer", "max_size": 2048}}  # the trainer's buffers when not given
 TRAINER_ELSEWHERE = {"classes": "the tree's labels", "current": "the buffers section",
@@ -163,23 +161,20 @@ def _check_node(spec: Any, path: str, depth: int, transforms: list, branches: di
     if not isinstance(spec, dict):
         raise ConfigError(path, "expected a label string, a list of nodes, {transform: NAME}, {label: VALUE} "
                           f"or {{branch: NAME, branches: {{...}}}}; got {spec!r}")
-    kinds = [k for k in NODE_KEYS if k in spec]
+    kinds = [k for k in DATA_KEYS if k in spec]
     if len(kinds) != 1:
         raise ConfigError(path, "expected exactly one of the keys transform, label, branch; got "
                           f"{', '.join(map(str, spec)) or 'none'}" + did_you_mean(str(next(iter(spec), "")),
-                                                                                 list(NODE_KEYS)))
+                                                                                 list(DATA_KEYS)))
     kind = kinds[0]
     for key in spec:
-        if key not in NODE_KEYS[kind]:
+        if key not in DATA_KEYS[kind]:
             raise ConfigError(f"{path}.{key}", f"unknown key of a {kind} node; expected "
-                              f"{', '.join(NODE_KEYS[kind])}" + did_you_mean(str(key), list(NODE_KEYS[kind])))
+                              f"{', '.join(DATA_KEYS[kind])}" + did_you_mean(str(key), list(DATA_KEYS[kind])))
     if kind == "transform":
         _mapping(spec.get("args") or {}, f"{path}.args")
-        fn = transform_of(spec, path)
-        try:  # the node reads the signature (not calling fn): its arguments, the required ones
-            node = TransformNode(fn, name=spec.get("name"))
-        except ConfigError as err:
-            raise ConfigError(f"{path}.{err.path}", err.problem) from None
+        node = data_node(spec, path)  # reads the transform's signature, does not call it
+        assert isinstance(node, TransformNode)
         transforms.append((path, node))
     elif kind == "branch":
         name = spec["branch"]
@@ -193,12 +188,6 @@ def _check_node(spec: Any, path: str, depth: int, transforms: list, branches: di
         branches[name] = (path, tuple(map(str, children)))
         for key, sub in children.items():
             _check_node(sub, f"{path}.branches.{key}", depth + 1, transforms, branches)
-
-
-def transform_of(spec: Mapping[str, Any], path: str = "tree") -> Any:
-    """The callable of a ``{transform: NAME, args: {...}}`` node: the registered function, its ``args`` fixed."""
-    fn = TRANSFORMS.get(spec["transform"], f"{path}.transform")
-    return functools.partial(fn, **spec["args"]) if spec.get("args") else fn
 
 
 def _check_bindings(path: str, node: TransformNode, store: ParameterStore) -> None:

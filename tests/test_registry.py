@@ -64,10 +64,18 @@ def test_driftlab_list_shows_installed_plugins(installed):
     assert result.stdout.splitlines()[0] == "ADWIN\tdriftlab"
 
 
-def test_the_dashboard_menus_offer_plugins(installed, session):
+def test_the_dashboard_offers_and_shows_plugins(installed, session):
+    from driftlab.dashboard import Session
+    from driftlab.dashboard.drift_plots import DriftPlots
     from driftlab.dashboard.training_panel import TrainingPanel
 
-    assert "smoothed" in TrainingPanel(session)._strategy.options
+    assert "smoothed" in TrainingPanel(session)._strategy.options  # the strategy menu
+    with_plugin = Session(load_scenario(WITH_PLUGIN))
+    try:
+        assert DriftPlots(with_plugin)._detectors == ["ph", "floor"]  # its statistic is plotted
+        assert type(with_plugin.experiment.trainer.strategy).__name__ == "Smoothed"
+    finally:
+        with_plugin.close()
 
 
 class Sharpened(STRATEGIES["naive"]):

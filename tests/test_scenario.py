@@ -9,6 +9,7 @@ import yaml
 from driftlab.errors import ConfigError
 from driftlab.library import SCENARIOS
 from driftlab.scenario import dump_scenario, env_overrides, load_scenario, scenario_from_tree
+from driftlab.tree import SamplingTree
 
 HERE = Path(__file__).parent / "scenarios"
 SMALL = HERE / "small.yaml"
@@ -247,3 +248,35 @@ def test_hostile_overrides_get_field_named_errors(item, path):
     with pytest.raises(ConfigError) as err:
         load_scenario(SMALL, overrides=[item])
     assert str(err.value).startswith(path), str(err.value)[:200]
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_the_yaml_tree_is_the_python_tree(name):
+    """One tree format: a scenario's tree data builds a SamplingTree in Python as it is, and writes back identical."""
+    from driftlab.scenario import tree_to_spec
+
+    spec = SCENARIOS[name]().spec
+    tree = SamplingTree(spec["tree"], spec.get("parameters"), rng=spec["seed"])
+    assert tree_to_spec(tree) == spec["tree"]
+
+
+def test_a_shorthand_tree_dumps_to_the_yaml_form_and_back():
+    from driftlab.library import TREES
+    from driftlab.scenario import tree_to_spec
+
+    shorthand = TREES["time_series"](seed=3)  # callables and a dict of branches
+    data = tree_to_spec(shorthand)
+    assert data[1] == {"branch": "classes", "branches": {"background": "background",
+                                                        "ramp": [{"transform": "ramp"}, "ramp"],
+                                                        "step": [{"transform": "step"}, "step"]}}
+    again = SamplingTree(yaml.safe_load(yaml.safe_dump(data)), shorthand.params, rng=3)
+    assert tree_to_spec(again) == data
+    for a, b in zip(batches(shorthand), batches(again), strict=True):
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_a_tree_in_the_yaml_form_names_its_errors_in_python_too():
+    with pytest.raises(ConfigError, match=r"^tree\[0\].transform: unknown transform 'rampp'"):
+        SamplingTree([{"transform": "rampp"}, "a"])
+    with pytest.raises(ConfigError, match=r"^tree\[0\]: expected one of .* got the keys transform, label"):
+        SamplingTree([{"transform": "ramp", "label": "a"}])
