@@ -259,7 +259,7 @@ def data_node(spec: Mapping, path: str) -> Node:
         return ClassLabelNode(spec["label"])
     if kinds[0] == "branch":
         try:
-            return BranchingNode(spec.get("branches"), name=spec["branch"])
+            return BranchingNode(spec.get("branches") or {}, name=spec["branch"])
         except ConfigError as err:
             raise err.within(path) from None
     from .registry import TRANSFORMS  # the registry's built-ins live in the library, which imports this module

@@ -98,9 +98,10 @@ class Registry(Mapping[str, Any]):
 
     # -- looking up -------------------------------------------------------------------------------
 
-    def get(self, name: Any, path: str = "", default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: Any, path: str = "") -> Any:  # type: ignore[override]
         """The object named ``name``, loading a plugin's entry point on first use; an unknown name is a
-        :class:`~driftlab.errors.ConfigError` naming ``path`` and the known names."""
+        :class:`~driftlab.errors.ConfigError` naming ``path`` and the known names (unlike ``Mapping.get``,
+        there is no default: a name in a file is either known or an error)."""
         if not isinstance(name, str) or not name:
             raise ConfigError(path or self.kind, f"expected the name of a {self.singular}, got {name!r}")
         self._load_builtins()
