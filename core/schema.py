@@ -283,6 +283,8 @@ def check_trainer(spec: Mapping[str, Any]) -> None:
     from .training.strategies import Strategy
     from .training.trainer import TrainerConfig, _check_amp, resolve_device
 
+    if spec.get("model") is None:
+        raise ConfigError("model", "required with a trainer")
     strategy, settings = trainer_settings(spec)
     config = checked(TrainerConfig, settings, "trainer")._v
     _check_amp(config.amp, resolve_device(config.device))  # the device must exist on this machine

@@ -172,7 +172,7 @@ class TrainingPanel(Viewer):
             self._matrix_ticker.interval = max(1, -(-len(matrix) // MAX_WRITTEN))  # at most about 8 ticks
         if trainer.episodes and "average_accuracy" in trainer.episodes[-1]:
             record = trainer.episodes[-1]
-            self._metrics.object = " · ".join(f"{literal(METRIC_LABELS.get(key, key))} **{record[key]:.3f}**"
+            self._metrics.object = " · ".join(f"{METRIC_LABELS.get(key) or literal(key)} **{record[key]:.3f}**"
                                               for key in METRICS if key in record)
 
     def __panel__(self):

@@ -81,6 +81,13 @@ def test_an_edit_is_checked_by_the_rules_it_touches():
     assert np.array_equal(edited.build().tree.batch(8)[1], again.build().tree.batch(8)[1])
 
 
+def test_a_trainer_needs_a_model():
+    spec = read_yaml(SMALL.read_text())
+    del spec["model"]
+    with pytest.raises(ConfigError, match=r"^model: required with a trainer"):
+        validate(spec)
+
+
 def test_the_monitor_bounds_are_the_same_for_a_file_and_a_monitor():
     from driftlab.monitor import Monitor
 
