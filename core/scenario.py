@@ -4,16 +4,13 @@ Sections, in the order a file is written: ``name``, ``description``, ``seed``; `
 sampling tree's topology); ``parameters`` (every stream parameter, as :class:`ParameterStore`
 takes them); ``detectors``; ``monitor``; ``model``; ``trainer``; ``buffers``; ``tracking`` (:mod:`driftlab.tracking`).
 
-The tree is written with plain data: a list chains nodes; a string is a label
-(``{label: 3}`` for any other label); ``{transform: NAME}`` is a registered transform
-(:data:`driftlab.registry.TRANSFORMS`; optional ``name`` for its scope and ``args`` for fixed keyword
-arguments); ``{branch: NAME, branches: {key: node or list}}`` a branching node whose
-probabilities are the parameter ``NAME.probs``. A file names code only through the registries
-(:mod:`driftlab.registry`): a file alone never imports anything.
+The tree is written in the one tree format of :mod:`driftlab.nodes` (the same data a
+:class:`SamplingTree` takes in Python; :func:`tree_to_spec` writes any tree in it). A file names
+code only through the registries (:mod:`driftlab.registry`): a file alone never imports anything.
 
-Validation builds every part before anything runs; every error is a
-:class:`~driftlab.errors.ConfigError` naming the field by its path in the file
-(``parameters.ramp.height.update.k``) and what was expected.
+``Scenario(spec)`` validates the file against the schema (:mod:`driftlab.schema`), as plain data:
+nothing is built until :meth:`Scenario.build`; every error is a :class:`~driftlab.errors.ConfigError`
+naming the field by its path in the file (``parameters.ramp.height.update.k``) and what was expected.
 
 Overrides, lowest to highest: the file, environment variables ``DRIFTLAB_<PATH>`` (``__``
 between levels: ``DRIFTLAB_MONITOR__BATCH_SIZE=128``), then ``--set path=value`` items; values
@@ -25,9 +22,9 @@ most :data:`MAX_SCENARIO_BYTES` (an override value :data:`MAX_OVERRIDE_BYTES`), 
 :data:`MAX_YAML_DEPTH` levels of nesting; ``1e-3`` is the number 0.001 (YAML 1.2; YAML 1.1 would read
 it as text). Stream parameters must be finite numbers (no ``.nan``/``.inf``).
 
-Validation (``Scenario(...)``, ``load_scenario``) runs driftlab's own code only: a registered
-transform is not called (the stream is not sampled, so ``in_features`` is checked when the run
-starts) and a model class is checked by binding its settings to its signature, not constructed.
+Validation (``Scenario(...)``, ``load_scenario``) calls no registered transform (the stream is not
+sampled, so ``in_features`` is the stream's when the run starts) and constructs no model: a model's
+settings are bound to its signature, and their values are checked by its constructor at build.
 
 >>> from driftlab.library import SCENARIOS
 >>> scenario = SCENARIOS["time_series_drift"]()
