@@ -44,6 +44,7 @@ import numpy as np
 
 from driftlab.errors import ConfigError, DriftlabError
 from driftlab.files import write_atomically
+from driftlab.registry import BUFFERS
 
 Column = np.ndarray | list
 _NUMERIC_KINDS = "biufc"
@@ -862,3 +863,6 @@ class DataUser:
     def __len__(self) -> int:
         with self._lock:
             return len(self._buffer)
+
+
+BUFFERS.register_all(SequentialBuffer, RandomReplacementBuffer, ReservoirBuffer, ClassBalancedBuffer)

@@ -16,8 +16,11 @@ import time
 from pathlib import Path
 
 from . import cli_sweep
+from .config import did_you_mean
 from .errors import ConfigError, DriftlabError, MissingExtraError
 from .files import write_text_atomically
+
+
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,10 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("scenario", help="a scenario YAML file, or the name of a built-in scenario")
         command.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                              help="override a field (value parsed as YAML); repeatable, applied in order")
-        command.add_argument("--allow-import", dest="allowed_imports", action="append", default=[],
-                             metavar="MODULE[:NAME]",
-                             help="allow the import path MODULE:NAME, or the models (torch.nn.Module subclasses) "
-                                  "and transforms (functions) defined in MODULE itself; repeatable")
+        plugin_argument(command)
 
     run = commands.add_parser("run", help="stream → monitor → detect → retrain; write the results")
     scenario_arguments(run)
@@ -62,8 +62,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--basic-auth", default=None, metavar="PASSWORD|FILE",
                        help="require a login: a password, or a JSON file of users and passwords (panel serve)")
     serve.add_argument("--cookie-secret", default=None, help="the secret that signs login cookies (panel serve)")
+    export_schema = commands.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
+    export_schema.add_argument("-o", "--output", type=Path, default=None, help="write to this file instead")
+    plugin_argument(export_schema)
+
+    listing = commands.add_parser("list", help="the registered names of a kind (built-ins and installed plugins)")
+    listing.add_argument("kind", nargs="?", default=None,
+                         help="transforms, update_functions, schedulers, detectors, models, strategies, buffers "
+                              "or metrics (default: all)")
+    plugin_argument(listing)
     cli_sweep.add_commands(commands)
     return parser
+
+
+def plugin_argument(command: argparse.ArgumentParser) -> None:
+    """``--plugin MODULE``: the operator's own registrations, for code not installed as a plugin package."""
+    command.add_argument("--plugin", dest="plugins", action="append", default=[], metavar="MODULE",
+                         help="import MODULE first, so that what it registers (driftlab.registry) can be "
+                              "named in the scenario; repeatable. Installed plugin packages need no flag")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,8 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return {"run": _run, "validate": _validate, "export": _export, "serve": _serve, "sweep": cli_sweep.sweep,
-                "report": cli_sweep.report}[args.command](args)
+        if getattr(args, "plugins", None):
+            from .registry import import_plugins
+
+            import_plugins(args.plugins)
+        return {"run": _run, "validate": _validate, "export": _export, "serve": _serve, "list": _list,
+                "schema": _schema, "sweep": cli_sweep.sweep, "report": cli_sweep.report}[args.command](args)
     except (ConfigError, MissingExtraError) as err:  # bad input or a missing extra: nothing ran
         print(f"driftlab {args.command}: error: {err}", file=sys.stderr)
         return 2
@@ -91,8 +111,33 @@ def _load(args: argparse.Namespace):
     from .library.scenarios import scenario_source
     from .scenario import load_scenario
 
-    return load_scenario(scenario_source(args.scenario), overrides=args.overrides, environ=os.environ,
-                         allowed_imports=args.allowed_imports)
+    return load_scenario(scenario_source(args.scenario), overrides=args.overrides, environ=os.environ)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from .schema import json_schema
+
+    text = json.dumps(json_schema(), indent=1) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomically(args.output, text)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from .registry import KINDS
+
+    if args.kind is not None and args.kind not in KINDS:
+        raise ConfigError("kind", f"expected one of {', '.join(KINDS)}, got {args.kind!r}"
+                          + did_you_mean(args.kind, list(KINDS)))
+    for kind in [args.kind] if args.kind else list(KINDS):
+        registry = KINDS[kind]
+        if args.kind is None:
+            print(f"{kind}: {registry.doc}")
+        for name in registry:
+            print(f"  {name}  ({registry.origin(name)})" if args.kind is None else f"{name}\t{registry.origin(name)}")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -217,7 +262,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"driftlab serve: warning: listening on {args.address} with no login (see --basic-auth)",
               file=sys.stderr)
     if args.scenario is not None:
-        _load(argparse.Namespace(scenario=args.scenario, overrides=[], allowed_imports=[]))  # fail early
+        _load(argparse.Namespace(scenario=args.scenario, overrides=[]))  # fail early
         command += ["--args", args.scenario]
     return subprocess.call(command)
 

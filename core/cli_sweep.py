@@ -27,8 +27,8 @@ def add_commands(commands) -> None:
     sweep.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default: cores)")
     sweep.add_argument("--track", choices=("mlflow", "none"), default=None,
                        help="log each cell as an MLflow run (default: the scenario's tracking section)")
-    sweep.add_argument("--allow-import", dest="allowed_imports", action="append", default=[], metavar="MODULE",
-                       help="allow module:function references inside MODULE")
+    sweep.add_argument("--plugin", dest="plugins", action="append", default=[], metavar="MODULE",
+                       help="import MODULE first, here and on every worker, for what it registers; repeatable")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     report = commands.add_parser("report", help="aggregate a sweep: mean, std, 95%% bootstrap CI per grid point")
@@ -44,7 +44,7 @@ def sweep(args: argparse.Namespace) -> int:
         raise ConfigError("--workers", f"expected an integer >= 1, got {args.workers}")
     from .tracking import tracking_settings
 
-    plan = Sweep(args.scenario, parse_grid(args.grid), args.seeds, allowed_imports=args.allowed_imports)
+    plan = Sweep(args.scenario, parse_grid(args.grid), args.seeds, plugins=args.plugins)
     name = plan.scenario.spec.get("name") or "scenario"
     plan.tracking = tracking_settings(plan.scenario, args.track, out=args.out,
                                       experiment=f"{name} sweep {args.out.resolve().name}")

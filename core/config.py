@@ -60,13 +60,7 @@ class Config(param.Parameterized):
             if name in settings:
                 raise ConfigError(f"{cls}.{name}", "given both positionally and by keyword")
             settings[name] = value
-        known = self.settings()
-        for name, value in settings.items():
-            if name not in known and name != "name":
-                expected = f"expected one of {', '.join(known)}" if known else f"{cls} takes no settings"
-                raise ConfigError(f"{cls}.{name}", f"unknown setting; {expected}" + did_you_mean(name, known))
-            if name != "name":
-                self._precheck(name, value)
+        self._prechecked(settings)
         try:
             super().__init__(**settings)
         except (ValueError, TypeError) as exc:
@@ -92,6 +86,43 @@ class Config(param.Parameterized):
             super().__setattr__(name, before)
             self._snapshot()
             raise
+
+    @classmethod
+    def _prechecked(cls, settings: Mapping[str, Any]) -> None:
+        """Unknown names, and what :meth:`_precheck` rejects."""
+        known = cls.settings()
+        for name, value in settings.items():
+            if name not in known and name != "name":
+                expected = f"expected one of {', '.join(known)}" if known else f"{cls.__name__} takes no settings"
+                raise ConfigError(f"{cls.__name__}.{name}", f"unknown setting; {expected}" + did_you_mean(name, known))
+            if name != "name":
+                cls._precheck(name, value)
+
+    @classmethod
+    def checked(cls: type[ConfigT], settings: Mapping[str, Any]) -> ConfigT:
+        """The settings ``cls(**settings)`` would hold, checked by the same rules (names, each declaration,
+        :meth:`_check`) without constructing: a bare instance whose ``_v`` holds them and whose
+        ``__init__`` (which may build state, as a detector's does) never ran. For checking files fast.
+
+        >>> from driftlab.detectors import KSWIN
+        >>> KSWIN.checked({"window_size": 80})._v.stat_size
+        30
+        >>> KSWIN.checked({"window_size": 50})
+        Traceback (most recent call last):
+        ...
+        driftlab.errors.ConfigError: KSWIN.stat_size: expected at most window_size / 2 = 25 (...), got 30
+        """
+        cls._prechecked(settings)
+        for name, value in settings.items():
+            try:
+                cls.param[name]._validate(value)
+            except (ValueError, TypeError) as exc:
+                raise _as_config_error(exc, cls.__name__) from None
+        bare = cls.__new__(cls)
+        bare.__dict__["_v"] = SimpleNamespace(**{name: settings.get(name, cls.param[name].default)
+                                                 for name in cls.settings()})
+        bare._check()
+        return bare
 
     @classmethod
     def _precheck(cls, name: str, value: Any) -> None:
@@ -149,19 +180,6 @@ class Config(param.Parameterized):
         """The ``type`` that names this class in a spec."""
         return cls.__dict__.get("type_name") or cls.__name__
 
-    @classmethod
-    def known(cls: type[ConfigT]) -> dict[str, type[ConfigT]]:
-        """Every public concrete subclass of this one, by spec type (param's abstract classes,
-        which set ``__abstract = True``, and names starting with ``_`` are left out)."""
-        found: dict[str, type[ConfigT]] = {}
-        todo = [cls]
-        while todo:
-            for sub in todo.pop().__subclasses__():
-                todo.append(sub)
-                if not sub.__name__.startswith("_") and not sub.abstract:
-                    found[sub.spec_type()] = sub
-        return found
-
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self._changed())
         return f"{type(self).__name__}({args})"
@@ -194,12 +212,16 @@ def from_spec(base: type[ConfigT], spec: Any, path: str) -> ConfigT:
         name, settings = spec["type"], {k: v for k, v in spec.items() if k != "type"}
     else:
         raise ConfigError(path, f"expected a {kind} name or a mapping with a 'type' key, got {spec!r}")
-    known = base.known()
-    if name not in known:
-        raise ConfigError(f"{path}.type" if isinstance(spec, Mapping) else path,
-                          f"unknown {kind} {name!r}; expected one of {', '.join(sorted(known))}"
+    from .registry import registry_for  # the registry imports this module
+
+    known = registry_for(base)
+    where = f"{path}.type" if isinstance(spec, Mapping) else path
+    if not isinstance(name, str) or name not in known:
+        raise ConfigError(where, f"unknown {kind} {name!r}; expected one of {', '.join(sorted(known))}"
                           + did_you_mean(str(name), list(known)))
-    cls = known[name]
+    cls = known.get(name, where)
+    if not issubclass(cls, base):
+        raise ConfigError(where, f"{name!r} is a {known.singular}, not a {kind}")
     for key, value in settings.items():
         if key not in cls.param:
             continue  # cls(**settings) names it

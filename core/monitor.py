@@ -43,8 +43,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import param
 
-from .config import did_you_mean
+from .config import Config, did_you_mean
 from .distributions import measure_change
 from .errors import ConfigError
 
@@ -56,6 +57,48 @@ AGGREGATES: dict[str, Callable[[list[float]], float]] = {
 ADAPTATIONS = ("drift", "detect_only", "periodic", "never")
 EVENTS = ("batch", "alarm", "adapt_start", "adapt_end")
 REPORT_COLUMNS = ["detector", "step", "batch", "detected", "alarm_batch", "delay_batches", "false_alarms"]
+
+
+class MonitorSettings(Config):
+    """Settings of the monitoring loop, the one place their bounds are declared: the :class:`Monitor`
+    checks its arguments with it, and so does a scenario's ``monitor`` section (which adds ``max_steps``
+    and ``pretrain_samples``).
+
+    >>> settings = MonitorSettings(batch_size=64, adaptation="periodic", period=5)
+    >>> settings
+    MonitorSettings(batch_size=64, adaptation='periodic', period=5)
+    >>> settings.interval, settings.aggregate, settings.max_steps
+    (1, 'mean', 16)
+    """
+
+    metric = param.String("accuracy", doc="the metric fed to the detectors")
+    batch_size = param.Integer(256, bounds=(1, 1_000_000), doc="samples per stream batch")
+    interval = param.Integer(1, bounds=(1, 1_000_000), doc="batches aggregated into one detector input")
+    aggregate: param.Selector[str] = param.Selector(default="mean", objects=list(AGGREGATES))
+    batches_per_step = param.Integer(10, bounds=(1, 1_000_000), doc="batches per update step of the stream")
+    adaptation: param.Selector[str] = param.Selector(default="drift", objects=list(ADAPTATIONS))
+    period = param.Integer(10, bounds=(1, 1_000_000), doc="checks between episodes of the periodic arm")
+    trigger = param.String(None, allow_None=True, doc="detector whose alarms trigger adaptation (default: first)")
+    max_steps = param.Integer(16, bounds=(1, 100_000), doc="the run ends when the stream reaches this step")
+    pretrain_samples = param.Integer(2048, bounds=(0, 1_000_000), doc="samples of step 0 trained on before the run")
+    adapt_delay = param.Integer(0, bounds=(0, 1_000_000), doc="batches collected after an alarm before retraining")
+    prefetch = param.Boolean(True, doc="draw the next batch on a worker thread while the model evaluates")
+
+
+def check_wiring(settings: MonitorSettings, detectors: list[str], adapts: bool, monitored: bool = True) -> None:
+    """The rules between the settings and the parts: the trigger names a detector; adapting needs an
+    ``adapt`` (a trainer), detecting needs a detector (checked only where a monitor will run). Reads
+    ``settings._v``, so :meth:`MonitorSettings.checked` settings do."""
+    if settings._v.trigger is not None and settings._v.trigger not in detectors:
+        raise ConfigError("monitor.trigger", f"expected one of the detectors {sorted(detectors)}, got "
+                          f"{settings._v.trigger!r}" + did_you_mean(settings._v.trigger, sorted(detectors)))
+    if not monitored:
+        return
+    if settings._v.adaptation in ("drift", "periodic") and not adapts:
+        raise ConfigError("monitor.adapt", f"adaptation={settings._v.adaptation!r} needs an adapt callable "
+                          "(a scenario's trainer)")
+    if settings._v.adaptation in ("drift", "detect_only") and not detectors:
+        raise ConfigError("monitor.detectors", f"adaptation={settings._v.adaptation!r} needs at least one detector")
 
 
 class Monitor:
@@ -81,21 +124,14 @@ class Monitor:
                  adaptation: str = "drift", period: int = 10, trigger: str | None = None, collector=None,
                  adapt_delay: int = 0, prefetch: bool = True):
         self.detectors = _named_detectors(detectors)
-        self.adaptation = _choice(adaptation, ADAPTATIONS, "adaptation")
-        self.aggregate = _choice(aggregate, list(AGGREGATES), "aggregate")
-        for name, value in [("batch_size", batch_size), ("interval", interval),
-                            ("batches_per_step", batches_per_step), ("period", period)]:
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ConfigError(f"monitor.{name}", f"expected an integer >= 1, got {value!r}")
-        if self.adaptation in ("drift", "periodic") and adapt is None:
-            raise ConfigError("monitor.adapt", f"adaptation={self.adaptation!r} needs an adapt callable")
-        if self.adaptation in ("drift", "detect_only") and not self.detectors:
-            raise ConfigError("monitor.detectors", f"adaptation={self.adaptation!r} needs at least one detector")
-        if isinstance(adapt_delay, bool) or not isinstance(adapt_delay, (int, np.integer)) or adapt_delay < 0:
-            raise ConfigError("monitor.adapt_delay", f"expected an integer >= 0, got {adapt_delay!r}")
-        if trigger is not None and trigger not in self.detectors:
-            raise ConfigError("monitor.trigger",
-                              f"expected one of the detectors {list(self.detectors)}, got {trigger!r}")
+        try:
+            settings = MonitorSettings(metric=metric, batch_size=batch_size, interval=interval, aggregate=aggregate,
+                                       batches_per_step=batches_per_step, adaptation=adaptation, period=period,
+                                       trigger=trigger, adapt_delay=adapt_delay, prefetch=bool(prefetch))
+        except ConfigError as err:
+            raise ConfigError("monitor" + err.path[len("MonitorSettings"):], err.problem) from None
+        check_wiring(settings, list(self.detectors), adapts=adapt is not None)
+        self.adaptation, self.aggregate = adaptation, aggregate
         self.tree, self.evaluate, self.adapt, self.collector = tree, evaluate, adapt, collector
         self.metric, self.batch_size, self.interval = metric, int(batch_size), int(interval)
         self.batches_per_step, self.period, self.adapt_delay = int(batches_per_step), int(period), int(adapt_delay)

@@ -1,12 +1,19 @@
-"""Sampling-tree nodes, and the shorthand that builds a tree from lists, dicts, callables and strings.
+"""Sampling-tree nodes, and the one tree format: plain data that a scenario file and Python share.
 
-The shorthand is streamgen's:
+A tree is written with lists, mappings and strings, the same in YAML and in Python:
 
 - a list chains nodes: each node's output is the next node's input (the first one gets ``None``);
-- a callable becomes a :class:`TransformNode`, a string a :class:`ClassLabelNode`;
-- a dict becomes a :class:`BranchingNode`: each key names a branch and each value is a node or a
-  list of nodes; the reserved keys ``name`` and ``probs`` describe the node itself;
-- nodes that follow a branching node in a list apply after every one of its branches (a merge).
+  nodes that follow a branching node in a list apply after every one of its branches (a merge);
+- a string is a class label; ``{label: VALUE}`` any other label;
+- ``{transform: NAME}`` is the transform registered as NAME (:data:`driftlab.registry.TRANSFORMS`),
+  with ``name`` (its parameter scope, default NAME) and ``args`` (fixed keyword arguments);
+- ``{branch: NAME, branches: {key: node or list, ...}}`` is a branching node whose probabilities are
+  the parameter ``NAME.probs`` (uniform when there is none).
+
+``driftlab.scenario.tree_to_spec`` writes any tree back in this form, and building from what it writes
+gives the same tree. Python also takes streamgen's shorthand, which has no file form of its own: a
+callable is a transform node (written back by its registered name), and a dict without the keys above
+is a branching node whose keys are the branches (reserved keys ``name`` and ``probs``).
 
 :func:`parse` turns the shorthand into :class:`Placed` nodes, each with its path in the tree
 (``tree[1].branches.ramp[0]``), without touching the caller's lists and dicts.
@@ -31,6 +38,7 @@ from .errors import ConfigError
 from .parameters import Parameter, ParameterStore
 
 RESERVED_KEYS = ("name", "probs")
+DATA_KEYS = {"transform": ("transform", "name", "args"), "label": ("label",), "branch": ("branch", "branches")}
 _KEYWORD = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -222,6 +230,8 @@ def _node(spec: Any, path: str) -> Node:
         return spec
     if isinstance(spec, str):
         return ClassLabelNode(spec)
+    if isinstance(spec, Mapping) and any(key in spec for key in DATA_KEYS):
+        return data_node(spec, path)
     if isinstance(spec, Mapping):
         branches = {k: v for k, v in spec.items() if k not in RESERVED_KEYS}
         try:
@@ -235,6 +245,31 @@ def _node(spec: Any, path: str) -> Node:
             raise err.within(path) from None
     raise ConfigError(path, "expected a callable, a label string, a dict of branches, a node, "
                       f"or a list of these; got {spec!r}")
+
+
+def data_node(spec: Mapping, path: str) -> Node:
+    """A node written in the file form (the module doc); the schema (driftlab.schema) words the errors of
+    a scenario file, these are the same rules for a tree built in Python."""
+    kinds = [key for key in DATA_KEYS if key in spec]
+    extra = [key for key in spec if key not in DATA_KEYS[kinds[0]]]
+    if len(kinds) != 1 or extra:
+        raise ConfigError(path, f"expected one of {{transform, name, args}}, {{label}} or {{branch, branches}}, "
+                          f"got the keys {', '.join(map(str, spec))}")
+    if kinds[0] == "label":
+        return ClassLabelNode(spec["label"])
+    if kinds[0] == "branch":
+        try:
+            return BranchingNode(spec.get("branches") or {}, name=spec["branch"])
+        except ConfigError as err:
+            raise err.within(path) from None
+    from .registry import TRANSFORMS  # the registry's built-ins live in the library, which imports this module
+
+    fn = TRANSFORMS.get(spec["transform"], f"{path}.transform")
+    try:
+        return TransformNode(functools.partial(fn, **spec["args"]) if spec.get("args") else fn,
+                             name=spec.get("name"))
+    except ConfigError as err:
+        raise err.within(path) from None
 
 
 def unwrap(fn: Callable) -> Callable:

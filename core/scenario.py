@@ -4,17 +4,13 @@ Sections, in the order a file is written: ``name``, ``description``, ``seed``; `
 sampling tree's topology); ``parameters`` (every stream parameter, as :class:`ParameterStore`
 takes them); ``detectors``; ``monitor``; ``model``; ``trainer``; ``buffers``; ``tracking`` (:mod:`driftlab.tracking`).
 
-The tree is written with plain data: a list chains nodes; a string is a label
-(``{label: 3}`` for any other label); ``{transform: NAME}`` is a registered transform
-(:data:`driftlab.registry.TRANSFORMS`; optional ``name`` for its scope and ``args`` for fixed keyword
-arguments); ``{branch: NAME, branches: {key: node or list}}`` a branching node whose
-probabilities are the parameter ``NAME.probs``. A file names code only through registries, or
-through ``module:function`` paths inside modules the operator allowed (``allowed_imports``):
-a file alone never imports anything.
+The tree is written in the one tree format of :mod:`driftlab.nodes` (the same data a
+:class:`SamplingTree` takes in Python; :func:`tree_to_spec` writes any tree in it). A file names
+code only through the registries (:mod:`driftlab.registry`): a file alone never imports anything.
 
-Validation builds every part before anything runs; every error is a
-:class:`~driftlab.errors.ConfigError` naming the field by its path in the file
-(``parameters.ramp.height.update.k``) and what was expected.
+``Scenario(spec)`` validates the file against the schema (:mod:`driftlab.schema`), as plain data:
+nothing is built until :meth:`Scenario.build`; every error is a :class:`~driftlab.errors.ConfigError`
+naming the field by its path in the file (``parameters.ramp.height.update.k``) and what was expected.
 
 Overrides, lowest to highest: the file, environment variables ``DRIFTLAB_<PATH>`` (``__``
 between levels: ``DRIFTLAB_MONITOR__BATCH_SIZE=128``), then ``--set path=value`` items; values
@@ -26,10 +22,9 @@ most :data:`MAX_SCENARIO_BYTES` (an override value :data:`MAX_OVERRIDE_BYTES`), 
 :data:`MAX_YAML_DEPTH` levels of nesting; ``1e-3`` is the number 0.001 (YAML 1.2; YAML 1.1 would read
 it as text). Stream parameters must be finite numbers (no ``.nan``/``.inf``).
 
-Validation (``Scenario(...)``, ``load_scenario``) runs driftlab's own code only: code from an
-allowed import (``module:name``) is looked up and checked, but a transform is not called (the
-stream is not sampled, so ``in_features`` is checked when the run starts) and a model class is
-checked by binding its settings to its signature, not constructed.
+Validation (``Scenario(...)``, ``load_scenario``) calls no registered transform (the stream is not
+sampled, so ``in_features`` is the stream's when the run starts) and constructs no model: a model's
+settings are bound to its signature, and their values are checked by its constructor at build.
 
 >>> from driftlab.library import SCENARIOS
 >>> scenario = SCENARIOS["time_series_drift"]()
@@ -54,22 +49,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import param
 import yaml
 
 from . import buffers as buffer_module
-from .config import Config, ConfigT, did_you_mean, from_spec
+from .config import Config, did_you_mean, from_spec
 from .detectors import DriftDetector
 from .errors import ConfigError
-from .monitor import ADAPTATIONS, AGGREGATES, Monitor
-from .nodes import BranchingNode, ClassLabelNode, TransformNode, unwrap
+from . import schema
+from .monitor import Monitor, MonitorSettings
+from .nodes import ClassLabelNode, TransformNode, unwrap
 from .parameters import DEFINITION_KEYS, Parameter, ParameterStore
-from .registry import MODELS, TRANSFORMS, import_path
-from .tracking import scenario_tracking
+from .registry import MODELS, TRANSFORMS
+from .schema import SECTIONS
 from .tree import SamplingTree
 
-SECTIONS = ("name", "description", "seed", "tree", "parameters", "detectors", "monitor", "model", "trainer",
-            "buffers", "tracking")
 COMMENTS = {
     "seed": "One seed reproduces everything: the stream, the detectors' inputs, the model and its training.",
     "tree": "The sampling tree: a list chains nodes; a string is a label; {transform: NAME} a registered\n"
@@ -84,40 +77,10 @@ COMMENTS = {
     "buffers": "Current-regime data (fed by the monitor) and the memory of past regimes.",
     "tracking": "Experiment tracking: backend none | mlflow; uri (default: a local mlruns file store), experiment.",
 }
-BUFFERS = ("SequentialBuffer", "RandomReplacementBuffer", "ReservoirBuffer", "ClassBalancedBuffer")
 ENV_PREFIX = "DRIFTLAB_"
-MAX_DEPTH = 64  # levels of the sampling tree
 MAX_YAML_DEPTH = 200  # levels of collections in a YAML source
 MAX_SCENARIO_BYTES = 4 * 2**20
 MAX_OVERRIDE_BYTES = 64 * 2**10
-
-
-class MonitorSettings(Config):
-    """Settings of the monitoring loop in a scenario (see :class:`~driftlab.monitor.Monitor`).
-
-    >>> settings = MonitorSettings(batch_size=64, adaptation="periodic", period=5)
-    >>> settings
-    MonitorSettings(batch_size=64, adaptation='periodic', period=5)
-    >>> settings.interval, settings.aggregate, settings.max_steps
-    (1, 'mean', 16)
-    >>> Scenario({"tree": ["a"], "monitor": {"batchsize": 64}})
-    Traceback (most recent call last):
-    ...
-    driftlab.errors.ConfigError: monitor.batchsize: unknown setting; expected one of ... (did you mean 'batch_size'?)
-    """
-
-    metric = param.String("accuracy", doc="the metric fed to the detectors")
-    batch_size = param.Integer(256, bounds=(1, 1_000_000), doc="samples per stream batch")
-    interval = param.Integer(1, bounds=(1, 1_000_000), doc="batches aggregated into one detector input")
-    aggregate: param.Selector[str] = param.Selector(default="mean", objects=list(AGGREGATES))
-    batches_per_step = param.Integer(10, bounds=(1, 1_000_000), doc="batches per update step of the stream")
-    adaptation: param.Selector[str] = param.Selector(default="drift", objects=list(ADAPTATIONS))
-    period = param.Integer(10, bounds=(1, 1_000_000), doc="checks between episodes of the periodic arm")
-    trigger = param.String(None, allow_None=True, doc="detector whose alarms trigger adaptation (default: first)")
-    max_steps = param.Integer(16, bounds=(1, 100_000), doc="the run ends when the stream reaches this step")
-    pretrain_samples = param.Integer(2048, bounds=(0, 1_000_000), doc="samples of step 0 trained on before the run")
-    adapt_delay = param.Integer(0, bounds=(0, 1_000_000), doc="batches collected after an alarm before retraining")
-    prefetch = param.Boolean(True, doc="draw the next batch on a worker thread while the model evaluates")
 
 
 @dataclass
@@ -182,14 +145,28 @@ class Scenario:
     ['name', 'description', 'seed', 'tree', 'parameters', 'detectors', 'monitor', 'model', 'trainer']
     """
 
-    def __init__(self, spec: Mapping[str, Any], allowed_imports: Iterable[str] = ()):
-        from . import library  # noqa: F401  (registers the built-in transforms)
-
-        self.allowed_imports = tuple(allowed_imports)
+    def __init__(self, spec: Mapping[str, Any]):
         self.spec = _plain(copy.deepcopy(dict(spec)), "")
-        _check_sections(self.spec)
-        _check_finite(self.spec.get("parameters"), "parameters")
-        self._build(validating=True)  # validates every part; nothing is kept
+        schema.validate(self.spec)  # plain data against the schema: nothing is built
+
+    def edited(self, section: str, value: Any) -> Scenario:
+        """This scenario with ``section`` set to ``value``, checked by the schema rules that read that
+        section only (the rest is unchanged and was checked); ``self`` is left as it was.
+
+        >>> from driftlab.library import SCENARIOS
+        >>> scenario = SCENARIOS["detector_comparison"]()
+        >>> scenario.edited("monitor", {**scenario.spec["monitor"], "batch_size": 64}).monitor_settings.batch_size
+        64
+        >>> scenario.edited("monitor", {"batch_size": 0})
+        Traceback (most recent call last):
+        ...
+        driftlab.errors.ConfigError: monitor.batch_size: must be at least 1, not 0.
+        """
+        spec = {**self.spec, section: _plain(copy.deepcopy(value), section)}
+        schema.validate(spec, touched=[section])
+        edited = Scenario.__new__(Scenario)
+        edited.spec = spec
+        return edited
 
     @property
     def seed(self) -> int:
@@ -197,7 +174,7 @@ class Scenario:
 
     @property
     def monitor_settings(self) -> MonitorSettings:
-        return _config(MonitorSettings, self.spec.get("monitor") or {}, "monitor")
+        return schema.settings_of(MonitorSettings, self.spec.get("monitor") or {}, "monitor")
 
     def build(self, threads: int | None = None) -> Experiment:
         """Fresh, wired parts: the same spec always builds the same experiment.
@@ -206,25 +183,15 @@ class Scenario:
         dashboard and a notebook: ``trainer.threads``, else
         :func:`~driftlab.training.default_threads`; ``threads`` overrides both (a sweep cell runs on 1).
         """
-        return self._build(validating=False, threads=threads)
+        return self._build(threads=threads)
 
-    def _build(self, validating: bool, threads: int | None = None) -> Experiment:
-        """The experiment; ``validating`` builds what driftlab's own code can and calls no imported code
-        (see the module doc): an imported model is checked, not built, and leaves model, trainer and
-        monitor out (their settings are checked without it)."""
+    def _build(self, threads: int | None = None) -> Experiment:
         seed = self.seed
         tree = self.build_tree()
         detectors = {name: from_spec(DriftDetector, detector, f"detectors.{name}")
-                     for name, detector in (_mapping(self.spec.get("detectors") or {}, "detectors")).items()}
+                     for name, detector in (self.spec.get("detectors") or {}).items()}
         settings = self.monitor_settings
-        if settings.trigger is not None and settings.trigger not in detectors:
-            raise ConfigError("monitor.trigger", f"expected one of the detectors {sorted(detectors)}, "
-                              f"got {settings.trigger!r}" + did_you_mean(settings.trigger, sorted(detectors)))
-        model = self._model(tree, seed, validating)
-        if model is _CHECKED:
-            if self.spec.get("trainer") is not None:
-                self._check_trainer(seed)
-            return Experiment(self, tree, detectors, None, None, None)
+        model = self._model(tree, seed)
         count = None if model is None else self._threads(seed, threads)
         trainer = self._trainer(model, tree, seed) if self.spec.get("trainer") is not None else None
         monitor = None if model is None else self._monitor(tree, model, trainer, detectors, settings)
@@ -235,9 +202,9 @@ class Scenario:
         from .training.trainer import TrainerConfig, apply_threads
 
         if threads is None and self.spec.get("trainer") is not None:
-            threads = _config(TrainerConfig, self._trainer_settings(seed)[1], "trainer").threads
+            threads = schema.settings_of(TrainerConfig, schema.trainer_settings(self.spec)[1], "trainer").threads
         elif threads is not None:
-            threads = _config(TrainerConfig, {"threads": threads}, "trainer").threads
+            threads = schema.settings_of(TrainerConfig, {"threads": threads}, "trainer").threads
         return apply_threads(threads)
 
     def _monitor(self, tree, model, trainer, detectors, settings: MonitorSettings) -> Monitor:
@@ -259,38 +226,26 @@ class Scenario:
         if "tree" not in self.spec:
             raise ConfigError("tree", "required: the sampling tree")
         store = _scoped("parameters", lambda: ParameterStore(self.spec.get("parameters") or None, seed=self.seed))
-        nodes = _nodes(self.spec["tree"], "tree", self.allowed_imports, depth=0)
+        nodes = self.spec["tree"]
         try:
             return SamplingTree(nodes, store, rng=self.seed)
         except ConfigError as err:
             raise err if err.path.startswith("tree") else err.within("parameters") from None
 
-    def _model(self, tree: SamplingTree, seed: int, validating: bool = False):
+    def _model(self, tree: SamplingTree, seed: int):
         spec = self.spec.get("model")
         if spec is None:
             return None
-        from .training import models  # noqa: F401  (registers the ready models; imports torch)
-
-        name, settings = _typed(spec, "model")
-        cls = MODELS.get(name, "model.type", self.allowed_imports)
+        name, settings = schema.typed(spec, "model")
+        cls = MODELS.get(name, "model.type")
         accepted = inspect.signature(cls).parameters
-        if validating and _imported_transforms(self.spec["tree"]):
-            in_features = 1  # sampling would call imported transforms: the run checks the real size
-        else:
-            X, _ = copy.deepcopy(tree).batch(1)
-            in_features = int(np.prod(X.shape[1:]))
-        defaults = {"in_features": in_features, "n_classes": len(tree.classes), "seed": seed}
+        X, _ = copy.deepcopy(tree).batch(1)
+        defaults = {"in_features": int(np.prod(X.shape[1:])), "n_classes": len(tree.classes), "seed": seed}
         settings = {**{k: v for k, v in defaults.items() if k in accepted}, **settings}
         for key in settings:
             if key not in accepted:
                 raise ConfigError(f"model.{key}", f"unknown setting of {name}; expected one of "
                                   f"{', '.join(accepted)}" + did_you_mean(str(key), list(accepted)))
-        if validating and MODELS.imports(name):
-            try:
-                inspect.signature(cls).bind(**settings)
-            except TypeError as exc:
-                raise ConfigError("model", f"bad settings for {name}: {exc}") from None
-            return _CHECKED
         try:
             return cls(**settings)
         except (TypeError, ValueError, RuntimeError) as exc:
@@ -301,71 +256,15 @@ class Scenario:
 
         if model is None:
             raise ConfigError("model", "required with a trainer")
-        strategy, settings = self._trainer_settings(seed)
-        current, memory = self._buffers(seed)
+        strategy, settings = schema.trainer_settings(self.spec)
+        current, memory = schema.check_buffers(self.spec)
         return Trainer(model, strategy, classes=tree.classes, current=buffer_module.DataUser(current),
                        memory=memory, **settings)
 
-    def _trainer_settings(self, seed: int) -> tuple[Any, dict]:
-        """``(strategy, TrainerConfig settings)`` of the trainer section; the classes, buffers and model
-        come from the tree and the other sections, never from here."""
-        from .training.trainer import TrainerConfig
-
-        settings = dict(_mapping(self.spec["trainer"], "trainer"))
-        known = ["strategy", *TrainerConfig.settings()]
-        for key in settings:
-            if key not in known:
-                elsewhere = {"classes": "the tree's labels", "current": "the buffers section",
-                             "memory": "the buffers section", "model": "the model section"}.get(key)
-                raise ConfigError(f"trainer.{key}", (f"is set by {elsewhere}, not here; " if elsewhere else
-                                                     "unknown setting; ") + f"expected one of {', '.join(known)}"
-                                  + did_you_mean(str(key), known))
-        strategy = settings.pop("strategy", "naive")
-        settings.setdefault("seed", seed)
-        return strategy, settings
-
-    def _check_trainer(self, seed: int) -> None:
-        """The trainer section's settings, strategy and buffers, checked without a model."""
-        from .training.strategies import make_strategy
-        from .training.trainer import TrainerConfig
-
-        strategy, settings = self._trainer_settings(seed)
-        _config(TrainerConfig, settings, "trainer")
-        make_strategy(strategy)
-        self._buffers(seed)
-
-    def _buffers(self, seed: int):
-        spec = _mapping(self.spec.get("buffers") or {}, "buffers")
-        for key in spec:
-            if key not in ("current", "memory"):
-                raise ConfigError(f"buffers.{key}", "unknown buffer; expected current, memory"
-                                  + did_you_mean(key, ["current", "memory"]))
-        chosen = {"current": {"type": "SequentialBuffer", "max_size": 1024},
-                  "memory": {"type": "ReservoirBuffer", "max_size": 2048}}
-        built = []
-        for role, default in chosen.items():
-            name, settings = _typed(spec.get(role, default), f"buffers.{role}")
-            if name not in BUFFERS:
-                raise ConfigError(f"buffers.{role}.type", f"unknown buffer {name!r}; expected one of "
-                                  f"{', '.join(BUFFERS)}" + did_you_mean(str(name), list(BUFFERS)))
-            cls = getattr(buffer_module, name)
-            if "seed" in inspect.signature(cls).parameters:
-                settings.setdefault("seed", seed)
-            if name == "ClassBalancedBuffer":
-                settings.setdefault("label_field", "y")
-            try:
-                built.append(cls(("x", "y"), **settings))
-            except ConfigError as err:
-                raise ConfigError(f"buffers.{role}.{err.path.rsplit('.', 1)[-1]}", err.problem) from None
-            except TypeError as exc:
-                raise ConfigError(f"buffers.{role}", f"bad settings for {name}: {exc}") from None
-        return built
-
-
 # -- reading and writing -------------------------------------------------------------------------
 
-def load_scenario(source: str | os.PathLike, *, overrides: Iterable[str] = (), environ: Mapping[str, str] | None = None,
-                  allowed_imports: Iterable[str] = ()) -> Scenario:
+def load_scenario(source: str | os.PathLike, *, overrides: Iterable[str] = (),
+                  environ: Mapping[str, str] | None = None) -> Scenario:
     """A validated scenario from a YAML file path or YAML text, with overrides applied.
 
     ``overrides`` are ``path=value`` items (``--set``); ``environ`` a mapping of environment
@@ -382,7 +281,7 @@ def load_scenario(source: str | os.PathLike, *, overrides: Iterable[str] = (), e
     for item in overrides:
         path, value = _parse_override(item)
         _set_path(spec, path, value, f"--set {item}")
-    return Scenario(spec, allowed_imports)
+    return Scenario(spec)
 
 
 def dump_scenario(scenario: Scenario) -> str:
@@ -428,7 +327,10 @@ def tree_to_spec(tree: SamplingTree) -> list:
             return n.label if isinstance(n.label, str) else {"label": _plain(n.label, placed.path)}
         if isinstance(n, TransformNode):
             fn, args = unwrap(n.fn), _fixed_args(n.fn)
-            name = TRANSFORMS.name_of(fn) or import_path(fn)
+            name = TRANSFORMS.name_of(fn)
+            if name is None:
+                raise ConfigError(placed.path, f"the transform {getattr(fn, '__name__', fn)!r} is not registered: "
+                                  "register it (driftlab.registry.TRANSFORMS.register) to write it to a file")
             out: dict[str, Any] = {"transform": name}
             if n.name != getattr(fn, "__name__", None):
                 out["name"] = n.name
@@ -620,129 +522,11 @@ def _set_path(spec: dict, path: str, value: Any, where: str) -> None:
         raise ConfigError(where, f"cannot set {path}: its parent is not a mapping")
 
 
-def _check_sections(spec: dict) -> None:
-    for key in spec:
-        if key not in SECTIONS:
-            raise ConfigError(str(key), f"unknown section; expected one of {', '.join(SECTIONS)}"
-                              + did_you_mean(str(key), list(SECTIONS)))
-    seed = spec.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise ConfigError("seed", f"expected an integer in [0, 2^63), got {seed!r}")
-    if spec.get("tracking") is not None:
-        scenario_tracking(spec["tracking"])
-    for key in ("name", "description"):
-        if key in spec and not isinstance(spec[key], str):
-            raise ConfigError(key, f"expected text, got {type(spec[key]).__name__}")
-
-
-def _check_finite(value: Any, path: str) -> None:
-    """Stream parameter values and schedules must be finite numbers (update settings are Config
-    objects, which check their own)."""
-    if isinstance(value, float) and not np.isfinite(value):
-        raise ConfigError(path, f"expected a finite number, got {value!r}")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key != "update":
-                _check_finite(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_finite(item, f"{path}[{i}]")
-
-
-def _imported_transforms(spec: Any) -> bool:
-    """Whether the tree section names a transform by an import path."""
-    if isinstance(spec, list):
-        return any(map(_imported_transforms, spec))
-    if not isinstance(spec, dict):
-        return False
-    branches = spec.get("branches")
-    return TRANSFORMS.imports(spec.get("transform")) or any(
-        map(_imported_transforms, branches.values() if isinstance(branches, dict) else ()))
-
-
-_CHECKED = object()  # what _model returns when it checked an imported model without building it
-
-
-def _nodes(spec: Any, path: str, allowed: tuple[str, ...], depth: int) -> Any:
-    """Scenario tree data → the shorthand :class:`SamplingTree` takes."""
-    if depth > MAX_DEPTH:
-        raise ConfigError(path, f"the tree nests deeper than {MAX_DEPTH} levels")
-    if isinstance(spec, list):
-        if not spec:
-            raise ConfigError(path, "expected at least one node")
-        return [_nodes(item, f"{path}[{i}]", allowed, depth + 1) for i, item in enumerate(spec)]
-    if isinstance(spec, str):
-        return ClassLabelNode(spec)
-    if not isinstance(spec, dict):
-        raise ConfigError(path, "expected a label string, a list of nodes, {transform: NAME}, {label: VALUE} "
-                          f"or {{branch: NAME, branches: {{...}}}}; got {spec!r}")
-    kinds = [k for k in ("transform", "label", "branch") if k in spec]
-    if len(kinds) != 1:
-        raise ConfigError(path, "expected exactly one of the keys transform, label, branch; got "
-                          f"{', '.join(map(str, spec)) or 'none'}" + did_you_mean(str(next(iter(spec), "")),
-                                                                                 ["transform", "label", "branch"]))
-    kind = kinds[0]
-    allowed_keys = {"transform": ("transform", "name", "args"), "label": ("label",),
-                    "branch": ("branch", "branches")}[kind]
-    for key in spec:
-        if key not in allowed_keys:
-            raise ConfigError(f"{path}.{key}", f"unknown key of a {kind} node; expected "
-                              f"{', '.join(allowed_keys)}" + did_you_mean(str(key), list(allowed_keys)))
-    if kind == "label":
-        return ClassLabelNode(spec["label"])
-    if kind == "transform":
-        fn = TRANSFORMS.get(spec["transform"], f"{path}.transform", allowed)
-        args = _mapping(spec.get("args") or {}, f"{path}.args")
-        if args:
-            fn = functools.partial(fn, **args)
-        return _scoped_node(lambda: TransformNode(fn, name=spec.get("name")), f"{path}")
-    name = spec["branch"]
-    branches = _mapping(spec.get("branches"), f"{path}.branches")
-    if not branches:
-        raise ConfigError(f"{path}.branches", "expected at least one branch")
-    return _scoped_node(lambda: BranchingNode(
-        {key: _nodes(sub, f"{path}.branches.{key}", allowed, depth + 1) for key, sub in branches.items()},
-        name=name), path)
-
-
-def _scoped_node(build, path: str):
-    try:
-        return build()
-    except ConfigError as err:
-        if err.path.startswith(("tree", "parameters")):
-            raise
-        raise ConfigError(f"{path}.{err.path}", err.problem) from None
-
-
 def _scoped(prefix: str, build):
     try:
         return build()
     except ConfigError as err:
         raise err.within(prefix) from None
-
-
-def _config(cls: type[ConfigT], settings: Any, path: str) -> ConfigT:
-    settings = _mapping(settings, path)
-    try:
-        return cls(**settings)
-    except ConfigError as err:
-        raise ConfigError(path + err.path[len(cls.__name__):], err.problem) from None
-
-
-def _mapping(value: Any, path: str) -> dict:
-    if not isinstance(value, dict):
-        raise ConfigError(path, f"expected a mapping, got {type(value).__name__} {value!r}")
-    return value
-
-
-def _typed(spec: Any, path: str) -> tuple[str, dict]:
-    """``(type name, other settings)`` of a ``{type: NAME, ...}`` mapping or a bare name."""
-    if isinstance(spec, str):
-        return spec, {}
-    spec = _mapping(spec, path)
-    if "type" not in spec:
-        raise ConfigError(f"{path}.type", "required: the name of what to build")
-    return spec["type"], {k: v for k, v in spec.items() if k != "type"}
 
 
 def _fixed_args(fn: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import param
 
 from .config import Config
 from .errors import ConfigError
+from .registry import SCHEDULERS
 
 _BLOCK = 1024  # random draws are made in blocks of this size, so the stream never depends on access order
 
@@ -268,8 +269,5 @@ class MemorylessScheduler(_RandomScheduler):
         return bool(i > 0 and self._arrivals[i] == t)
 
 
-SCHEDULERS: dict[str, type[Scheduler]] = {
-    cls.__name__: cls
-    for cls in (ContinuousScheduler, PeriodicScheduler, DiscreteScheduler, WindowScheduler, BurstScheduler,
-                CustomScheduler, RandomScheduler, DecayingProbabilityScheduler, MemorylessScheduler)
-}
+SCHEDULERS.register_all(ContinuousScheduler, PeriodicScheduler, DiscreteScheduler, WindowScheduler, BurstScheduler,
+                        CustomScheduler, RandomScheduler, DecayingProbabilityScheduler, MemorylessScheduler)

@@ -62,6 +62,7 @@ import yaml
 from .errors import ConfigError
 from .extras import require
 from .files import write_atomically
+from .registry import import_plugins
 
 log = logging.getLogger(__name__)
 
@@ -192,14 +193,15 @@ class Sweep:
     """
 
     def __init__(self, scenario: str | os.PathLike, grid: Mapping[str, Sequence[Any]] | None = None,
-                 seeds: str | int | Iterable[int] = 0, *, allowed_imports: Iterable[str] = (),
+                 seeds: str | int | Iterable[int] = 0, *, plugins: Iterable[str] = (),
                  tracking: Mapping[str, Any] | None = None):
         from .library.scenarios import scenario_source
         from .scenario import dump_scenario, load_scenario
 
         source = scenario_source(scenario)
-        self.allowed_imports = tuple(allowed_imports)
-        self.scenario = load_scenario(source, allowed_imports=self.allowed_imports)
+        self.plugins = tuple(plugins)
+        import_plugins(self.plugins)
+        self.scenario = load_scenario(source)
         self.text = dump_scenario(self.scenario)
         self.grid = {str(key): list(values) for key, values in (grid or {}).items()}
         self.seeds = parse_seeds(seeds)
@@ -211,7 +213,7 @@ class Sweep:
                 raise ConfigError(f"--grid {key}", "expected at least one value")
         for point in self.points:
             try:
-                load_scenario(self.text, overrides=Cell(point, 0).overrides(), allowed_imports=self.allowed_imports)
+                load_scenario(self.text, overrides=Cell(point, 0).overrides())
             except ConfigError as err:
                 where = " ".join(f"{path}={value_text(value)}" for path, value in point)
                 culprit = next((f"{p}={value_text(v)}" for p, v in point if err.path.startswith(p)
@@ -233,7 +235,7 @@ class Sweep:
         """What a worker needs to run ``cell``: plain data only."""
         return {"cell": cell.key, "text": self.text, "point": [list(pair) for pair in cell.point],
                 "seed": cell.seed, "scenario_seed": cell_seed(self.scenario.seed, cell.seed),
-                "allowed_imports": list(self.allowed_imports),
+                "plugins": list(self.plugins),
                 "tracking": self.tracking}
 
     def run(self, out: str | os.PathLike, scheduler: str | None = None, *, workers: int | None = None,
@@ -353,7 +355,8 @@ def run_cell(task: Mapping[str, Any]) -> dict[str, Any]:
         overrides = [*Cell(tuple(map(tuple, task["point"])), task["seed"]).overrides(),
                      f"seed={task['scenario_seed']}"]
         with _one_torch_thread():
-            scenario = load_scenario(task["text"], overrides=overrides, allowed_imports=task["allowed_imports"])
+            import_plugins(task["plugins"])
+            scenario = load_scenario(task["text"], overrides=overrides)
             experiment = scenario.build(threads=1)
             history = experiment.run()
         seconds = time.perf_counter() - start

@@ -39,6 +39,7 @@ from param.parameters import NoNone
 from .config import Config
 from .distributions import as_distribution, measure_change, renormalise, wasserstein1
 from .errors import ConfigError
+from .registry import UPDATE_FUNCTIONS
 from .schedulers import Scheduler
 from .seeds import child_seed
 
@@ -811,13 +812,10 @@ class LCBoundedDistributionUpdate(DistributionUpdate):
         return proposal
 
 
-UPDATE_FUNCTIONS: dict[str, type[UpdateFunction]] = {
-    cls.__name__: cls
-    for cls in (NoUpdate, IncrementUpdate, DecrementUpdate, DeterministicTrend, ExponentialDecay,
-                GeometricProgression, LinearInterpolation, OrnsteinUhlenbeck, OscillatingUpdate, PolynomialTrend,
-                RandomWalk, RandomWalkWithDrift, RandomWalkWithDriftAndTrend, BoundedRandomWalk,
-                SigmoidTransition, StepWiseUpdate, CyclicUpdate, DistributionNoUpdate,
-                DistributionIncrementUpdate, DistributionDecrementUpdate, DistributionStepWiseUpdate,
-                DistributionCyclicUpdate, DistributionLinearInterpolation, RandomCategorical, TargetReversion,
-                UniformDrift, BudgetBoundedIncrement, LCBoundedDistributionUpdate)
-}
+UPDATE_FUNCTIONS.register_all(
+    NoUpdate, IncrementUpdate, DecrementUpdate, DeterministicTrend, ExponentialDecay, GeometricProgression,
+    LinearInterpolation, OrnsteinUhlenbeck, OscillatingUpdate, PolynomialTrend, RandomWalk, RandomWalkWithDrift,
+    RandomWalkWithDriftAndTrend, BoundedRandomWalk, SigmoidTransition, StepWiseUpdate, CyclicUpdate,
+    DistributionNoUpdate, DistributionIncrementUpdate, DistributionDecrementUpdate, DistributionStepWiseUpdate,
+    DistributionCyclicUpdate, DistributionLinearInterpolation, RandomCategorical, TargetReversion, UniformDrift,
+    BudgetBoundedIncrement, LCBoundedDistributionUpdate)

@@ -53,8 +53,9 @@ def _editable(cls: type[Config], nested: str | None = None) -> bool:
                    for name in _widget_settings(cls, nested))
 
 
-UPDATES = {name: cls for name, cls in UPDATE_FUNCTIONS.items() if _editable(cls, "scheduler")}
-SCHEDULES = {name: cls for name, cls in SCHEDULERS.items() if _editable(cls)}
+def _menu(registry, nested: str | None = None) -> dict[str, Any]:
+    """The registry's editable classes by name, read when a view is built (so plugins show)."""
+    return {name: cls for name, cls in registry.items() if _editable(cls, nested)}
 
 
 def _plain(value: Any) -> Any:
@@ -83,6 +84,8 @@ class ScheduleEditor(Viewer):
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
+        self._updates: dict[str, type[UpdateFunction]] = _menu(UPDATE_FUNCTIONS, "scheduler")
+        self._schedules: dict[str, type[Scheduler]] = _menu(SCHEDULERS)
         self._parameter = pn.widgets.Select(label="Parameter", css_classes=["dl-parameter-select"],
                                             sizing_mode="stretch_width")
         self._form = pn.widgets.RadioButtonGroup(label="Form", options=list(FORMS), css_classes=["dl-form"])
@@ -92,9 +95,10 @@ class ScheduleEditor(Viewer):
                                                   auto_grow=True, max_rows=6)
         self._strategy = pn.widgets.Select(label="After the schedule", options=["hold", "cycle", "raise"],
                                            css_classes=["dl-strategy"])
-        self._function = pn.widgets.Select(label="Update function", options=list(UPDATES),
+        self._function = pn.widgets.Select(label="Update function", options=list(self._updates),
                                            css_classes=["dl-update-function"])
-        self._scheduler = pn.widgets.Select(label="Scheduler", options=list(SCHEDULES), css_classes=["dl-scheduler"])
+        self._scheduler = pn.widgets.Select(label="Scheduler", options=list(self._schedules),
+                                            css_classes=["dl-scheduler"])
         self._function_settings = pn.Column(sizing_mode="stretch_width")
         self._scheduler_settings = pn.Column(sizing_mode="stretch_width")
         self._apply = pn.widgets.Button(label=f"Apply from step {session.step}", color="primary",
@@ -180,7 +184,8 @@ class ScheduleEditor(Viewer):
                 form = "schedule"
             elif "update" in definition:
                 draft = from_spec(UpdateFunction, definition["update"], parameter.name)
-                if type(draft).spec_type() in UPDATES and type(draft.scheduler).spec_type() in SCHEDULES:
+                if (type(draft).spec_type() in self._updates
+                        and type(draft.scheduler).spec_type() in self._schedules):
                     form = "update function"
                     if self._draft is None or draft.to_spec() != self._draft.to_spec():
                         self._set_draft(draft)
@@ -202,22 +207,22 @@ class ScheduleEditor(Viewer):
         self._schedule.visible = self._strategy.visible = form == "schedule"
         self._update_widgets.visible = form == "update function"
         if form == "update function" and self._draft is None:
-            self._set_draft(UPDATES[self._function.value](ContinuousScheduler()))
+            self._set_draft(self._updates[self._function.value](ContinuousScheduler()))
         self._edited()
 
     def _new_function(self, event) -> None:
         if not self._filling:  # keeps the scheduler's settings, in a copy: config_widgets watches it
             assert self._draft is not None  # the function's widgets show with a draft
             scheduler = from_spec(Scheduler, self._draft.scheduler.to_spec(), "scheduler")
-            self._set_draft(UPDATES[event.new](scheduler))
+            self._set_draft(self._updates[event.new](scheduler))
             self._edited()
 
     def _new_scheduler(self, event) -> None:
         if not self._filling:
             assert self._draft is not None  # the scheduler's widgets show with a draft
-            self._draft.scheduler = SCHEDULES[event.new]()
+            self._draft.scheduler = self._schedules[event.new]()
             self._scheduler_settings.objects = [
-                config_widgets(self._draft.scheduler, _widget_settings(SCHEDULES[event.new]), self._edited)]
+                config_widgets(self._draft.scheduler, _widget_settings(self._schedules[event.new]), self._edited)]
             self._edited()
 
     def _set_draft(self, draft: UpdateFunction) -> None:

@@ -208,8 +208,7 @@ class Session(param.Parameterized):
             try:
                 parameter = self.candidate(name, definition)
                 parameter.set_update_step(store.update_step)
-                spec = {**self.scenario.spec, "parameters": params_to_spec(store | parameter)}
-                scenario = Scenario(spec, self.scenario.allowed_imports)
+                scenario = self.scenario.edited("parameters", params_to_spec(store | parameter))
                 store.edit(name, definition)
             except DriftlabError as err:
                 self.error = f"Edit of {name} not applied: {err}"
@@ -343,8 +342,7 @@ class Session(param.Parameterized):
         current = dict(self.scenario.spec["trainer"])
         written = {k: v for k, v in settings.items() if k in current or v != TrainerConfig.param[k].default}
         try:
-            scenario = Scenario({**self.scenario.spec, "trainer": {**current, "strategy": strategy, **written}},
-                                self.scenario.allowed_imports)
+            scenario = self.scenario.edited("trainer", {**current, "strategy": strategy, **written})
         except DriftlabError as err:
             self.error = f"Training settings not applied: {err}"
             return False

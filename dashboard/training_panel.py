@@ -22,12 +22,14 @@ from panel.viewable import Viewer
 from param.parameters import NoNone
 
 from driftlab.training import STRATEGIES, TrainerConfig, make_strategy
+from driftlab.registry import METRICS
 from driftlab.training.metrics import LABELS as METRIC_LABELS
 
 from .actions import on_click
 from .config_widgets import config_widgets
 from .plotting import new_figure
 from .session import EPISODE_SETTINGS, Session
+from .text import literal
 
 
 INK_FLIP = 0.55  # accuracy from which a cell is dark enough for white text
@@ -170,8 +172,8 @@ class TrainingPanel(Viewer):
             self._matrix_ticker.interval = max(1, -(-len(matrix) // MAX_WRITTEN))  # at most about 8 ticks
         if trainer.episodes and "average_accuracy" in trainer.episodes[-1]:
             record = trainer.episodes[-1]
-            self._metrics.object = " · ".join(f"{label} **{record[key]:.3f}**"
-                                              for key, label in METRIC_LABELS.items() if key in record)
+            self._metrics.object = " · ".join(f"{METRIC_LABELS.get(key) or literal(key)} **{record[key]:.3f}**"
+                                              for key in METRICS if key in record)
 
     def __panel__(self):
         return self._layout

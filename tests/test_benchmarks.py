@@ -23,6 +23,7 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
     ("detectors.py", ["--n", "20000", "--kswin-n", "2000", "--seeds", "2", "--quality-n", "4000"], "same alarms"),
     # the GPU measurement's logic on the CPU, tiny: agreement and resume must be exact there
     ("gpu.py", ["--device", "cpu", "--runs", "2", "--threads", "1"], "all checks ok"),
+    ("validation.py", ["--runs", "3"], "edit validation before -> after"),
     ("sweep.py", ["--strategies", "naive,replay", "--seeds", "0-1", "--max-steps", "2", "--max-iter", "2",
                   "--repeats", "1"],
      "results identical to the serial run: True"),

@@ -61,7 +61,7 @@ def test_validate_and_export():
 @pytest.mark.parametrize("args, message", [
     (["validate", HERE / "malformed" / "41_update_bad_setting.yaml"], "parameters.ramp.height.update.k:"),
     (["validate", HERE / "malformed" / "04_unclosed_bracket.yaml"], "line 15, column 7: YAML syntax error"),
-    (["run", HERE / "malformed" / "20_import_os_system.yaml"], "not among the allowed imports"),
+    (["run", HERE / "malformed" / "20_import_os_system.yaml"], "tree[0].transform: unknown transform 'os:system'"),
     (["run", SMALL, "--set", "monitor.batch_size=-3"], "monitor.batch_size: must be at least 1"),
     (["export", "no_such_scenario"], "unknown built-in scenario"),
     (["validate", "missing.yaml"], "missing.yaml: no such scenario file"),
@@ -105,7 +105,10 @@ def test_environment_name_cannot_leave_the_output_folder(tmp_path):
 POISON = """
 import numpy as np
 
+from driftlab.registry import TRANSFORMS
 
+
+@TRANSFORMS.register
 def poison(x, level, rng):
     return x * np.nan if level > 0 else x
 """
@@ -114,12 +117,12 @@ def poison(x, level, rng):
 def poisoned(tmp_path, *extra):
     """A run whose stream turns to NaN at step 2: the episode after it meets a NaN loss."""
     (tmp_path / "poison.py").write_text(POISON)
-    text = SMALL.read_text().replace("- branch: classes", "- {transform: 'poison:poison'}\n- branch: classes")
+    text = SMALL.read_text().replace("- branch: classes", "- {transform: poison}\n- branch: classes")
     text = text.replace("  signal_length: 32", "  signal_length: 32\n  poison: {level: {schedule: [0, 0, 1]}}")
     text = text.replace("monitor: {", "monitor: {adaptation: periodic, period: 2, ")
     scenario = tmp_path / "poisoned.yaml"
     scenario.write_text(text)
-    return driftlab("run", scenario, "--out", tmp_path / "out", "--allow-import", "poison", *extra,
+    return driftlab("run", scenario, "--out", tmp_path / "out", "--plugin", "poison", *extra,
                     env={"PYTHONPATH": str(tmp_path)})
 
 
@@ -180,13 +183,22 @@ def test_summary_lists_only_change_points_the_run_reached(tmp_path):
     assert json.loads((tmp_path / "summary.json").read_text())["change_points"] == [1, 3]
 
 
-def test_validate_never_runs_code_of_an_allowed_module(tmp_path):
+def test_a_scenario_file_cannot_name_code_by_its_import_path(tmp_path):
     target = tmp_path / "saved.pt"
     text = SMALL.read_text().replace("type: MLP, hidden: [16]", f"type: 'torch:save', obj: 1, f: '{target}'")
     (tmp_path / "s.yaml").write_text(text)
-    result = driftlab("validate", tmp_path / "s.yaml", "--allow-import", "torch")
-    assert result.returncode == 2 and "model.type: 'torch:save' is not a model" in result.stderr, result.stderr
+    result = driftlab("validate", tmp_path / "s.yaml", "--plugin", "torch")
+    assert result.returncode == 2 and "model.type: unknown model 'torch:save'" in result.stderr, result.stderr
     assert not target.exists()
+
+
+def test_list_prints_the_registered_names_of_a_kind():
+    result = driftlab("list", "strategies")
+    assert result.returncode == 0, result.stderr
+    assert [line.split("\t") for line in result.stdout.splitlines()][:2] == [["naive", "driftlab"],
+                                                                             ["replay", "driftlab"]]
+    result = driftlab("list", "detector")
+    assert result.returncode == 2 and "did you mean 'detectors'" in result.stderr, result.stderr
 
 
 def _listening(port: int) -> set[str]:

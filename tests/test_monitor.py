@@ -172,8 +172,8 @@ def test_a_skipped_adaptation_is_recorded_and_leaves_the_detectors_alone():
 
 
 @pytest.mark.parametrize("kwargs, path", [
-    ({"adaptation": "sometimes"}, "adaptation"),
-    ({"aggregate": "mode"}, "aggregate"),
+    ({"adaptation": "sometimes"}, "monitor.adaptation"),
+    ({"aggregate": "mode"}, "monitor.aggregate"),
     ({"interval": 0}, "monitor.interval"),
     ({"batch_size": 2.5}, "monitor.batch_size"),
     ({"adapt": None}, "monitor.adapt"),

@@ -1,4 +1,5 @@
 """Scenario files: round trips, overrides, the malformed corpus, the import rule."""
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -81,15 +82,6 @@ def test_override_errors_name_their_origin():
         load_scenario(SMALL, environ={"DRIFTLAB_MONITOR__BATCH_SIZE": "many"})
 
 
-def test_allowed_imports_admit_module_functions(tmp_path):
-    text = SMALL.read_text().replace("{transform: background}",
-                                     "{transform: 'driftlab.library.time_series:background'}")
-    with pytest.raises(ConfigError, match="not among the allowed imports"):
-        load_scenario(text)
-    scenario = load_scenario(text, allowed_imports=["driftlab.library.time_series"])
-    assert isinstance(scenario.build_tree(), SamplingTree)
-
-
 def test_same_scenario_same_results():
     a = load_scenario(SMALL).build().run()
     b = load_scenario(SMALL).build().run()
@@ -155,6 +147,8 @@ MODULE = """
 import pathlib
 from torch import nn
 
+from driftlab.registry import MODELS, TRANSFORMS
+
 CALLS = pathlib.Path(__file__).with_name("calls.txt")
 
 
@@ -163,11 +157,13 @@ def _called(what):
         file.write(what + "\\n")
 
 
+@TRANSFORMS.register(name="user_shift")
 def shift(x, rng):
     _called("shift")
     return x
 
 
+@MODELS.register(name="UserNet")
 class Net(nn.Module):
     def __init__(self, in_features, n_classes, seed=0):
         _called("Net")
@@ -193,38 +189,30 @@ def user_module(tmp_path, monkeypatch):
     sys.modules.pop("user_code", None)
 
 
-def with_user_code(model="user_code:Net", transform="user_code:shift"):
+def with_user_code(model="UserNet", transform="user_shift"):
     return SMALL.read_text().replace("- {transform: background}",
                                      f"- {{transform: background}}\n- {{transform: '{transform}'}}").replace(
         "type: MLP, hidden: [16]", f"type: '{model}'")
 
 
 def test_validation_never_calls_user_code(user_module):
-    scenario = load_scenario(with_user_code(), allowed_imports=["user_code"])
+    import user_code  # noqa: F401  (the operator's registrations)
+
+    scenario = load_scenario(with_user_code())
     assert not user_module.exists()
     scenario.build()  # building to run does call it
     assert set(user_module.read_text().split()) == {"Net", "shift"}
 
 
-def test_a_module_allowance_admits_only_its_own_models_and_functions(user_module):
-    import torch
-
-    with pytest.raises(ConfigError, match=r"^model.type: 'user_code:not_a_model' is not a model"):
-        load_scenario(with_user_code(model="user_code:not_a_model"), allowed_imports=["user_code"])
-    with pytest.raises(ConfigError, match=r"^model.type: 'torch:save' is not a model"):
-        load_scenario(with_user_code(model="torch:save"), allowed_imports=["torch", "user_code"])
-    for name in ("torch.hub:load", "torch:save"):  # a submodule, and a function torch re-exports
-        with pytest.raises(ConfigError, match=r"^tree\[1\].transform: .*(not among the allowed|not defined in)"):
-            load_scenario(with_user_code(transform=name), allowed_imports=["torch", "user_code"])
-    assert torch.hub.load and not user_module.exists()
-
-
-def test_a_named_allowance_admits_exactly_that_callable(user_module):
-    allowed = ["user_code:shift", "user_code:Net"]
-    assert load_scenario(with_user_code(), allowed_imports=allowed)
-    with pytest.raises(ConfigError, match="not among the allowed imports"):
-        load_scenario(with_user_code(model="user_code:not_a_model"), allowed_imports=allowed)
-    assert not user_module.exists()
+@pytest.mark.parametrize("model, transform, path", [("torch:save", "background", "model.type"),
+                                                    ("MLP", "torch.hub:load", r"tree\[1\].transform"),
+                                                    ("MLP", "builtins:eval", r"tree\[1\].transform"),
+                                                    ("user_code:Net", "background", "model.type")])
+def test_a_file_names_only_registered_code(user_module, model, transform, path):
+    text = with_user_code(model=model, transform=transform)
+    with pytest.raises(ConfigError, match=rf"^{path}: unknown (model|transform) "):
+        load_scenario(text)
+    assert "user_code" not in sys.modules and not user_module.exists()
 
 
 def test_a_run_waits_for_background_episodes():
@@ -262,10 +250,33 @@ def test_hostile_overrides_get_field_named_errors(item, path):
     assert str(err.value).startswith(path), str(err.value)[:200]
 
 
-@pytest.mark.parametrize("model, transform", [("torch:save", "background"), ("MLP", "torch.hub:load"),
-                                              ("MLP", "builtins:eval")])
-def test_module_allowances_never_admit_what_runs_code(model, transform):
-    text = SMALL.read_text().replace("type: MLP, hidden: [16]", f"type: '{model}'").replace(
-        "{transform: background}", f"{{transform: '{transform}'}}")
-    with pytest.raises(ConfigError, match=r"(is not a|not among the allowed)"):
-        load_scenario(text, allowed_imports=["torch", "builtins"])
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_the_yaml_tree_is_the_python_tree(name):
+    """One tree format: a scenario's tree data builds a SamplingTree in Python as it is, and writes back identical."""
+    from driftlab.scenario import tree_to_spec
+
+    spec = SCENARIOS[name]().spec
+    tree = SamplingTree(spec["tree"], spec.get("parameters"), rng=spec["seed"])
+    assert tree_to_spec(tree) == spec["tree"]
+
+
+def test_a_shorthand_tree_dumps_to_the_yaml_form_and_back():
+    from driftlab.library import TREES
+    from driftlab.scenario import tree_to_spec
+
+    shorthand = TREES["time_series"](seed=3)  # callables and a dict of branches
+    data = tree_to_spec(shorthand)
+    assert data[1] == {"branch": "classes", "branches": {"background": "background",
+                                                        "ramp": [{"transform": "ramp"}, "ramp"],
+                                                        "step": [{"transform": "step"}, "step"]}}
+    again = SamplingTree(yaml.safe_load(yaml.safe_dump(data)), shorthand.params, rng=3)
+    assert tree_to_spec(again) == data
+    for a, b in zip(batches(shorthand), batches(again), strict=True):
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_a_tree_in_the_yaml_form_names_its_errors_in_python_too():
+    with pytest.raises(ConfigError, match=r"^tree\[0\].transform: unknown transform 'rampp'"):
+        SamplingTree([{"transform": "rampp"}, "a"])
+    with pytest.raises(ConfigError, match=r"^tree\[0\]: expected one of .* got the keys transform, label"):
+        SamplingTree([{"transform": "ramp", "label": "a"}])

@@ -34,10 +34,7 @@ Import the names from here: this module is the public surface, and holds the reg
 """
 from __future__ import annotations
 
-from types import MappingProxyType
-
-from ..config import did_you_mean
-from ..errors import ConfigError
+from ..registry import DETECTORS
 from .base import DetectorTrace, DriftDetector
 from .control import NoDrift, Periodic
 from .cumulative import CUSUM, PageHinkley
@@ -66,12 +63,8 @@ __all__ = [
 ]
 
 
-DETECTORS = MappingProxyType({
-    cls.__name__: cls
-    for cls in (ADWIN, KSWIN, PageHinkley, DDM, EDDM, HDDM_A, HDDM_W, FHDDM, CUSUM, NoDrift, Periodic,
-                DetectorEnsemble)
-})
-"""Detector classes by registry name (the class name)."""
+DETECTORS.register_all(ADWIN, KSWIN, PageHinkley, DDM, EDDM, HDDM_A, HDDM_W, FHDDM, CUSUM, NoDrift, Periodic,
+                       DetectorEnsemble)
 
 
 def make_detector(name: str, **settings) -> DriftDetector:
@@ -84,7 +77,4 @@ def make_detector(name: str, **settings) -> DriftDetector:
     ...
     driftlab.errors.ConfigError: detector: unknown detector 'PageHinkly'; ... (did you mean 'PageHinkley'?)
     """
-    if not isinstance(name, str) or name not in DETECTORS:
-        raise ConfigError("detector", f"unknown detector {name!r}; expected one of {', '.join(DETECTORS)}"
-                                      + did_you_mean(str(name), list(DETECTORS)))
-    return DETECTORS[name](**settings)
+    return DETECTORS.get(name, "detector")(**settings)

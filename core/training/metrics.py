@@ -21,9 +21,12 @@ learned; Chaudhry's is never smaller. A metric that needs two experiences is NaN
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from driftlab.errors import ConfigError
+from driftlab.registry import METRICS
 
 
 def _square(R) -> np.ndarray:
@@ -121,7 +124,7 @@ def forward_transfer(R, baseline) -> float:
     return _mean(R[j - 1, j] - b[j])
 
 
-LABELS = {  # how each metric of :func:`summary` is shown to people: the name says whose definition it is
+LABELS = {  # how the built-in metrics are shown to people (the name says whose definition it is); others by name
     "average_accuracy": "average accuracy",
     "forgetting_avalanche": "forgetting (Avalanche: R[j,j] − R[t,j])",
     "forgetting_chaudhry": "forgetting (Chaudhry 2018: max R[l,j] − R[t,j])",
@@ -130,14 +133,18 @@ LABELS = {  # how each metric of :func:`summary` is shown to people: the name sa
 }
 
 
+METRICS.register(average_accuracy)
+METRICS.register(average_forgetting_avalanche, name="forgetting_avalanche")
+METRICS.register(average_forgetting_chaudhry, name="forgetting_chaudhry")
+METRICS.register_all(backward_transfer, forward_transfer)
+
+
 def summary(R, baseline) -> dict[str, float]:
-    """Every metric by name: average_accuracy, forgetting_avalanche, forgetting_chaudhry (both averages),
-    backward_transfer, forward_transfer.
+    """Every metric of :data:`~driftlab.registry.METRICS` by name; a metric is called ``fn(R)``, or
+    ``fn(R, baseline)`` when it takes a second argument.
 
     >>> sorted(summary([[0.9, 0.1], [0.5, 0.8]], [0.1, 0.1])) == sorted(LABELS)
     True
     """
-    return {"average_accuracy": average_accuracy(R),
-            "forgetting_avalanche": average_forgetting_avalanche(R),
-            "forgetting_chaudhry": average_forgetting_chaudhry(R),
-            "backward_transfer": backward_transfer(R), "forward_transfer": forward_transfer(R, baseline)}
+    return {name: float(fn(R, baseline) if len(inspect.signature(fn).parameters) > 1 else fn(R))
+            for name, fn in METRICS.items()}

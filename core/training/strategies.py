@@ -28,6 +28,7 @@ from torch.func import functional_call, grad, jvp, vmap
 
 from driftlab.config import Config, from_spec
 from driftlab.errors import ConfigError
+from driftlab.registry import STRATEGIES
 
 from .data import Batch
 
@@ -345,7 +346,7 @@ def empirical_fisher(model: nn.Module, data: Batch, chunk_size: int = 64) -> Par
     return {n: t / len(data) for n, t in total.items()}
 
 
-STRATEGIES: dict[str, type[Strategy]] = Strategy.known()
+STRATEGIES.register_all(Naive, Replay, EWC, JVP, JVPReg, JVPLookahead)
 
 
 def make_strategy(spec: Strategy | str | Mapping[str, Any], path: str = "trainer.strategy") -> Strategy:
