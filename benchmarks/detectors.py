@@ -5,9 +5,10 @@ against two baselines timed in the same rounds, ``--repeats`` rounds (>= 3) on f
 river's per-item loop (``update`` then ``drift_detected``) and a compiled loop, the detector's update
 rule written out as a minimal numba function here (the practical limit of a per-value loop). Each
 cell is min / median / max over the rounds; a ratio is taken within each round. The alarms of river's
-loop, of driftlab's own per-item loop, of ``update_many`` and of the compiled loop must agree. river's
-KSWIN runs ~5k updates/s, so the per-item loops over KSWIN run on the first ``--kswin-n`` values,
-where the alarms are compared too (``update_many`` and the compiled loop run on the whole stream).
+loop, of driftlab's own per-item loop, of ``update_many`` and of the compiled loop must agree. The
+per-item loops run on the first ``--loop-n`` values (river's KSWIN runs ~5k updates/s: on the first
+``--kswin-n``), where the alarms are compared too; ``update_many`` and the compiled loop run on the
+whole stream, long enough to time a compiled loop.
 
 Quality: for abrupt and gradual drift, on real values and on error streams, over ``--seeds`` seeds
 (>= 20 for the table): the drift starts at n/2 (gradual: a ramp over n/10 values). Per run:
@@ -21,7 +22,7 @@ Quality: for abrupt and gradual drift, on real values and on error streams, over
 Each cell: the mean and the standard deviation over seeds (delay: over the detected runs);
 missed: runs missed of all runs, with the Wilson 95 % interval of the miss rate.
 
-    python benchmarks/detectors.py [--n 1000000] [--kswin-n 50000] [--repeats 3] [--seeds 20]
+    python benchmarks/detectors.py [--n 1000000] [--loop-n 200000] [--kswin-n 20000] [--repeats 3] [--seeds 20]
                                    [--quality-n 20000] [--window N]
 """
 from __future__ import annotations
@@ -301,9 +302,9 @@ def timed(run) -> tuple[float, list[int]]:
     return time.perf_counter() - start, list(alarms)
 
 
-def speed_table(n: int, kswin_n: int, repeats: int) -> list[dict]:
+def speed_table(n: int, loop_n: int, kswin_n: int, repeats: int) -> list[dict]:
     streams = speed_streams(n)
-    return [speed_row(name, river_make, ours_make, baseline, streams[kind], kswin_n if name == "KSWIN" else n,
+    return [speed_row(name, river_make, ours_make, baseline, streams[kind], kswin_n if name == "KSWIN" else loop_n,
                       repeats)
             for name, river_make, ours_make, baseline, kind in SPEED_CASES]
 
@@ -462,7 +463,8 @@ def spread(mean: float, sd: float, digits: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="values in the speed stream")
-    parser.add_argument("--kswin-n", type=int, default=50_000, help="values for river's slow KSWIN loop")
+    parser.add_argument("--loop-n", type=int, default=200_000, help="values for the per-item loops")
+    parser.add_argument("--kswin-n", type=int, default=20_000, help="values for the per-item loops over KSWIN")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each loop (min/median/max)")
     parser.add_argument("--seeds", type=int, default=20, help="seeds per quality scenario")
     parser.add_argument("--quality-n", type=int, default=20_000, help="values per quality stream (drift at half)")
@@ -471,13 +473,14 @@ def main() -> None:
     window = args.window or args.quality_n // 5
 
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"Speed: values/s on {args.n:,} values (river's and driftlab's per-item loops over KSWIN: first "
-          f"{min(args.kswin_n, args.n):,}), {args.repeats} rounds; each cell min / median / max over the rounds")
+    loop_n, kswin_n = min(args.loop_n, args.n), min(args.kswin_n, args.n)
+    print(f"Speed: values/s on {args.n:,} values (river's and driftlab's per-item loops: the first {loop_n:,}; "
+          f"over KSWIN: the first {kswin_n:,}), {args.repeats} rounds; each cell min / median / max over the rounds")
     header = (f"{'detector':12s} {'river loop':>24s} {'update_many':>24s} {'compiled loop':>24s} "
               f"{'update_many/river':>20s} {'update_many/compiled':>21s} {'first call':>10s} {'alarms':>6s}  same")
     print(header)
     print("-" * len(header))
-    for row in speed_table(args.n, min(args.kswin_n, args.n), args.repeats):
+    for row in speed_table(args.n, loop_n, kswin_n, args.repeats):
         print(f"{row['detector']:12s} {triple(row['river'], rate):>24s} {triple(row['update_many'], rate):>24s} "
               f"{triple(row['compiled'], rate):>24s} {triple(row['vs_river'], speedup):>20s} "
               f"{triple(row['vs_compiled'], slowdown):>21s} {row['first'] * 1e3:8.1f}ms {row['alarms']:>6d}  "

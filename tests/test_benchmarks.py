@@ -16,7 +16,8 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
     ("sampling.py", ["--n", "2000", "--streamgen-n", "200"], "ratio vs hand-vectorised"),
     ("monitor.py", ["--batches", "8", "--batch-size", "16", "--runs", "3", "--history-batches", "500"],
      "history memory per 10^6 batches"),
-    ("detectors.py", ["--n", "20000", "--kswin-n", "2000", "--seeds", "2", "--quality-n", "4000"], "same alarms"),
+    ("detectors.py", ["--n", "20000", "--loop-n", "5000", "--kswin-n", "2000", "--seeds", "2", "--quality-n", "4000"],
+     "same alarms"),
     # the GPU measurement's logic on the CPU, tiny: agreement and resume must be exact there
     ("gpu.py", ["--device", "cpu", "--runs", "2", "--threads", "1"], "all checks ok"),
     ("sweep.py", ["--strategies", "naive,replay", "--seeds", "0-1", "--max-steps", "2", "--max-iter", "2",
