@@ -211,7 +211,7 @@ def _as_values(values) -> np.ndarray:
         raise ConfigError("values", f"expected a 1-D array of numbers ({error})") from None
     if x.ndim != 1:
         raise ConfigError("values", f"expected a 1-D array of numbers, got shape {x.shape}")
-    if np.isnan(x).any():
+    if x.size and np.isnan(x.min()):  # min is NaN when any value is, with no temporary array
         raise ConfigError(f"values[{int(np.flatnonzero(np.isnan(x))[0])}]",
                           "is NaN; a missing value is not evidence for or against drift: drop or impute it first")
     return x

@@ -17,18 +17,25 @@ from .base import DriftDetector
 
 def _indicators(x: np.ndarray, detector: str, binary: bool, where: str = "values") -> np.ndarray:
     """``x``, once every value is an error indicator (1: a mistake): 0 or 1 if ``binary``, else in [0, 1]."""
-    if not binary and (x.size == 0 or (x.min() >= 0 and x.max() <= 1)):  # the common case, without temporaries
-        return x
-    bad = np.flatnonzero((x != 0) & (x != 1) if binary else ~((x >= 0) & (x <= 1)))
-    if bad.size:
-        at = f"values[{bad[0]}]" if where == "values" else where
+    bad = _first_non_indicator(x, binary)
+    if bad >= 0:
+        at = f"values[{bad}]" if where == "values" else where
         raise ConfigError(f"{detector}.{at}", f"expected an error indicator, {'0 or 1' if binary else 'in [0, 1]'} "
-                          f"(1: a mistake), got {float(x[bad[0]])!r}")
+                          f"(1: a mistake), got {float(x[bad])!r}")
     return x
 
 
+@kernel
+def _first_non_indicator(x, binary):
+    """Index of the first value that is not 0 or 1 (``binary``) or not in [0, 1]; −1 when there is none."""
+    for i in range(x.size):
+        if (x[i] != 0 and x[i] != 1) if binary else not 0 <= x[i] <= 1:
+            return i
+    return -1
+
+
 class DDM(DriftDetector):
-    """Drift Detection Method (Gama et al., 2004): river's ``drift.binary.DDM``, re-implemented, vectorised.
+    """Drift Detection Method (Gama et al., 2004): river's ``drift.binary.DDM``, re-implemented, compiled.
 
     With p_t the error rate since the last reset and s_t = √(p_t(1 − p_t)/t): after ``warm_start``
     values, (p_min, s_min) are p and s where p + s was smallest (the latest on ties), and
@@ -127,7 +134,7 @@ def _ddm(x, state, warm_start, warning_threshold, drift_threshold, trace):
 
 
 class EDDM(DriftDetector):
-    """Early Drift Detection Method (Baena-García et al., 2006): river's ``binary.EDDM``, vectorised.
+    """Early Drift Detection Method (Baena-García et al., 2006): river's ``binary.EDDM``, compiled.
 
     At each error (x == 1) the gap since the previous error joins the gaps seen since the last
     reset; p′ and s′ are their mean and standard deviation (ddof=1). Once more than ``warm_start``

@@ -18,7 +18,7 @@ from .base import DriftDetector
 
 
 class HDDM_A(DriftDetector):
-    """Hoeffding drift detection on averages (Frías-Blanco et al., 2014): river's ``binary.HDDMA``, vectorised.
+    """Hoeffding drift detection on averages (Frías-Blanco et al., 2014): river's ``binary.HDDMA``, compiled.
 
     With z̄_t the mean of the values since the last reset and ε(n) = √(ln(1/drift_confidence)/(2n)),
     the cut point is the latest t where z̄_t + ε(t) reached a new minimum (≤). With x̄ = z̄ at the
@@ -145,7 +145,7 @@ def _hddm_a(x, state, log_cut, log_drift, log_warning, two_sided, trace):
 
 
 class HDDM_W(DriftDetector):
-    """Hoeffding drift detection on EWMAs (Frías-Blanco et al., 2014): river's ``binary.HDDMW``, vectorised.
+    """Hoeffding drift detection on EWMAs (Frías-Blanco et al., 2014): river's ``binary.HDDMW``, compiled.
 
     An EWMA Z_t = λx_t + (1 − λ)Z_{t−1} (Z_1 = x_1, λ = lambda_val) has the McDiarmid bound
     ε(c, conf) = √(c·ln(1/conf)/2), with c_t = λ² + (1 − λ)²c_{t−1} (c_0 = 1). The cut point is the
@@ -302,7 +302,7 @@ def _hddm_w(x, state, lam, bounds, log_drift, log_warning, two_sided, trace):
 
 
 class FHDDM(DriftDetector):
-    """Fast Hoeffding Drift Detection Method (Pesaranghader & Viktor, 2016): river's ``binary.FHDDM``, vectorised.
+    """Fast Hoeffding Drift Detection Method (Pesaranghader & Viktor, 2016): river's ``binary.FHDDM``, compiled.
 
     Over the last n = sliding_window_size values, u_t is their mean and u_max = max_{j≤t} u_j
     (starting from 0, over full windows since the last reset). Drift when u_max − u_t > ε with
@@ -387,23 +387,27 @@ def _fhddm(x, state, sums, size, short, epsilon, short_epsilon, trace):
     """FHDDM.update over ``x``; ``state`` as FHDDM._kernel_state; ``sums`` the ring of running sums (short 0: none)."""
     ring = size + 1
     drift, statistic, n, u_max, short_max = state[0] != 0, state[1], int(state[2]), state[3], state[4]
+    head = n % ring  # where the newest sum is; walking indices instead of n % ring saves a division a value
+    total = sums[head]
     alarms, found = np.empty(x.size, np.int64), 0
     statistics = np.empty(x.size if trace else 0)
     for i in range(x.size):
         if drift:
-            drift, statistic, n, u_max, short_max = False, 0.0, 0, 0.0, 0.0
+            drift, statistic, n, u_max, short_max, head, total = False, 0.0, 0, 0.0, 0.0, 0, 0.0
             sums[0] = 0.0
-        total = sums[n % ring] + x[i]
+        total = total + x[i]
         n += 1
-        sums[n % ring] = total
+        head = head + 1 if head < size else 0
+        sums[head] = total
         if n >= size:
-            u = (total - sums[(n - size) % ring]) / size
+            u = (total - sums[head + 1 if head < size else 0]) / size  # the sum size values back
             if u > u_max:
                 u_max = u
             statistic = u_max - u
             drift = statistic > epsilon
             if short:
-                u_short = (total - sums[(n - short) % ring]) / short
+                back = head - short
+                u_short = (total - sums[back if back >= 0 else back + ring]) / short
                 if u_short > short_max:
                     short_max = u_short
                 drift = drift or short_max - u_short > short_epsilon
