@@ -1,11 +1,16 @@
 """Drift detectors: driftlab against river 0.26, speed and detection quality, measured in one run.
 
-Speed: updates per second on the same stream (default 1,000,000 values) of river's per-item loop
-(``update`` then ``drift_detected``), the same loop over driftlab's detector, and driftlab's
-``update_many``, each timed ``--repeats`` times (>= 3) on fresh detectors: river's loop as
-min / median / max, the ratios from medians; and whether all three raise the same alarms. river's
-KSWIN runs ~5k updates/s, so river's loop and driftlab's loop are timed on the first ``--kswin-n``
-values, where the alarms are compared too (``update_many`` is timed on the whole stream).
+Speed: values per second on the same stream (default 1,000,000 values) of driftlab's ``update_many``
+against two baselines timed in the same rounds, ``--repeats`` rounds (>= 3) on fresh detectors:
+river's per-item loop (``update`` then ``drift_detected``) and a compiled loop, the detector's update
+rule written out as a minimal numba function here (the practical limit of a per-value loop). Each
+cell is min / median / max over the rounds; a ratio is taken within each round, whose time for
+``update_many`` and for the compiled loop is the fastest of three calls (a call is milliseconds long).
+The alarms of river's loop, of driftlab's own per-item loop, of ``update_many`` and of the compiled
+loop must agree. The
+per-item loops run on the first ``--loop-n`` values (river's KSWIN runs ~5k updates/s: on the first
+``--kswin-n``), where the alarms are compared too; ``update_many`` and the compiled loop run on the
+whole stream, long enough to time a compiled loop.
 
 Quality: for abrupt and gradual drift, on real values and on error streams, over ``--seeds`` seeds
 (>= 20 for the table): the drift starts at n/2 (gradual: a ramp over n/10 values). Per run:
@@ -19,14 +24,18 @@ Quality: for abrupt and gradual drift, on real values and on error streams, over
 Each cell: the mean and the standard deviation over seeds (delay: over the detected runs);
 missed: runs missed of all runs, with the Wilson 95 % interval of the miss rate.
 
-    python benchmarks/detectors.py [--n 1000000] [--kswin-n 50000] [--repeats 3] [--seeds 20]
+    python benchmarks/detectors.py [--n 1000000] [--loop-n 200000] [--kswin-n 20000] [--repeats 3] [--seeds 20]
                                    [--quality-n 20000] [--window N]
 """
 from __future__ import annotations
 
 import argparse
+import os
+import random
 import time
+import warnings
 
+import numba
 import numpy as np
 from river import drift
 from river.drift import binary
@@ -34,6 +43,208 @@ from river.drift import binary
 from driftlab.detectors import (
     ADWIN, CUSUM, DDM, EDDM, FHDDM, HDDM_A, HDDM_W, KSWIN, DetectorEnsemble, NoDrift, PageHinkley, Periodic,
 )
+
+# --------------------------------------------------------------------------------------------------
+# Compiled baselines: each detector's update rule as a minimal numba loop over the values (river's
+# default settings, the alarms only, reset at once after an alarm). They are the practical limit of
+# a per-value loop, and raise the same alarms as river.
+
+
+@numba.njit(cache=True)
+def page_hinkley_loop(x, min_instances=30, delta=0.005, threshold=50.0, alpha=1 - 0.0001):
+    alarms, found = np.empty(x.size, np.int64), 0
+    n, total, up, down, up_min, down_max = 0, 0.0, 0.0, 0.0, np.inf, -np.inf
+    for i in range(x.size):
+        n += 1
+        total += x[i]
+        deviation = x[i] - total / n
+        up = alpha * up + (deviation - delta)
+        down = alpha * down + (deviation + delta)
+        up_min, down_max = min(up_min, up), max(down_max, down)
+        if n >= min_instances and max(up - up_min, down_max - down) > threshold:
+            alarms[found], found = i, found + 1
+            n, total, up, down, up_min, down_max = 0, 0.0, 0.0, 0.0, np.inf, -np.inf
+    return alarms[:found]
+
+
+@numba.njit(cache=True)
+def cusum_loop(x, k=0.5, h=10.0, warmup=30):
+    alarms, found = np.empty(x.size, np.int64), 0
+    seen, warm, mu, up, up_low, down, down_low = 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    for i in range(x.size):
+        if seen < warmup:
+            seen, warm = seen + 1, warm + x[i]
+            mu = warm / warmup
+            continue
+        up, down = up + ((x[i] - mu) - k), down + ((mu - x[i]) - k)
+        up_low, down_low = min(up_low, up), min(down_low, down)
+        if max(up - up_low, down - down_low) > h:
+            alarms[found], found = i, found + 1
+            seen, warm, up, up_low, down, down_low = 0, 0.0, 0.0, 0.0, 0.0, 0.0
+    return alarms[:found]
+
+
+@numba.njit(cache=True)
+def ddm_loop(x, warm_start=30, drift_threshold=3.0):
+    alarms, found = np.empty(x.size, np.int64), 0
+    n, errors, p_min, s_min, ps_min = 0, 0.0, 0.0, 0.0, np.inf
+    for i in range(x.size):
+        n, errors = n + 1, errors + x[i]
+        p = errors / n
+        s = np.sqrt(p * (1 - p) / n)
+        if n > warm_start:
+            if p + s <= ps_min:
+                p_min, s_min, ps_min = p, s, p + s
+            if p + s > p_min + drift_threshold * s_min:
+                alarms[found], found = i, found + 1
+                n, errors, p_min, s_min, ps_min = 0, 0.0, 0.0, 0.0, np.inf
+    return alarms[:found]
+
+
+@numba.njit(cache=True)
+def eddm_loop(x, warm_start=30, beta=0.9):
+    alarms, found = np.empty(x.size, np.int64), 0
+    n, last, count, gap_sum, gap_squares, p2s_max = 0, 0, 0, 0.0, 0.0, -1.0
+    for i in range(x.size):
+        n += 1
+        if x[i] != 1:
+            continue
+        count, gap = count + 1, n - last
+        gap_sum, gap_squares, last = gap_sum + gap, gap_squares + gap * gap, n
+        p2s = gap_sum / count + 2 * np.sqrt((count * gap_squares - gap_sum * gap_sum) / max(count * (count - 1), 1))
+        if n > warm_start:
+            if p2s > p2s_max:
+                p2s_max = p2s
+            elif count > warm_start and p2s / p2s_max < beta:
+                alarms[found], found = i, found + 1
+                n, last, count, gap_sum, gap_squares, p2s_max = 0, 0, 0, 0.0, 0.0, -1.0
+    return alarms[:found]
+
+
+@numba.njit(cache=True)
+def hddm_a_loop(x, drift_confidence=0.001):
+    alarms, found = np.empty(x.size, np.int64), 0
+    log_cut, log_drift = np.log(1 / drift_confidence), np.log(2 / drift_confidence)
+    n, total, low, low_n, low_mean = 0, 0.0, np.inf, 0, 0.0
+    for i in range(x.size):
+        n, total = n + 1, total + x[i]
+        mean = total / n
+        eps = np.sqrt(1.0 / (2 * n) * log_cut)
+        if mean + eps <= low:
+            low, low_n, low_mean = mean + eps, n, mean
+        if n != low_n and mean - low_mean >= np.sqrt((n - low_n) / low_n * (1.0 / n) / 2 * log_drift):
+            alarms[found], found = i, found + 1
+            n, total, low, low_n, low_mean = 0, 0.0, np.inf, 0, 0.0
+    return alarms[:found]
+
+
+@numba.njit(cache=True)
+def hddm_w_loop(x, c, drift_confidence=0.001, lam=0.05):  # c: the bound c_n, settled at its last entry
+    alarms, found = np.empty(x.size, np.int64), 0
+    log_drift, last = np.log(1 / drift_confidence), c.size - 1
+    n, ewma, cut, ref, ref_n, m, m_ewma = 0, 0.0, np.inf, 0.0, 0, 0, 0.0
+    for i in range(x.size):
+        n += 1
+        ewma = x[i] if n == 1 else lam * x[i] + (1 - lam) * ewma
+        eps = np.sqrt(c[min(n, last)] * log_drift / 2)
+        if ewma + eps < cut:
+            cut, ref, ref_n, m, m_ewma = ewma + eps, ewma, n, 0, 0.0
+        else:
+            m += 1
+            m_ewma = x[i] if m == 1 else lam * x[i] + (1 - lam) * m_ewma
+        if m > 0 and m_ewma - ref > np.sqrt((c[min(ref_n, last)] + c[min(m, last)]) * log_drift / 2):
+            alarms[found], found = i, found + 1
+            n, ewma, cut, ref, ref_n, m, m_ewma = 0, 0.0, np.inf, 0.0, 0, 0, 0.0
+    return alarms[:found]
+
+
+@numba.njit(cache=True)
+def fhddm_loop(x, size=100, confidence=0.000001):
+    alarms, found = np.empty(x.size, np.int64), 0
+    epsilon = np.sqrt(np.log(1 / confidence) / (2 * size))
+    sums = np.zeros(size + 1)  # running sums, the last size + 1 of them
+    n, total, u_max = 0, 0.0, 0.0
+    for i in range(x.size):
+        n, total = n + 1, total + x[i]
+        sums[n % (size + 1)] = total
+        if n >= size:
+            u = (total - sums[(n - size) % (size + 1)]) / size
+            u_max = max(u_max, u)
+            if u_max - u > epsilon:
+                alarms[found], found = i, found + 1
+                n, total, u_max, sums[0] = 0, 0.0, 0.0, 0.0
+    return alarms[:found]
+
+
+@numba.njit(cache=True)
+def periodic_loop(x, period=300):
+    alarms, found, n = np.empty(x.size, np.int64), 0, 0
+    for i in range(x.size):
+        n += 1
+        if n >= period:
+            alarms[found], found, n = i, found + 1, 0
+    return alarms[:found]
+
+
+@numba.njit(cache=True)
+def no_drift_loop(x):  # NoDrift's only work: refusing NaN, driftlab's policy for every detector
+    for value in x:
+        if value != value:
+            raise ValueError("NaN")
+    return np.empty(0, np.int64)
+
+
+@numba.njit(cache=True)
+def kswin_loop(x, rows, d_of, p_of, alpha=0.005, size=100, k=30):
+    """rows[t]: the reference sample of the t-th test after a reset; d_of, p_of: scipy's D and p by distance."""
+    alarms, found = np.empty(x.size, np.int64), 0
+    window, filled, tests = np.empty(size), 0, 0  # a ring: the oldest value at window[filled % size]
+    reference, newest = np.empty(k), np.empty(k)
+    for i in range(x.size):
+        window[filled % size], filled = x[i], filled + 1
+        if filled < size:
+            continue
+        for j in range(k):
+            reference[j] = window[(filled + rows[tests, j]) % size]
+            newest[j] = window[(filled + size - k + j) % size]
+        reference.sort()
+        newest.sort()
+        a = b = distance = 0
+        while a < k and b < k:  # walk the merged values; the ECDFs count every copy of a tied value
+            v = min(reference[a], newest[b])
+            while a < k and reference[a] == v:
+                a += 1
+            while b < k and newest[b] == v:
+                b += 1
+            distance = max(distance, abs(a - b))
+        tests += 1
+        if p_of[distance] <= alpha and d_of[distance] > 0.1:
+            alarms[found], found = i, found + 1
+            filled, tests = 0, 0
+    return alarms[:found]
+
+
+def hddm_w_bounds(lam: float = 0.05) -> np.ndarray:
+    """c_n = λ² + (1 − λ)²·c_{n−1} from c_0 = 1, until it stops changing."""
+    c = [1.0]
+    while (following := lam * lam + (1 - lam) ** 2 * c[-1]) != c[-1]:
+        c.append(following)
+    return np.array(c)
+
+
+def kswin_tables(values: np.ndarray, seed: int = 42, size: int = 100, k: int = 30):
+    """The compiled KSWIN's inputs, prepared outside its timing: river's reference samples (random.Random(seed)
+    after each reset) for as many tests as one reset can see, and scipy's KS statistic and p-value by distance."""
+    from scipy import stats
+
+    longest = int(np.diff(np.concatenate(([-1], KSWIN(seed=seed).update_many(values), [values.size]))).max())
+    rng = random.Random(seed)
+    rows = np.array([rng.sample(range(size - k), k) for _ in range(longest)], np.int64)
+    with warnings.catch_warnings():  # scipy falls back from the exact p-value for some distances, as in river
+        warnings.simplefilter("ignore", RuntimeWarning)
+        tests = [stats.ks_2samp(np.arange(k), np.arange(k) + d, method="auto") for d in range(k + 1)]
+    return rows, np.array([t.statistic for t in tests]), np.array([t.pvalue for t in tests])
+
 
 # --------------------------------------------------------------------------------------------------
 # Speed
@@ -52,19 +263,30 @@ def speed_streams(n: int, seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-SPEED_CASES = [  # name, river detector, driftlab detector, stream
-    ("ADWIN", drift.ADWIN, ADWIN, "real"),
-    ("KSWIN", lambda: drift.KSWIN(seed=42), lambda: KSWIN(seed=42), "real"),
-    ("PageHinkley", drift.PageHinkley, PageHinkley, "real"),
-    ("DDM", binary.DDM, DDM, "errors"),
-    ("EDDM", binary.EDDM, EDDM, "errors"),
-    ("HDDM_A", binary.HDDMA, HDDM_A, "errors"),
-    ("HDDM_W", binary.HDDMW, HDDM_W, "errors"),
-    ("FHDDM", binary.FHDDM, FHDDM, "correct"),
-    ("CUSUM", None, lambda: CUSUM(h=10.0), "real"),
-    ("NoDrift", drift.NoDrift, NoDrift, "real"),
-    ("Periodic", drift.DummyDriftDetector, Periodic, "real"),
+SPEED_CASES = [  # name, river detector, driftlab detector, compiled baseline (values -> alarms), stream
+    ("ADWIN", drift.ADWIN, ADWIN, None, "real"),
+    ("KSWIN", lambda: drift.KSWIN(seed=42), lambda: KSWIN(seed=42), "kswin", "real"),
+    ("PageHinkley", drift.PageHinkley, PageHinkley, page_hinkley_loop, "real"),
+    ("DDM", binary.DDM, DDM, ddm_loop, "errors"),
+    ("EDDM", binary.EDDM, EDDM, eddm_loop, "errors"),
+    ("HDDM_A", binary.HDDMA, HDDM_A, hddm_a_loop, "errors"),
+    ("HDDM_W", binary.HDDMW, HDDM_W, "hddm_w", "errors"),
+    ("FHDDM", binary.FHDDM, FHDDM, fhddm_loop, "correct"),
+    ("CUSUM", None, lambda: CUSUM(h=10.0), cusum_loop, "real"),
+    ("NoDrift", drift.NoDrift, NoDrift, no_drift_loop, "real"),
+    ("Periodic", drift.DummyDriftDetector, Periodic, periodic_loop, "real"),
 ]
+
+
+def compiled_baseline(kind, values: np.ndarray):
+    """The compiled loop for ``values`` as a function of the values alone (its tables made here, untimed)."""
+    if kind == "kswin":
+        rows, d_of, p_of = kswin_tables(values)
+        return lambda v: kswin_loop(v, rows, d_of, p_of)
+    if kind == "hddm_w":
+        c = hddm_w_bounds()
+        return lambda v: hddm_w_loop(v, c)
+    return kind
 
 
 def loop(detector, values: list) -> tuple[float, list[int]]:
@@ -78,52 +300,64 @@ def loop(detector, values: list) -> tuple[float, list[int]]:
     return time.perf_counter() - start, alarms
 
 
-def looped(make, values: list, repeats: int) -> tuple[np.ndarray, list[int]]:
-    """Seconds of ``repeats`` per-item loops, each on a fresh detector, and the alarms (the same every run)."""
-    seconds, alarms = [], None
-    for _ in range(repeats):
-        took, found = loop(make(), values)
-        seconds.append(took)
-        if alarms is not None and found != alarms:
-            raise RuntimeError("a detector raised different alarms on the same values")
-        alarms = found
-    return np.array(seconds), alarms
-
-
-def bulk(make, values: np.ndarray, repeats: int) -> tuple[np.ndarray, list[int]]:
-    """Seconds of ``repeats`` runs of update_many on fresh detectors, and the alarms."""
+def timed(run, calls: int = 1) -> tuple[float, list[int]]:
+    """Seconds for the fastest of ``calls`` calls of ``run()`` (which returns the alarms), and the alarms."""
     seconds = []
-    for _ in range(repeats):
-        detector = make()
+    for _ in range(calls):
         start = time.perf_counter()
-        alarms = detector.update_many(values)
+        alarms = run()
         seconds.append(time.perf_counter() - start)
-    return np.array(seconds), alarms.tolist()
+    return min(seconds), list(alarms)
 
 
-def speed_table(n: int, kswin_n: int, repeats: int) -> list[dict]:
+BEST_OF = 3
+
+
+def speed_table(n: int, loop_n: int, kswin_n: int, repeats: int) -> list[dict]:
     streams = speed_streams(n)
-    rows = []
-    for name, river_make, ours_make, kind in SPEED_CASES:
-        values = streams[kind]
-        timed = values[:kswin_n] if name == "KSWIN" else values
-        as_list = timed.tolist()
-        river_s, river_alarms = looped(river_make, as_list, repeats) if river_make else (np.full(1, np.nan), None)
-        ours_s, ours_alarms = looped(ours_make, as_list, repeats)
-        bulk_s, bulk_alarms = bulk(ours_make, values, repeats)
-        compared = bulk_alarms if name != "KSWIN" else ours_make().update_many(timed).tolist()
-        reference = river_alarms if river_alarms is not None else ours_alarms
-        river_rates = len(timed) / river_s
-        rows.append({
-            "detector": name,
-            "looped": len(timed),
-            "river": (np.min(river_rates), np.median(river_rates), np.max(river_rates)),
-            "update": len(timed) / np.median(ours_s),
-            "update_many": n / np.median(bulk_s),
-            "alarms": len(bulk_alarms),
-            "same": reference == ours_alarms == compared,
-        })
-    return rows
+    return [speed_row(name, river_make, ours_make, baseline, streams[kind], kswin_n if name == "KSWIN" else loop_n,
+                      repeats)
+            for name, river_make, ours_make, baseline, kind in SPEED_CASES]
+
+
+def speed_row(name, river_make, ours_make, baseline, values: np.ndarray, looped: int, repeats: int) -> dict:
+    """``repeats`` rounds of: update_many, river's loop (on the first ``looped`` values), the compiled loop,
+    each on a fresh detector; rates in values/s, ratios per round; and whether every path raised the same alarms."""
+    n, as_list = values.size, values[:looped].tolist()
+    first, _ = timed(lambda: ours_make().update_many(values[:1000]))  # a fresh process: loads or compiles
+    compiled = compiled_baseline(baseline, values)
+    if compiled is not None:
+        compiled(values[:1000])  # compiled (or loaded from numba's cache) before timing
+    # a compiled loop over 10^6 values takes milliseconds, the length of a time slice on a shared machine:
+    # each round takes the fastest of BEST_OF calls of update_many and of the compiled loop
+    runs = {"update_many": lambda: timed(lambda: ours_make().update_many(values), BEST_OF)}
+    if river_make:
+        runs["river"] = lambda: loop(river_make(), as_list)
+    if compiled is not None:
+        runs["compiled"] = lambda: timed(lambda: compiled(values), BEST_OF)
+    seconds: dict[str, list[float]] = {key: [] for key in runs}
+    alarms: dict[str, list[int]] = {"update": loop(ours_make(), as_list)[1]}
+    for _ in range(repeats):
+        for key, run in runs.items():
+            took, found = run()
+            if alarms.setdefault(key, found) != found:
+                raise RuntimeError(f"{name}: {key} raised different alarms on the same values")
+            seconds[key].append(took)
+    per = {key: np.array(s) / (looped if key == "river" else n) for key, s in seconds.items()}  # seconds per value
+    ours = per["update_many"]
+    short = ours_make().update_many(values[:looped]).tolist() if looped < n else alarms["update_many"]
+    return {
+        "detector": name,
+        "first": first,
+        "river": 1 / per["river"] if river_make else None,
+        "update_many": 1 / ours,
+        "compiled": 1 / per["compiled"] if compiled is not None else None,
+        "vs_river": per["river"] / ours if river_make else None,  # > 1: update_many is faster
+        "vs_compiled": ours / per["compiled"] if compiled is not None else None,  # > 1: slower than compiled
+        "alarms": len(alarms["update_many"]),
+        "same": alarms.get("river", alarms["update"]) == alarms["update"] == short
+                and alarms.get("compiled", alarms["update_many"]) == alarms["update_many"],
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -220,8 +454,19 @@ def rate(per_second: float) -> str:
     return f"{per_second:.0f}"
 
 
-def ratio(ours: float, river: float) -> str:
-    return f"{ours / river:.1f}x" if np.isfinite(river) else "-"
+def speedup(times: float) -> str:
+    return f"{times:.1f}x"
+
+
+def slowdown(times: float) -> str:
+    return f"{times:.2f}x"
+
+
+def triple(values, show) -> str:
+    """min / median / max of ``values`` as ``show`` writes them; - when there are none."""
+    if values is None:
+        return "-"
+    return " / ".join(show(v) for v in (np.min(values), np.median(values), np.max(values)))
 
 
 def spread(mean: float, sd: float, digits: int) -> str:
@@ -231,7 +476,8 @@ def spread(mean: float, sd: float, digits: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="values in the speed stream")
-    parser.add_argument("--kswin-n", type=int, default=50_000, help="values for river's slow KSWIN loop")
+    parser.add_argument("--loop-n", type=int, default=200_000, help="values for the per-item loops")
+    parser.add_argument("--kswin-n", type=int, default=20_000, help="values for the per-item loops over KSWIN")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each loop (min/median/max)")
     parser.add_argument("--seeds", type=int, default=20, help="seeds per quality scenario")
     parser.add_argument("--quality-n", type=int, default=20_000, help="values per quality stream (drift at half)")
@@ -239,20 +485,26 @@ def main() -> None:
     args = parser.parse_args()
     window = args.window or args.quality_n // 5
 
-    print(f"Speed: updates/s on {args.n:,} values (loops over KSWIN: first {min(args.kswin_n, args.n):,}), "
-          f"{args.repeats} timed runs each")
-    header = (f"{'detector':12s} {'river loop min / median / max':>31s} {'update':>9s} {'ratio':>7s} "
-              f"{'update_many':>12s} {'ratio':>8s} {'alarms':>7s}  same alarms")
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    loop_n, kswin_n = min(args.loop_n, args.n), min(args.kswin_n, args.n)
+    print(f"Speed: values/s on {args.n:,} values (river's and driftlab's per-item loops: the first {loop_n:,}; "
+          f"over KSWIN: the first {kswin_n:,}), {args.repeats} rounds; each cell min / median / max over the rounds")
+    header = (f"{'detector':12s} {'river loop':>24s} {'update_many':>24s} {'compiled loop':>24s} "
+              f"{'update_many/river':>20s} {'update_many/compiled':>21s} {'first call':>10s} {'alarms':>6s}  same")
     print(header)
     print("-" * len(header))
-    for row in speed_table(args.n, min(args.kswin_n, args.n), args.repeats):
-        low, median, high = row["river"]
-        river = f"{rate(low)} / {rate(median)} / {rate(high)}" if np.isfinite(median) else "-"
-        print(f"{row['detector']:12s} {river:>31s} {rate(row['update']):>9s} "
-              f"{ratio(row['update'], median):>7s} {rate(row['update_many']):>12s} "
-              f"{ratio(row['update_many'], median):>8s} {row['alarms']:>7d}  {'yes' if row['same'] else 'NO'}")
-    print("update, update_many: medians; ratio: median against river's median per-item loop; "
-          "CUSUM has no river counterpart (alarms: update vs update_many)")
+    for row in speed_table(args.n, loop_n, kswin_n, args.repeats):
+        print(f"{row['detector']:12s} {triple(row['river'], rate):>24s} {triple(row['update_many'], rate):>24s} "
+              f"{triple(row['compiled'], rate):>24s} {triple(row['vs_river'], speedup):>20s} "
+              f"{triple(row['vs_compiled'], slowdown):>21s} {row['first'] * 1e3:8.1f}ms {row['alarms']:>6d}  "
+              f"{'yes' if row['same'] else 'NO'}")
+    print("update_many/river: how many times faster than river's per-item loop; update_many/compiled: how many "
+          "times the time of the compiled loop (1x = as fast), per round; first call: a fresh process's first "
+          "update_many on 1,000 values (numba's kernel loaded from its cache, or compiled); same: river's loop, "
+          "driftlab's loop, update_many and the compiled loop raise the same alarms. CUSUM has no river "
+          "counterpart; ADWIN runs river's Rust code and has no compiled loop here; the compiled KSWIN is given "
+          "its reference samples and p-values ready-made")
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
     n = args.quality_n
     print(f"\nQuality over {args.seeds} seeds, {n:,} values, drift from {n // 2:,} "

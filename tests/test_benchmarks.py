@@ -20,7 +20,8 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
     ("monitor.py", ["--batches", "8", "--batch-size", "16", "--runs", "3", "--history-batches", "500",
                     "--report-batches", "200,400", "--report-steps", "2"],
      "ratio from scratch / kept"),
-    ("detectors.py", ["--n", "20000", "--kswin-n", "2000", "--seeds", "2", "--quality-n", "4000"], "same alarms"),
+    ("detectors.py", ["--n", "20000", "--loop-n", "5000", "--kswin-n", "2000", "--seeds", "2", "--quality-n", "4000"],
+     "same alarms"),
     # the GPU measurement's logic on the CPU, tiny: agreement and resume must be exact there
     ("gpu.py", ["--device", "cpu", "--runs", "2", "--threads", "1"], "all checks ok"),
     ("validation.py", ["--runs", "3"], "edit validation before -> after"),

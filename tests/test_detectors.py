@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import math
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -137,6 +139,76 @@ def test_streams_raise_several_alarms_so_the_reset_after_an_alarm_is_exercised()
     assert len(_river_run(river_binary.HDDMW(), streams["binary_abrupt"].tolist())[0]) >= 2
 
 
+def _long_stream(seed: int, kind: str, n: int = 30_000) -> np.ndarray:
+    """Many short segments (50 to 1500 values) with random means, or low and high error rates in turn."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(50, 1500, size=n // 50)
+    segment = np.repeat(np.arange(lengths.size), lengths)[:n]
+    if kind == "real":
+        return rng.normal(rng.normal(0, 2, lengths.size)[segment], 1)
+    rate = np.where(np.arange(lengths.size) % 2, rng.uniform(0.3, 0.7, lengths.size), rng.uniform(0, 0.1, lengths.size))
+    rate = rate[segment]  # low and high error rates in turn: every rise is a drift
+    errors = (rng.random(n) < rate).astype(float)
+    return 1 - errors if kind == "correct" else errors
+
+
+LONG_PAIRS = [  # river detector, driftlab detector, settings, stream, alarms at least
+    (river_drift.PageHinkley, PageHinkley, {"threshold": 10.0}, "real", 300),
+    (river_drift.PageHinkley, PageHinkley, {"threshold": 5.0, "mode": "up", "alpha": 0.999}, "real", 300),
+    (river_drift.PageHinkley, PageHinkley, {"threshold": 5.0, "mode": "down", "min_instances": 5}, "real", 300),
+    (river_binary.DDM, DDM, {}, "errors", 10),
+    (river_binary.DDM, DDM, {"warm_start": 5, "drift_threshold": 2.5}, "errors", 20),
+    (river_binary.EDDM, EDDM, {}, "errors", 50),
+    (river_binary.EDDM, EDDM, {"warm_start": 10, "alpha": 0.9, "beta": 0.8}, "errors", 3),
+    (river_binary.HDDMA, HDDM_A, {}, "errors", 10),
+    (river_binary.HDDMA, HDDM_A, {"two_sided_test": True, "drift_confidence": 0.01}, "errors", 30),
+    (river_binary.HDDMW, HDDM_W, {}, "errors", 20),
+    (river_binary.HDDMW, HDDM_W, {"two_sided_test": True, "lambda_val": 0.1}, "errors", 30),
+    (river_binary.FHDDM, FHDDM, {}, "correct", 10),
+    (river_binary.FHDDM, FHDDM, {"sliding_window_size": 50, "short_window_size": 10}, "correct", 20),
+    (lambda **s: river_drift.DummyDriftDetector(t_0=s["period"]), Periodic, {"period": 77}, "real", 300),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(("river_class", "ours", "settings", "kind", "least"), LONG_PAIRS,
+                         ids=[f"{p[1].__name__}-{i}" for i, p in enumerate(LONG_PAIRS)])
+def test_long_streams_with_many_alarms_raise_rivers_alarms_and_warnings(seed, river_class, ours, settings, kind,
+                                                                          least):
+    values = _long_stream(seed, kind)
+    expected = _river_run(river_class(**settings), values.tolist())
+    assert len(expected[0]) >= least  # many resets after alarms are exercised
+    single = _one_at_a_time(ours(**settings), values.tolist())
+    whole = ours(**settings).update_many(values, trace=True)
+    alarms_only = ours(**settings).update_many(values)
+    chunked = _in_chunks(ours(**settings), values, seed)
+    for got in (single, whole, chunked):
+        assert (got.alarms.tolist(), got.warnings.tolist()) == expected
+    assert alarms_only.tolist() == expected[0]
+    assert np.array_equal(whole.statistic, single.statistic)
+    assert np.array_equal(chunked.statistic, single.statistic)
+
+
+def test_cusum_on_a_long_stream_matches_one_value_at_a_time_through_many_alarms():
+    values = _long_stream(2, "real")
+    for settings in ({"h": 4.0}, {"mu_0": 0.5, "k": 0.25, "h": 3.0}):
+        single = _one_at_a_time(CUSUM(**settings), values.tolist())
+        assert single.alarms.size >= 50
+        whole = CUSUM(**settings).update_many(values, trace=True)
+        assert whole.alarms.tolist() == single.alarms.tolist()
+        assert np.array_equal(whole.statistic, single.statistic)
+
+
+def test_numba_is_imported_by_the_first_compiled_update_many_not_by_import():
+    code = ("import sys, numpy, driftlab, driftlab.detectors\n"
+            "before = 'numba' in sys.modules\n"
+            "driftlab.detectors.PageHinkley().update_many(numpy.zeros(10))\n"
+            "print(before, 'numba' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
+
+
 KSWIN_SETTINGS = [
     {"seed": 1},  # river's defaults
     {"seed": 7, "alpha": 0.05, "window_size": 60, "stat_size": 20},
@@ -235,6 +307,19 @@ def test_reset_forgets_everything(index):
     assert not used.drift_detected and not used.warning_detected
     again = used.update_many(values, trace=True)
     assert np.array_equal(again.statistic, fresh.update_many(values, trace=True).statistic)
+
+
+@pytest.mark.parametrize("index", range(len(_all_detectors())), ids=[type(d).__name__ for d in _all_detectors()])
+def test_infinities_are_fed_the_same_way_one_at_a_time_and_in_bulk(index):
+    if isinstance(_all_detectors()[index], (EDDM, DDM, HDDM_A, HDDM_W, FHDDM, DetectorEnsemble)):
+        pytest.skip("error-rate detectors take values in [0, 1] only")
+    values = _streams(8, n=600)["real_abrupt"]
+    values[[100, 250, 251, 400]] = [np.inf, -np.inf, np.inf, np.inf]
+    single = _one_at_a_time(_all_detectors()[index], values.tolist())
+    whole = _all_detectors()[index].update_many(values, trace=True)
+    assert whole.alarms.tolist() == single.alarms.tolist()
+    assert whole.warnings.tolist() == single.warnings.tolist()
+    assert np.array_equal(whole.statistic, single.statistic, equal_nan=True)
 
 
 def test_trace_lines_up_with_the_values():

@@ -1,4 +1,4 @@
-"""Drift detectors: one river-compatible protocol, vectorised ``update_many``, an ensemble, a registry.
+"""Drift detectors: one river-compatible protocol, compiled ``update_many``, an ensemble, a registry.
 
 Every detector follows river's protocol: ``update(x)`` takes one value, after which
 ``drift_detected`` and ``warning_detected`` (always False where the algorithm has no warning zone)
@@ -19,17 +19,19 @@ build a new detector (:func:`make_detector`, ``from_spec``) to change them.
 
 river 0.26 is the reference, with the same defaults and the same reset-after-alarm behaviour.
 :class:`ADWIN` runs river's own Rust implementation. Every other detector is driftlab's own
-implementation, vectorised segment by segment (vectorise up to the next alarm, reset, go on), and
-tests/test_detectors.py checks that it raises the same alarms and warnings as river's detector on
-seeded streams, fed one at a time and in chunks. Running sums replace river's incremental means, so
-statistics agree with river's to rounding, not bit for bit; ``update`` and ``update_many`` do the
-same floating-point operations, so those two agree bit for bit.
+implementation: ``update_many`` runs the detector's ``update`` rule as a compiled loop (a numba
+kernel, imported and loaded on the first call; Periodic in closed form), KSWIN vectorised window by
+window, and tests/test_detectors.py checks that each raises the same alarms and warnings as river's
+detector on seeded streams, long ones with hundreds of alarms included, fed one at a time and in
+chunks. Running sums replace river's incremental means, so statistics agree with river's to
+rounding, not bit for bit; ``update`` and ``update_many`` do the same floating-point operations, so
+those two agree bit for bit.
 
 The package, by idea: ``base`` (the protocol, :class:`DetectorTrace`, the segment-by-segment loop),
 ``windows`` (ADWIN, KSWIN), ``cumulative`` (PageHinkley, CUSUM), ``error_rate`` (DDM, EDDM),
 ``hoeffding`` (HDDM_A, HDDM_W, FHDDM), ``control`` (NoDrift, Periodic), ``ensemble``
-(DetectorEnsemble); ``_vector`` holds the vector building blocks of ``update_many`` and
-``_python_random`` the bulk replay of ``random.Random.sample`` behind KSWIN's reference samples.
+(DetectorEnsemble); ``_compiled`` runs the numba kernels of ``update_many`` and ``_python_random``
+holds the bulk replay of ``random.Random.sample`` behind KSWIN's reference samples.
 Import the names from here: this module is the public surface, and holds the registry.
 """
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The detector protocol: :class:`DriftDetector` (river's ``update``/``drift_detected`` plus
 ``update_many`` and ``statistic``) and :class:`DetectorTrace`.
 
-``update_many`` vectorises segment by segment: a subclass's ``_scan`` handles a block of values
-up to and including the first alarm, the loop here resets the detector and goes on with the rest.
+``update_many`` feeds a whole array through the subclass's ``_run``: a compiled loop (the detector's
+``update`` rule as a numba kernel, see ``_compiled``) for most detectors; by default the segment loop
+here, where a subclass's ``_scan`` handles a block of values up to and including the first alarm and
+the loop resets the detector and goes on with the rest (ADWIN, KSWIN, NoDrift).
 
 NaN policy, the same for every detector: a NaN is refused with a
 :class:`~driftlab.errors.ConfigError` (a ValueError) before the detector changes: by ``update``
@@ -53,9 +55,11 @@ class DriftDetector(Config):
     """Base of driftlab's drift detectors: river's protocol plus ``update_many`` and ``statistic``.
 
     A subclass declares its settings as constant ``param`` parameters and implements ``update(x)``,
-    ``reset()`` and ``_scan(values, trace)``: feed ``values`` up to and including the first alarm,
-    return how many were used plus the statistic and warning flags for each of them. It lists its
-    state in ``__slots__``: other attributes of a ``param`` class are about twice as slow to reach.
+    ``reset()`` and either ``_run(values, trace)`` (feed every value; return the alarms and, if
+    ``trace``, the statistic and warning flags after each value) or ``_scan(values, trace)``: feed
+    ``values`` up to and including the first alarm, return how many were used plus the statistic and
+    warning flags for each of them. It lists its state in ``__slots__``: other attributes of a
+    ``param`` class are about twice as slow to reach.
 
     >>> from driftlab.detectors import PageHinkley
     >>> values = np.repeat([0.0, 1.0], 100)  # the mean jumps at index 100
@@ -147,6 +151,13 @@ class DriftDetector(Config):
     def update_many(self, values, *, trace: bool = False):
         """Feed every value in order; return the indices of the alarms (or a DetectorTrace if ``trace``)."""
         x = self._checked(_as_values(values))
+        found, statistic, warning = self._run(x, trace)
+        if not trace:
+            return found
+        return DetectorTrace(found, np.flatnonzero(warning), statistic)
+
+    def _run(self, x: np.ndarray, trace: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Feed ``x`` block by block through ``_scan``, resetting after each alarm."""
         alarms: list[int] = []
         statistics: list[np.ndarray] = []
         warned: list[np.ndarray] = []
@@ -164,14 +175,9 @@ class DriftDetector(Config):
                 block = _FIRST_BLOCK
             else:
                 block = min(2 * block, _LAST_BLOCK)
-        found = np.array(alarms, dtype=np.intp)
-        if not trace:
-            return found
-        return DetectorTrace(
-            found,
-            np.flatnonzero(np.concatenate(warned)) if warned else np.array([], np.intp),
-            np.concatenate(statistics) if statistics else np.array([], float),
-        )
+        return (np.array(alarms, dtype=np.intp),
+                np.concatenate(statistics) if statistics else np.array([], float),
+                np.concatenate(warned) if warned else np.array([], bool))
 
     def _checked(self, x: np.ndarray) -> np.ndarray:
         """``x``, once the detector has checked it can take these values (by default any number)."""
@@ -179,6 +185,12 @@ class DriftDetector(Config):
 
     def _scan(self, x: np.ndarray, trace: bool) -> tuple[int, np.ndarray, np.ndarray | None]:
         raise NotImplementedError
+
+
+def _until_first(flags: np.ndarray) -> int:
+    """How many positions up to and including the first True (all of them when none)."""
+    first = int(np.argmax(flags))
+    return first + 1 if flags[first] else flags.size
 
 
 def _rejecting_nan(update, name: str):
@@ -199,7 +211,7 @@ def _as_values(values) -> np.ndarray:
         raise ConfigError("values", f"expected a 1-D array of numbers ({error})") from None
     if x.ndim != 1:
         raise ConfigError("values", f"expected a 1-D array of numbers, got shape {x.shape}")
-    if np.isnan(x).any():
+    if x.size and np.isnan(x.min()):  # min is NaN when any value is, with no temporary array
         raise ConfigError(f"values[{int(np.flatnonzero(np.isnan(x))[0])}]",
                           "is NaN; a missing value is not evidence for or against drift: drop or impute it first")
     return x

@@ -50,9 +50,13 @@ class Periodic(DriftDetector):
         self._statistic = float(self._n)
         self._drift = self._n >= self._period
 
-    def _scan(self, x, trace):
-        used = min(x.size, self._period - self._n)
-        statistic = np.arange(self._n + 1, self._n + used + 1, dtype=float)
-        self._n += used
-        self._statistic, self._drift = float(self._n), self._n >= self._period
-        return used, statistic, None
+    def _run(self, x, trace):
+        # values since the last alarm go on from _n (from 0 after an alarm) and wrap after period
+        start = 0 if self._drift else self._n
+        alarms = np.arange(self._period - start - 1, x.size, self._period)
+        if x.size:
+            self._n = (start + x.size - 1) % self._period + 1
+            self._statistic, self._drift = float(self._n), self._n == self._period
+        if not trace:
+            return alarms, np.zeros(0), np.zeros(0, bool)
+        return alarms, ((start + np.arange(x.size)) % self._period + 1).astype(float), np.zeros(x.size, bool)

@@ -13,12 +13,12 @@ import numpy as np
 import param
 
 from ..errors import ConfigError
-from ._vector import _cumsum_from, _cut_points, _ewma, _ewma_bound_table, _restarted_ewma, _until_first
+from ._compiled import kernel, run_kernel
 from .base import DriftDetector
 
 
 class HDDM_A(DriftDetector):
-    """Hoeffding drift detection on averages (Frías-Blanco et al., 2014): river's ``binary.HDDMA``, vectorised.
+    """Hoeffding drift detection on averages (Frías-Blanco et al., 2014): river's ``binary.HDDMA``, compiled.
 
     With z̄_t the mean of the values since the last reset and ε(n) = √(ln(1/drift_confidence)/(2n)),
     the cut point is the latest t where z̄_t + ε(t) reached a new minimum (≤). With x̄ = z̄ at the
@@ -94,41 +94,58 @@ class HDDM_A(DriftDetector):
             self._statistic = max(rise, fall)
         self._drift, self._warning = drift, warning
 
-    def _scan(self, x, trace):
-        n = self._n + np.arange(1, x.size + 1)
-        totals = _cumsum_from(self._total, x)
-        mean = totals / n
-        eps = np.sqrt(1.0 / (2 * n) * self._log_cut)
-        low = _cut_points(mean + eps, n, mean, (self._low, self._low_n, self._low_mean), lower=True)
-        high = _cut_points(mean - eps, n, mean, (self._high, self._high_n, self._high_mean), lower=False)
-        rise = mean - low.value
-        drift, warning = self._hoeffding_tests(rise, n, low.n)
-        warning &= ~drift
-        statistic = rise
-        if self._two_sided:
-            fall = high.value - mean
-            fall_drift, fall_warning = self._hoeffding_tests(fall, n, high.n)
-            warning |= ~fall_drift & fall_warning
-            drift |= fall_drift
-            statistic = np.maximum(rise, fall)
-        used = _until_first(drift)
-        i = used - 1
-        self._n, self._total = int(n[i]), float(totals[i])
-        self._low, self._low_n, self._low_mean = float(low.key[i]), int(low.n[i]), float(low.value[i])
-        self._high, self._high_n, self._high_mean = float(high.key[i]), int(high.n[i]), float(high.value[i])
-        self._statistic, self._drift, self._warning = float(statistic[i]), bool(drift[i]), bool(warning[i])
-        return used, statistic[:used], warning[:used]
+    _kernel_state = ('_drift', '_warning', '_statistic', '_n', '_total', '_low', '_low_n', '_low_mean', '_high',
+                     '_high_n', '_high_mean')
 
-    def _hoeffding_tests(self, change, n, cut_n):
-        moved = n != cut_n
-        with np.errstate(divide="ignore", invalid="ignore"):
-            spread = (n - cut_n) / cut_n * (1.0 / n) / 2
-        drift = moved & (change >= np.sqrt(spread * self._log_drift))
-        return drift, moved & (change >= np.sqrt(spread * self._log_warning))
+    def _run(self, x, trace):
+        return run_kernel(self, self._kernel_state, _hddm_a, x, trace, self._log_cut, self._log_drift,
+                          self._log_warning, self._two_sided)
+
+
+@kernel
+def _hddm_a(x, state, log_cut, log_drift, log_warning, two_sided, trace):
+    """HDDM_A.update over ``x``; ``state`` as HDDM_A._kernel_state."""
+    drift, warning, statistic, n, total = state[0] != 0, state[1] != 0, state[2], int(state[3]), state[4]
+    low, low_n, low_mean = state[5], int(state[6]), state[7]
+    high, high_n, high_mean = state[8], int(state[9]), state[10]
+    alarms, found = np.empty(x.size, np.int64), 0
+    statistics, warnings = np.empty(x.size if trace else 0), np.empty(x.size if trace else 0, np.bool_)
+    for i in range(x.size):
+        if drift:
+            drift, warning, statistic, n, total = False, False, 0.0, 0, 0.0
+            low, low_n, low_mean, high, high_n, high_mean = np.inf, 0, 0.0, -np.inf, 0, 0.0
+        n += 1
+        total += x[i]
+        mean = total / n
+        eps = np.sqrt(1.0 / (2 * n) * log_cut)
+        if mean + eps <= low:
+            low, low_n, low_mean = mean + eps, n, mean
+        if mean - eps >= high:
+            high, high_n, high_mean = mean - eps, n, mean
+        rise = mean - low_mean
+        spread = (n - low_n) / low_n * (1.0 / n) / 2
+        drift = n != low_n and rise >= np.sqrt(spread * log_drift)
+        warning = n != low_n and not drift and rise >= np.sqrt(spread * log_warning)
+        statistic = rise
+        if two_sided:
+            fall = high_mean - mean
+            spread = (n - high_n) / high_n * (1.0 / n) / 2
+            if n != high_n and fall >= np.sqrt(spread * log_drift):
+                drift = True
+            elif n != high_n and fall >= np.sqrt(spread * log_warning):
+                warning = True
+            statistic = fall if fall > rise else rise  # Python's max
+        if drift:
+            alarms[found], found = i, found + 1
+        if trace:
+            statistics[i], warnings[i] = statistic, warning
+    state[0], state[1], state[2], state[3], state[4] = drift, warning, statistic, n, total
+    state[5], state[6], state[7], state[8], state[9], state[10] = low, low_n, low_mean, high, high_n, high_mean
+    return alarms[:found], statistics, warnings
 
 
 class HDDM_W(DriftDetector):
-    """Hoeffding drift detection on EWMAs (Frías-Blanco et al., 2014): river's ``binary.HDDMW``, vectorised.
+    """Hoeffding drift detection on EWMAs (Frías-Blanco et al., 2014): river's ``binary.HDDMW``, compiled.
 
     An EWMA Z_t = λx_t + (1 − λ)Z_{t−1} (Z_1 = x_1, λ = lambda_val) has the McDiarmid bound
     ε(c, conf) = √(c·ln(1/conf)/2), with c_t = λ² + (1 − λ)²c_{t−1} (c_0 = 1). The cut point is the
@@ -225,46 +242,67 @@ class HDDM_W(DriftDetector):
             self._statistic = max(rise, fall)
         self._drift, self._warning = drift, warning
 
-    def _scan(self, x, trace):
-        n = self._n + np.arange(1, x.size + 1)
-        ewma = _ewma(x, self._lambda, self._n, self._ewma)
-        eps = np.sqrt(self._bounds[np.minimum(n, self._settled)] * self._log_drift / 2)
-        up = _cut_points(ewma + eps, n, ewma, (self._up_cut, self._up_ref_n, self._up_ref), lower=True,
-                         strict=True)
-        down = _cut_points(ewma - eps, n, ewma, (self._down_cut, self._down_ref_n, self._down_ref), lower=False,
-                           strict=True)
-        up_n, up_ewma = _restarted_ewma(x, self._lambda, up.new, self._up_n, self._up_ewma)
-        down_n, down_ewma = _restarted_ewma(x, self._lambda, down.new, self._down_n, self._down_ewma)
-        rise = np.where(up_n > 0, up_ewma - up.value, 0.0)
-        drift, warning = self._mcdiarmid_tests(rise, up.n, up_n)
-        warning &= ~drift
-        statistic = rise
-        if self._two_sided:
-            fall = np.where(down_n > 0, down.value - down_ewma, 0.0)
-            fall_drift, fall_warning = self._mcdiarmid_tests(fall, down.n, down_n)
-            warning |= ~fall_drift & fall_warning
-            drift |= fall_drift
-            statistic = np.maximum(rise, fall)
-        used = _until_first(drift)
-        i = used - 1
-        self._n, self._ewma = int(n[i]), float(ewma[i])
-        self._up_cut, self._up_ref_n, self._up_ref = float(up.key[i]), int(up.n[i]), float(up.value[i])
-        self._up_n, self._up_ewma = int(up_n[i]), float(up_ewma[i])
-        self._down_cut, self._down_ref_n, self._down_ref = float(down.key[i]), int(down.n[i]), float(down.value[i])
-        self._down_n, self._down_ewma = int(down_n[i]), float(down_ewma[i])
-        self._statistic, self._drift, self._warning = float(statistic[i]), bool(drift[i]), bool(warning[i])
-        return used, statistic[:used], warning[:used]
+    _kernel_state = ('_drift', '_warning', '_statistic', '_n', '_ewma', '_up_cut', '_up_ref', '_up_ref_n', '_up_n',
+                     '_up_ewma', '_down_cut', '_down_ref', '_down_ref_n', '_down_n', '_down_ewma')
 
-    def _mcdiarmid_tests(self, change, ref_n, new_n):
-        settled = self._settled
-        c = self._bounds[np.minimum(ref_n, settled)] + self._bounds[np.minimum(new_n, settled)]
-        started = new_n > 0
-        drift = started & (change > np.sqrt(c * self._log_drift / 2))
-        return drift, started & (change > np.sqrt(c * self._log_warning / 2))
+    def _run(self, x, trace):
+        return run_kernel(self, self._kernel_state, _hddm_w, x, trace, self._lambda, self._bounds, self._log_drift,
+                          self._log_warning, self._two_sided)
+
+
+@kernel
+def _hddm_w(x, state, lam, bounds, log_drift, log_warning, two_sided, trace):
+    """HDDM_W.update over ``x``; ``state`` as HDDM_W._kernel_state; ``bounds`` the table of c_n."""
+    settled = bounds.size - 1
+    drift, warning, statistic, n, ewma = state[0] != 0, state[1] != 0, state[2], int(state[3]), state[4]
+    up_cut, up_ref, up_ref_n, up_n, up_ewma = state[5], state[6], int(state[7]), int(state[8]), state[9]
+    down_cut, down_ref, down_ref_n, down_n, down_ewma = state[10], state[11], int(state[12]), int(state[13]), state[14]
+    alarms, found = np.empty(x.size, np.int64), 0
+    statistics, warnings = np.empty(x.size if trace else 0), np.empty(x.size if trace else 0, np.bool_)
+    for i in range(x.size):
+        value = x[i]
+        if drift:
+            drift, warning, statistic, n, ewma = False, False, 0.0, 0, 0.0
+            up_cut, up_ref, up_ref_n, up_n, up_ewma = np.inf, 0.0, 0, 0, 0.0
+            down_cut, down_ref, down_ref_n, down_n, down_ewma = -np.inf, 0.0, 0, 0, 0.0
+        n += 1
+        ewma = value if n == 1 else lam * value + (1 - lam) * ewma
+        eps = np.sqrt(bounds[min(n, settled)] * log_drift / 2)
+        if ewma + eps < up_cut:
+            up_cut, up_ref, up_ref_n, up_n, up_ewma = ewma + eps, ewma, n, 0, 0.0
+        else:
+            up_n += 1
+            up_ewma = value if up_n == 1 else lam * value + (1 - lam) * up_ewma
+        if ewma - eps > down_cut:
+            down_cut, down_ref, down_ref_n, down_n, down_ewma = ewma - eps, ewma, n, 0, 0.0
+        else:
+            down_n += 1
+            down_ewma = value if down_n == 1 else lam * value + (1 - lam) * down_ewma
+        rise = up_ewma - up_ref if up_n else 0.0
+        c = bounds[min(up_ref_n, settled)] + bounds[min(up_n, settled)]
+        drift = up_n > 0 and rise > np.sqrt(c * log_drift / 2)
+        warning = up_n > 0 and not drift and rise > np.sqrt(c * log_warning / 2)
+        statistic = rise
+        if two_sided:
+            fall = down_ref - down_ewma if down_n else 0.0
+            c = bounds[min(down_ref_n, settled)] + bounds[min(down_n, settled)]
+            if down_n and fall > np.sqrt(c * log_drift / 2):
+                drift = True
+            elif down_n and fall > np.sqrt(c * log_warning / 2):
+                warning = True
+            statistic = fall if fall > rise else rise  # Python's max
+        if drift:
+            alarms[found], found = i, found + 1
+        if trace:
+            statistics[i], warnings[i] = statistic, warning
+    state[0], state[1], state[2], state[3], state[4] = drift, warning, statistic, n, ewma
+    state[5], state[6], state[7], state[8], state[9] = up_cut, up_ref, up_ref_n, up_n, up_ewma
+    state[10], state[11], state[12], state[13], state[14] = down_cut, down_ref, down_ref_n, down_n, down_ewma
+    return alarms[:found], statistics, warnings
 
 
 class FHDDM(DriftDetector):
-    """Fast Hoeffding Drift Detection Method (Pesaranghader & Viktor, 2016): river's ``binary.FHDDM``, vectorised.
+    """Fast Hoeffding Drift Detection Method (Pesaranghader & Viktor, 2016): river's ``binary.FHDDM``, compiled.
 
     Over the last n = sliding_window_size values, u_t is their mean and u_max = max_{j≤t} u_j
     (starting from 0, over full windows since the last reset). Drift when u_max − u_t > ε with
@@ -329,25 +367,62 @@ class FHDDM(DriftDetector):
             drift = drift or self._short_max - u_short > self._short_epsilon
         self._drift = drift
 
-    def _scan(self, x, trace):
-        size, short = self._size, self._short
-        history = np.fromiter(self._prefix, float, len(self._prefix))
-        prefix = np.concatenate((history, _cumsum_from(history[-1], x)))
-        end = np.arange(history.size, prefix.size)
-        full = self._n + np.arange(1, x.size + 1) >= size
-        u = np.where(full, (prefix[end] - prefix[np.maximum(end - size, 0)]) / size, -np.inf)
-        u_max = np.maximum.accumulate(np.concatenate(([self._u_max], u)))[1:]
-        statistic = np.where(full, u_max - u, 0.0)
-        drift = statistic > self._epsilon
-        short_max = np.full(x.size, self._short_max)
-        if short:
-            u_short = np.where(full, (prefix[end] - prefix[np.maximum(end - short, 0)]) / short, -np.inf)
-            short_max = np.maximum.accumulate(np.concatenate(([self._short_max], u_short)))[1:]
-            drift |= full & (short_max - u_short > self._short_epsilon)
-        used = _until_first(drift)
-        i = used - 1
-        self._n += used
-        self._prefix.extend(prefix[history.size:history.size + used].tolist())
-        self._u_max, self._short_max = float(u_max[i]), float(short_max[i])
-        self._statistic, self._drift = float(statistic[i]), bool(drift[i])
-        return used, statistic[:used], None
+    _kernel_state = ('_drift', '_statistic', '_n', '_u_max', '_short_max')
+
+    def _run(self, x, trace):
+        size = self._size
+        sums = np.zeros(size + 1)  # the running sums as a ring: the sum after value n at sums[n % (size + 1)]
+        kept = np.fromiter(self._prefix, float, len(self._prefix))
+        sums[(self._n - kept.size + 1 + np.arange(kept.size)) % (size + 1)] = kept
+        found = run_kernel(self, self._kernel_state, _fhddm, x, trace, sums, size, self._short or 0, self._epsilon,
+                           self._short_epsilon)
+        n = self._n
+        self._prefix.clear()  # from the last reset on, at most size + 1 sums (0 first)
+        self._prefix.extend(sums[(np.arange(max(n - size, 0), n + 1)) % (size + 1)].tolist())
+        return found
+
+
+@kernel
+def _fhddm(x, state, sums, size, short, epsilon, short_epsilon, trace):
+    """FHDDM.update over ``x``; ``state`` as FHDDM._kernel_state; ``sums`` the ring of running sums (short 0: none)."""
+    ring = size + 1
+    drift, statistic, n, u_max, short_max = state[0] != 0, state[1], int(state[2]), state[3], state[4]
+    head = n % ring  # where the newest sum is; walking indices instead of n % ring saves a division a value
+    total = sums[head]
+    alarms, found = np.empty(x.size, np.int64), 0
+    statistics = np.empty(x.size if trace else 0)
+    for i in range(x.size):
+        if drift:
+            drift, statistic, n, u_max, short_max, head, total = False, 0.0, 0, 0.0, 0.0, 0, 0.0
+            sums[0] = 0.0
+        total = total + x[i]
+        n += 1
+        head = head + 1 if head < size else 0
+        sums[head] = total
+        if n >= size:
+            u = (total - sums[head + 1 if head < size else 0]) / size  # the sum size values back
+            if u > u_max:
+                u_max = u
+            statistic = u_max - u
+            drift = statistic > epsilon
+            if short:
+                back = head - short
+                u_short = (total - sums[back if back >= 0 else back + ring]) / short
+                if u_short > short_max:
+                    short_max = u_short
+                drift = drift or short_max - u_short > short_epsilon
+            if drift:
+                alarms[found], found = i, found + 1
+        if trace:
+            statistics[i] = statistic
+    state[0], state[1], state[2], state[3], state[4] = drift, statistic, n, u_max, short_max
+    return alarms[:found], statistics, np.zeros(statistics.size, np.bool_)
+
+
+def _ewma_bound_table(lam: float) -> np.ndarray:
+    """c_n = λ² + (1 − λ)²·c_{n−1} from c_0 = 1, up to where it stops changing in floating point."""
+    lam_sq, rest_sq = lam * lam, (1 - lam) ** 2
+    table = [1.0]
+    while (following := lam_sq + rest_sq * table[-1]) != table[-1]:
+        table.append(following)
+    return np.array(table)

@@ -14,8 +14,7 @@ from river._river_rust.drift import AdaptiveWindowing
 
 from ..errors import ConfigError
 from ._python_random import _replay_samples
-from ._vector import _until_first
-from .base import DriftDetector
+from .base import DriftDetector, _until_first
 
 _CACHED_ROWS = 1 << 16  # KSWIN reference samples kept per detector
 
