@@ -68,13 +68,14 @@ from .registry import MODELS, TRANSFORMS, import_path
 from .tracking import scenario_tracking
 from .tree import SamplingTree
 
-SECTIONS = ("name", "description", "seed", "tree", "parameters", "detectors", "monitor", "model", "trainer",
+SECTIONS = ("name", "description", "seed", "tree", "multi_label", "parameters", "detectors", "monitor", "model", "trainer",
             "buffers", "tracking")
 COMMENTS = {
     "seed": "One seed reproduces everything: the stream, the detectors' inputs, the model and its training.",
     "tree": "The sampling tree: a list chains nodes; a string is a label; {transform: NAME} a registered\n"
             "transform (name: its scope, args: fixed arguments); {branch: NAME, branches: {...}} a branching\n"
             "node whose probabilities are the parameter NAME.probs (uniform when absent).",
+    "multi_label": "true: label nodes append to the sample's set of labels (multi-hot targets, trained with BCE).",
     "parameters": "Stream parameters by scope: a constant; {schedule: [...], strategy: hold | cycle | raise};\n"
                   "or {value: initial, update: {type: UpdateFunction, scheduler: {type: Scheduler, ...}, ...}}.",
     "detectors": "Drift detectors on the monitored metric, by name; the monitor's trigger decides adaptation.",
@@ -241,9 +242,10 @@ class Scenario:
         return apply_threads(threads)
 
     def _monitor(self, tree, model, trainer, detectors, settings: MonitorSettings) -> Monitor:
-        from .training import Evaluator  # torch is imported only when a scenario has a model
+        from .training import Evaluator, Labels  # torch is imported only when a scenario has a model
 
-        evaluate = trainer.evaluator() if trainer is not None else Evaluator(model, tree.classes)
+        evaluate = trainer.evaluator() if trainer is not None else \
+            Evaluator(model, Labels(tree.classes, tree.multi_label))
         values = settings.param.values()
         arguments = {k: values[k] for k in ("metric", "batch_size", "interval", "aggregate", "batches_per_step",
                                             "adaptation", "period", "trigger", "adapt_delay", "prefetch")}
@@ -260,8 +262,11 @@ class Scenario:
             raise ConfigError("tree", "required: the sampling tree")
         store = _scoped("parameters", lambda: ParameterStore(self.spec.get("parameters") or None, seed=self.seed))
         nodes = _nodes(self.spec["tree"], "tree", self.allowed_imports, depth=0)
+        multi_label = self.spec.get("multi_label", False)
+        if not isinstance(multi_label, bool):
+            raise ConfigError("multi_label", f"expected true or false, got {multi_label!r}")
         try:
-            return SamplingTree(nodes, store, rng=self.seed)
+            return SamplingTree(nodes, store, rng=self.seed, multi_label=multi_label)
         except ConfigError as err:
             raise err if err.path.startswith("tree") else err.within("parameters") from None
 
@@ -303,7 +308,8 @@ class Scenario:
             raise ConfigError("model", "required with a trainer")
         strategy, settings = self._trainer_settings(seed)
         current, memory = self._buffers(seed)
-        return Trainer(model, strategy, classes=tree.classes, current=buffer_module.DataUser(current),
+        return Trainer(model, strategy, classes=tree.classes, multi_label=tree.multi_label,
+                       current=buffer_module.DataUser(current),
                        memory=memory, **settings)
 
     def _trainer_settings(self, seed: int) -> tuple[Any, dict]:
@@ -414,7 +420,8 @@ def _yaml(data: Any) -> str:
 
 def scenario_from_tree(tree: SamplingTree, **sections: Any) -> Scenario:
     """A scenario holding ``tree`` (its transforms must be registered) and the other ``sections``."""
-    spec = {"seed": tree.seed, "tree": tree_to_spec(tree), "parameters": params_to_spec(tree.params), **sections}
+    spec = {"seed": tree.seed, "tree": tree_to_spec(tree), **({"multi_label": True} if tree.multi_label else {}),
+            "parameters": params_to_spec(tree.params), **sections}
     return Scenario(spec)
 
 

@@ -179,8 +179,10 @@ class Cell:
 class Sweep:
     """A scenario, a grid of overrides and seed indices: the cells to run (see the module doc).
 
-    ``scenario`` is YAML text, a scenario file or a built-in scenario's name. Every grid point is
-    validated before anything runs; an error names the grid key (``--grid trainer.strategy``).
+    ``scenario`` is YAML text, a scenario file or a built-in scenario's name; ``overrides`` are
+    ``path=value`` items (``--set``) applied to it once, before the grid: the sweep's scenario text
+    (and so its folder's manifest) holds them. Every grid point is validated before anything runs;
+    an error names the grid key (``--grid trainer.strategy``).
 
     >>> sweep = Sweep("detector_comparison", {"monitor.batch_size": [32, 64]}, seeds="0-1")
     >>> len(sweep.cells), sweep.cells[1].point, sweep.cells[1].seed
@@ -192,14 +194,14 @@ class Sweep:
     """
 
     def __init__(self, scenario: str | os.PathLike, grid: Mapping[str, Sequence[Any]] | None = None,
-                 seeds: str | int | Iterable[int] = 0, *, allowed_imports: Iterable[str] = (),
-                 tracking: Mapping[str, Any] | None = None):
+                 seeds: str | int | Iterable[int] = 0, *, overrides: Iterable[str] = (),
+                 allowed_imports: Iterable[str] = (), tracking: Mapping[str, Any] | None = None):
         from .library.scenarios import scenario_source
         from .scenario import dump_scenario, load_scenario
 
         source = scenario_source(scenario)
         self.allowed_imports = tuple(allowed_imports)
-        self.scenario = load_scenario(source, allowed_imports=self.allowed_imports)
+        self.scenario = load_scenario(source, overrides=overrides, allowed_imports=self.allowed_imports)
         self.text = dump_scenario(self.scenario)
         self.grid = {str(key): list(values) for key, values in (grid or {}).items()}
         self.seeds = parse_seeds(seeds)
