@@ -68,8 +68,8 @@ from .registry import MODELS, TRANSFORMS, import_path
 from .tracking import scenario_tracking
 from .tree import SamplingTree
 
-SECTIONS = ("name", "description", "seed", "tree", "multi_label", "parameters", "detectors", "monitor", "model", "trainer",
-            "buffers", "tracking")
+SECTIONS = ("name", "description", "seed", "tree", "multi_label", "parameters", "detectors", "monitor", "model",
+            "trainer", "buffers", "tracking")
 COMMENTS = {
     "seed": "One seed reproduces everything: the stream, the detectors' inputs, the model and its training.",
     "tree": "The sampling tree: a list chains nodes; a string is a label; {transform: NAME} a registered\n"

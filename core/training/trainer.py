@@ -215,10 +215,11 @@ class Trainer:
     ``classes`` maps stream labels to class indices (``tree.classes``; None: labels already are
     indices). With ``multi_label=True`` (a multi-label tree: ``tree.multi_label``) each label is a
     tuple of classes, trained as a multi-hot target with binary cross-entropy and scored by
-    exact-match accuracy (:mod:`driftlab.training.data`), by every strategy. ``current`` is the DataUser of the current regime (default: a SequentialBuffer of
-    the newest 1024 samples; give the Monitor ``trainer.collector``), ``memory`` the buffer of past
-    regimes (default: a ReservoirBuffer of 2048 seeded with ``seed``). ``on_progress(Progress)``
-    is called after every step. Other keywords are :class:`TrainerConfig` settings.
+    exact-match accuracy (:mod:`driftlab.training.data`), by every strategy. ``current`` is the
+    DataUser of the current regime (default: a SequentialBuffer of the newest 1024 samples; give
+    the Monitor ``trainer.collector``), ``memory`` the buffer of past regimes (default: a
+    ReservoirBuffer of 2048 seeded with ``seed``). ``on_progress(Progress)`` is called after every
+    step. Other keywords are :class:`TrainerConfig` settings.
 
     >>> from driftlab.library import rotated_digits
     >>> from driftlab.training.models import DigitsCNN
@@ -232,9 +233,9 @@ class Trainer:
     """
 
     def __init__(self, model: nn.Module, strategy: Strategy | str | dict = "naive", device: str = "auto", *,
-                 classes: Sequence[Any] | None = None, multi_label: bool = False, current: DataUser | None = None,
-                 memory: DataBuffer | None = None, on_progress: Callable[[Progress], Any] | None = None,
-                 **settings: Any):
+                 classes: Sequence[Any] | None = None, multi_label: bool = False,
+                 current: DataUser | None = None, memory: DataBuffer | None = None,
+                 on_progress: Callable[[Progress], Any] | None = None, **settings: Any):
         try:
             self.config = TrainerConfig(device=device, **settings)
         except ConfigError as err:  # "TrainerConfig.lr: ..." -> "trainer.lr: ..."
