@@ -29,9 +29,10 @@ row, ``experience`` NaN): the grid point's values (as text), ``seed``, ``scenari
 ``error``, ``wall_seconds``, ``batches``, ``steps``, ``episodes``, ``mean_accuracy`` (the monitored
 accuracy over the run), ``alarms`` (of the trigger detector), per detector ``<name>.alarms``,
 ``.detected``, ``.missed``, ``.delay`` (mean detection delay in batches) and ``.false_alarms``
-(:meth:`~driftlab.monitor.Monitor.detection_report`), the CL metrics ``average_accuracy``,
-``forgetting``, ``backward_transfer``, ``forward_transfer``, and per experience i its
-``experience_step``, ``accuracy`` R[i, i], ``accuracy_final`` R[T−1, i], ``accuracy_before``
+(:meth:`~driftlab.monitor.Monitor.detection_report`), the CL metrics of
+:meth:`~driftlab.training.evaluation.Experiences.metrics` (``average_accuracy``,
+``forgetting_avalanche``, ``forgetting_chaudhry``, ``backward_transfer``, ``forward_transfer``), and
+per experience i its ``experience_step``, ``accuracy`` R[i, i], ``accuracy_final`` R[T−1, i], ``accuracy_before``
 R[i−1, i], ``baseline`` b[i] and ``accuracy_row`` (row i of R as JSON).
 
 >>> parse_grid(["trainer.strategy=naive,replay", "model.hidden=[8, 4],[16]"])
@@ -67,10 +68,9 @@ log = logging.getLogger(__name__)
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 _SWEEP_SEED = 3  # the SeedSequence domain tag of sweep seeds (0, 1, 2 are in driftlab.seeds)
-CELL_COLUMNS = ("status", "error", "wall_seconds", "batches", "steps", "episodes", "mean_accuracy", "alarms",
-                "average_accuracy", "forgetting", "backward_transfer", "forward_transfer")
-METRICS = ("average_accuracy", "forgetting", "backward_transfer", "forward_transfer", "mean_accuracy", "alarms",
-           "episodes", "wall_seconds")
+CL_METRICS = ("average_accuracy", "forgetting_avalanche", "forgetting_chaudhry", "backward_transfer",
+              "forward_transfer")
+METRICS = (*CL_METRICS, "mean_accuracy", "alarms", "episodes", "wall_seconds")
 
 
 def cell_seed(scenario_seed: int, seed_index: int) -> int:
@@ -391,8 +391,7 @@ def result_rows(experiment: Any, history: pd.DataFrame) -> list[dict[str, Any]]:
     trainer = experiment.trainer
     experiences = trainer.experiences if trainer is not None else None
     if experiences is None or not len(experiences):
-        cell.update({key: math.nan for key in ("average_accuracy", "forgetting", "backward_transfer",
-                                               "forward_transfer")})
+        cell.update({key: math.nan for key in CL_METRICS})
         return [{**cell, "experience": math.nan}]
     cell.update({key: float(value) for key, value in experiences.metrics().items()})
     R, last = experiences.matrix, len(experiences) - 1
