@@ -26,7 +26,6 @@ import holoviews as hv
 import hvplot.pandas  # noqa: F401  (registers DataFrame.hvplot)
 import pandas as pd
 from bokeh.embed import file_html
-from bokeh.core.templates import FILE
 from bokeh.resources import INLINE
 
 from jinja2 import Template
@@ -108,15 +107,23 @@ def write_report_page(results: pd.DataFrame, table: pd.DataFrame, manifest: dict
 
 
 def _tradeoff(cells: pd.DataFrame, grid: list[str], detector: str):
-    """Per detector, its mean detection delay against its false alarms: one marker per grid point and
-    (false alarms, delay) value, its area ∝ the number of cells there (cells often coincide)."""
+    """Per detector, its mean detection delay against its false alarms per cell: one marker per grid
+    point and (false alarms, delay) value, its area ∝ the number of cells there (cells often coincide),
+    the grid points dodged sideways by up to ±0.15 false alarms so that none hides another."""
     x, y = f"{detector}.false_alarms", f"{detector}.delay"
     data = cells.assign(point=_points(cells, grid)).dropna(subset=[x, y])
     counts = data.groupby(["point", x, y], sort=False).size().reset_index(name="cells")
-    counts["marker"] = 6 + 4 * counts["cells"] ** 0.5
-    return counts.hvplot.scatter(x=x, y=y, by="point", size="marker", alpha=0.6, hover_cols=["cells"],
-                                 title=f"{detector}: detection delay vs false alarms (per cell)",
-                                 xlabel="false alarms", ylabel="mean delay (batches)", width=420, height=300)
+    points = list(dict.fromkeys(counts["point"]))
+    layers = {}
+    for i, point in enumerate(points):
+        mine = counts[counts["point"] == point]
+        dodge = 0.3 * (i / (len(points) - 1) - 0.5) if len(points) > 1 else 0.0
+        mine = mine.assign(false_alarms=mine[x] + dodge, delay=mine[y], marker=6 + 4 * mine["cells"] ** 0.5)
+        layers[point] = hv.Points(mine, kdims=["false_alarms", "delay"], vdims=["cells", "marker", x]).opts(
+            size=hv.dim("marker"), alpha=0.7, tools=["hover"])
+    overlay = hv.NdOverlay(layers, kdims=["point"]) if layers else hv.Points([])
+    return overlay.opts(title=f"{detector}: detection delay vs false alarms (per cell)", xlabel="false alarms",
+                        ylabel="mean delay (batches)", width=420, height=300, legend_position="right")
 
 
 def _points(frame: pd.DataFrame, grid: list[str]) -> pd.Series | str:
