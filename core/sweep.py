@@ -10,13 +10,19 @@ grid point: every point of a grid sees the same streams for the same ``s`` (pair
 
 Execution: on a Dask ``distributed`` cluster. The default is a ``LocalCluster`` started for the
 sweep (one worker process per core, one thread each, on 127.0.0.1); ``scheduler="tcp://HOST:PORT"``
-(or the environment variable ``DASK_SCHEDULER_ADDRESS``) uses an existing cluster, whose workers
+(or the environment variable ``DASK_SCHEDULER_ADDRESS``) or a connected ``distributed.Client`` uses
+an existing cluster, whose workers
 need driftlab installed and the output folder only for tracking. ``scheduler="serial"`` runs the
 cells one after another in this process, without Dask (the baseline of ``benchmarks/sweep.py``).
 
-Reproducibility: a cell runs with one torch thread (``torch.set_num_threads(1)``) on whatever
-worker takes it, from a scenario rebuilt from its YAML text, so its results do not depend on the
-worker, the number of workers or the order (only ``wall_seconds`` does).
+Threads: a cell runs on one thread, one torch thread (``torch.set_num_threads(1)``) and no
+prefetch thread (``monitor.prefetch=false``): a sweep's parallelism is across cells, one per worker
+process, and on a loaded machine the prefetch thread cost a cell about 10 % more CPU time while its
+overlap went to waste (``benchmarks/sweep.py``). Prefetch changes no result (:mod:`driftlab.monitor`).
+
+Reproducibility: a cell runs on whatever worker takes it, from a scenario rebuilt from its YAML
+text, with the thread rule above, so its results do not depend on the worker, the number of
+workers or the order (only ``wall_seconds`` does).
 
 Results, in the output folder: ``cells/<cell>.json`` per finished cell (written atomically as each
 cell ends), and the tidy table ``results.parquet`` + ``results.csv`` rebuilt from them while the
@@ -238,16 +244,17 @@ class Sweep:
                 "allowed_imports": list(self.allowed_imports),
                 "tracking": self.tracking}
 
-    def run(self, out: str | os.PathLike, scheduler: str | None = None, *, workers: int | None = None,
+    def run(self, out: str | os.PathLike, scheduler: Any = None, *, workers: int | None = None,
             progress: bool = False, on_start: Callable[[str], Any] | None = None) -> pd.DataFrame:
         """Run the cells not finished in ``out``; returns the results table (see the module doc).
 
         With ``tracking`` (:func:`driftlab.tracking.tracking_settings`), each cell is also one MLflow run
-    in the sweep's experiment, named after its grid point and seed index.
+        in the sweep's experiment, named after its grid point and seed index.
 
-    ``scheduler``: None (``DASK_SCHEDULER_ADDRESS`` or a LocalCluster of ``workers`` processes),
-        a scheduler address, or ``"serial"``. ``progress`` shows a tqdm bar; ``on_start(link)`` is
-        called with the Dask dashboard's address once the cluster is up.
+        ``scheduler``: None (``DASK_SCHEDULER_ADDRESS`` or a LocalCluster of ``workers`` processes),
+        a scheduler address, a connected ``distributed.Client`` (kept open), or ``"serial"``.
+        ``progress`` shows a tqdm bar; ``on_start(link)`` is called with the Dask dashboard's address
+        once the cluster is up.
         """
         out = Path(out)
         (out / "cells").mkdir(parents=True, exist_ok=True)
@@ -309,7 +316,7 @@ class Sweep:
                               "cells": [cell.key for cell in self.cells]})
 
 
-def execute(tasks: list[dict[str, Any]], scheduler: str | None = None, *, workers: int | None = None,
+def execute(tasks: list[dict[str, Any]], scheduler: Any = None, *, workers: int | None = None,
             on_start: Callable[[str], Any] | None = None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """Run ``run_cell`` on each task; yields ``(task, record)`` as cells finish (see :class:`Sweep`)."""
     if not tasks:
@@ -321,7 +328,9 @@ def execute(tasks: list[dict[str, Any]], scheduler: str | None = None, *, worker
     distributed = require("distributed", "driftlab.sweep")
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     with contextlib.ExitStack() as stack:
-        if address:
+        if isinstance(scheduler, distributed.Client):
+            client = scheduler
+        elif address:
             client = stack.enter_context(distributed.Client(address, timeout="60s"))
         else:
             cluster = stack.enter_context(distributed.LocalCluster(
@@ -344,7 +353,8 @@ def execute(tasks: list[dict[str, Any]], scheduler: str | None = None, *, worker
 
 
 def run_cell(task: Mapping[str, Any]) -> dict[str, Any]:
-    """Run one cell (a :meth:`Sweep.task`) with one torch thread; returns ``{"rows": [...], "status": ...}``.
+    """Run one cell (a :meth:`Sweep.task`) on one thread (see the module doc); returns
+    ``{"rows": [...], "status": ...}``.
 
     Never raises: an error is recorded in the result with the cell's identity.
     """
@@ -353,7 +363,7 @@ def run_cell(task: Mapping[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         overrides = [*Cell(tuple(map(tuple, task["point"])), task["seed"]).overrides(),
-                     f"seed={task['scenario_seed']}"]
+                     f"seed={task['scenario_seed']}", "monitor.prefetch=false"]
         with _one_torch_thread():
             scenario = load_scenario(task["text"], overrides=overrides, allowed_imports=task["allowed_imports"])
             experiment = scenario.build(threads=1)
