@@ -1,8 +1,9 @@
 """Scenario files: one YAML document describes a whole experiment.
 
 Sections, in the order a file is written: ``name``, ``description``, ``seed``; ``tree`` (the
-sampling tree's topology); ``parameters`` (every stream parameter, as :class:`ParameterStore`
-takes them); ``detectors``; ``monitor``; ``model``; ``trainer``; ``buffers``; ``tracking`` (:mod:`driftlab.tracking`).
+sampling tree's topology); ``multi_label`` (``true``: a multi-label tree); ``parameters`` (every
+stream parameter, as :class:`ParameterStore` takes them); ``detectors``; ``monitor``; ``model``;
+``trainer``; ``buffers``; ``tracking`` (:mod:`driftlab.tracking`).
 
 The tree is written with plain data: a list chains nodes; a string is a label
 (``{label: 3}`` for any other label); ``{transform: NAME}`` is a registered transform
