@@ -17,8 +17,9 @@ cells one after another in this process, without Dask (the baseline of ``benchma
 
 Threads: a cell runs on one thread, one torch thread (``torch.set_num_threads(1)``) and no
 prefetch thread (``monitor.prefetch=false``): a sweep's parallelism is across cells, one per worker
-process, and on a loaded machine the prefetch thread cost a cell about 10 % more CPU time while its
-overlap went to waste (``benchmarks/sweep.py``). Prefetch changes no result (:mod:`driftlab.monitor`).
+process, so a second thread per cell would only compete with the other workers' cells for the same
+cores, and the serial baseline of ``benchmarks/sweep.py`` runs the same one-thread cells. Prefetch
+changes no result (:mod:`driftlab.monitor`).
 
 Reproducibility: a cell runs on whatever worker takes it, from a scenario rebuilt from its YAML
 text, with the thread rule above, so its results do not depend on the worker, the number of
