@@ -207,3 +207,12 @@ def test_the_report_covers_every_cl_metric_and_its_text_sits_in_the_page_body(se
     assert "driftlab sweep report</h1>" not in head  # never spliced into the inlined BokehJS
     row = re.search(r"<tr><th>average_accuracy</th>(.*?)</tr>", body).group(1)
     assert len(re.findall(r"<td class='value'>[^<]+ ± [^<]+ \[[^<]+\]</td>", row)) == 2  # one per strategy
+
+
+def test_set_overrides_every_cell_and_a_bad_one_names_its_path(tmp_path, capsys):
+    sweep = Sweep(TINY, parse_grid(["trainer.strategy=naive,ewc"]), seeds="0", overrides=["monitor.max_steps=2"])
+    assert "max_steps: 2" in sweep.text
+    assert all("max_steps: 2" in sweep.task(cell)["text"] for cell in sweep.cells)
+    argv = ["sweep", str(TINY), "--set", "monitor.max_stpes=2", "--out", str(tmp_path / "x"), "--scheduler", "serial"]
+    assert main(argv) == 2
+    assert "monitor.max_stpes" in capsys.readouterr().err
