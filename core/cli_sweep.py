@@ -1,6 +1,6 @@
 """The ``driftlab sweep`` and ``driftlab report`` subcommands (see :mod:`driftlab.sweep`).
 
-``driftlab sweep SCENARIO --grid KEY=V1,V2 ... --seeds 0-19 --out DIR [--scheduler tcp://HOST:PORT]``
+``driftlab sweep SCENARIO [--set PATH=VALUE ...] --grid KEY=V1,V2 ... --seeds 0-19 --out DIR [--scheduler tcp://HOST:PORT]``
 runs the grid × seeds on Dask (a LocalCluster unless a scheduler address is given, or
 ``DASK_SCHEDULER_ADDRESS`` is set; ``--track mlflow`` logs each cell as an MLflow run);
 ``driftlab report DIR`` aggregates a sweep's results per grid
@@ -19,6 +19,8 @@ def add_commands(commands) -> None:
     sweep.add_argument("scenario", help="a scenario YAML file, or the name of a built-in scenario")
     sweep.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2",
                        help="values to try for a field (parsed as YAML); repeatable: the cartesian product")
+    sweep.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                       help="override a field of the scenario for every cell (value parsed as YAML); repeatable")
     sweep.add_argument("--seeds", default="0", help="seed indices: 0-19, 0,3,5 (default: 0)")
     sweep.add_argument("--out", type=Path, required=True, help="output folder (a rerun resumes there)")
     sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -44,7 +46,7 @@ def sweep(args: argparse.Namespace) -> int:
         raise ConfigError("--workers", f"expected an integer >= 1, got {args.workers}")
     from .tracking import tracking_settings
 
-    plan = Sweep(args.scenario, parse_grid(args.grid), args.seeds, plugins=args.plugins)
+    plan = Sweep(args.scenario, parse_grid(args.grid), args.seeds, overrides=args.overrides, plugins=args.plugins)
     name = plan.scenario.spec.get("name") or "scenario"
     plan.tracking = tracking_settings(plan.scenario, args.track, out=args.out,
                                       experiment=f"{name} sweep {args.out.resolve().name}")

@@ -1,8 +1,9 @@
 """Scenario files: one YAML document describes a whole experiment.
 
 Sections, in the order a file is written: ``name``, ``description``, ``seed``; ``tree`` (the
-sampling tree's topology); ``parameters`` (every stream parameter, as :class:`ParameterStore`
-takes them); ``detectors``; ``monitor``; ``model``; ``trainer``; ``buffers``; ``tracking`` (:mod:`driftlab.tracking`).
+sampling tree's topology); ``multi_label`` (``true``: a multi-label tree); ``parameters`` (every
+stream parameter, as :class:`ParameterStore` takes them); ``detectors``; ``monitor``; ``model``;
+``trainer``; ``buffers``; ``tracking`` (:mod:`driftlab.tracking`).
 
 The tree is written in the one tree format of :mod:`driftlab.nodes` (the same data a
 :class:`SamplingTree` takes in Python; :func:`tree_to_spec` writes any tree in it). A file names
@@ -68,6 +69,7 @@ COMMENTS = {
     "tree": "The sampling tree: a list chains nodes; a string is a label; {transform: NAME} a registered\n"
             "transform (name: its scope, args: fixed arguments); {branch: NAME, branches: {...}} a branching\n"
             "node whose probabilities are the parameter NAME.probs (uniform when absent).",
+    "multi_label": "true: label nodes append to the sample's set of labels (multi-hot targets, trained with BCE).",
     "parameters": "Stream parameters by scope: a constant; {schedule: [...], strategy: hold | cycle | raise};\n"
                   "or {value: initial, update: {type: UpdateFunction, scheduler: {type: Scheduler, ...}, ...}}.",
     "detectors": "Drift detectors on the monitored metric, by name; the monitor's trigger decides adaptation.",
@@ -208,9 +210,10 @@ class Scenario:
         return apply_threads(threads)
 
     def _monitor(self, tree, model, trainer, detectors, settings: MonitorSettings) -> Monitor:
-        from .training import Evaluator  # torch is imported only when a scenario has a model
+        from .training import Evaluator, Labels  # torch is imported only when a scenario has a model
 
-        evaluate = trainer.evaluator() if trainer is not None else Evaluator(model, tree.classes)
+        evaluate = trainer.evaluator() if trainer is not None else \
+            Evaluator(model, Labels(tree.classes, tree.multi_label))
         values = settings.param.values()
         arguments = {k: values[k] for k in ("metric", "batch_size", "interval", "aggregate", "batches_per_step",
                                             "adaptation", "period", "trigger", "adapt_delay", "prefetch")}
@@ -227,8 +230,9 @@ class Scenario:
             raise ConfigError("tree", "required: the sampling tree")
         store = _scoped("parameters", lambda: ParameterStore(self.spec.get("parameters") or None, seed=self.seed))
         nodes = self.spec["tree"]
+        multi_label = self.spec.get("multi_label", False)
         try:
-            return SamplingTree(nodes, store, rng=self.seed)
+            return SamplingTree(nodes, store, rng=self.seed, multi_label=multi_label)
         except ConfigError as err:
             raise err if err.path.startswith("tree") else err.within("parameters") from None
 
@@ -258,8 +262,8 @@ class Scenario:
             raise ConfigError("model", "required with a trainer")
         strategy, settings = schema.trainer_settings(self.spec)
         current, memory = schema.check_buffers(self.spec)
-        return Trainer(model, strategy, classes=tree.classes, current=buffer_module.DataUser(current),
-                       memory=memory, **settings)
+        return Trainer(model, strategy, classes=tree.classes, multi_label=tree.multi_label,
+                       current=buffer_module.DataUser(current), memory=memory, **settings)
 
 # -- reading and writing -------------------------------------------------------------------------
 
@@ -313,7 +317,8 @@ def _yaml(data: Any) -> str:
 
 def scenario_from_tree(tree: SamplingTree, **sections: Any) -> Scenario:
     """A scenario holding ``tree`` (its transforms must be registered) and the other ``sections``."""
-    spec = {"seed": tree.seed, "tree": tree_to_spec(tree), "parameters": params_to_spec(tree.params), **sections}
+    spec = {"seed": tree.seed, "tree": tree_to_spec(tree), **({"multi_label": True} if tree.multi_label else {}),
+            "parameters": params_to_spec(tree.params), **sections}
     return Scenario(spec)
 
 

@@ -45,8 +45,8 @@ from .detectors import DriftDetector
 from .registry import BUFFERS, MODELS, TRANSFORMS, registry_for
 from .tracking import scenario_tracking
 
-SECTIONS = ("name", "description", "seed", "tree", "parameters", "detectors", "monitor", "model", "trainer",
-            "buffers", "tracking")
+SECTIONS = ("name", "description", "seed", "tree", "multi_label", "parameters", "detectors", "monitor", "model",
+            "trainer", "buffers", "tracking")
 MAX_DEPTH = 64  # levels of the sampling tree
 ROLES = {"current": {"type": "SequentialBuffer", "max_size": 1024},
          "memory": {"type": "ReservoirBuffer", "max_size": 2048}}  # the trainer's buffers when not given
@@ -92,6 +92,8 @@ def check_sections(spec: Mapping[str, Any]) -> None:
     for key in ("name", "description"):
         if key in spec and not isinstance(spec[key], str):
             raise ConfigError(key, f"expected text, got {type(spec[key]).__name__}")
+    if not isinstance(spec.get("multi_label", False), bool):
+        raise ConfigError("multi_label", f"expected true or false, got {spec['multi_label']!r}")
 
 
 def check_parameters(spec: Mapping[str, Any]) -> ParameterStore:
@@ -450,6 +452,7 @@ def json_schema() -> dict[str, Any]:
         "properties": {
             "name": {"type": "string"}, "description": {"type": "string"},
             "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+            "multi_label": {"type": "boolean"},
             "tree": {"$ref": "#/$defs/node"},
             "parameters": {"type": ["object", "null"], "additionalProperties": {"$ref": "#/$defs/parameter"}},
             "detectors": {"type": ["object", "null"], "additionalProperties": {"$ref": refs[DriftDetector]}},

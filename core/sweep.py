@@ -10,13 +10,20 @@ grid point: every point of a grid sees the same streams for the same ``s`` (pair
 
 Execution: on a Dask ``distributed`` cluster. The default is a ``LocalCluster`` started for the
 sweep (one worker process per core, one thread each, on 127.0.0.1); ``scheduler="tcp://HOST:PORT"``
-(or the environment variable ``DASK_SCHEDULER_ADDRESS``) uses an existing cluster, whose workers
+(or the environment variable ``DASK_SCHEDULER_ADDRESS``) or a connected ``distributed.Client`` uses
+an existing cluster, whose workers
 need driftlab installed and the output folder only for tracking. ``scheduler="serial"`` runs the
 cells one after another in this process, without Dask (the baseline of ``benchmarks/sweep.py``).
 
-Reproducibility: a cell runs with one torch thread (``torch.set_num_threads(1)``) on whatever
-worker takes it, from a scenario rebuilt from its YAML text, so its results do not depend on the
-worker, the number of workers or the order (only ``wall_seconds`` does).
+Threads: a cell runs on one thread, one torch thread (``torch.set_num_threads(1)``) and no
+prefetch thread (``monitor.prefetch=false``): a sweep's parallelism is across cells, one per worker
+process, so a second thread per cell would only compete with the other workers' cells for the same
+cores, and the serial baseline of ``benchmarks/sweep.py`` runs the same one-thread cells. Prefetch
+changes no result (:mod:`driftlab.monitor`).
+
+Reproducibility: a cell runs on whatever worker takes it, from a scenario rebuilt from its YAML
+text, with the thread rule above, so its results do not depend on the worker, the number of
+workers or the order (only ``wall_seconds`` does).
 
 Results, in the output folder: ``cells/<cell>.json`` per finished cell (written atomically as each
 cell ends), and the tidy table ``results.parquet`` + ``results.csv`` rebuilt from them while the
@@ -29,9 +36,10 @@ row, ``experience`` NaN): the grid point's values (as text), ``seed``, ``scenari
 ``error``, ``wall_seconds``, ``batches``, ``steps``, ``episodes``, ``mean_accuracy`` (the monitored
 accuracy over the run), ``alarms`` (of the trigger detector), per detector ``<name>.alarms``,
 ``.detected``, ``.missed``, ``.delay`` (mean detection delay in batches) and ``.false_alarms``
-(:meth:`~driftlab.monitor.Monitor.detection_report`), the CL metrics ``average_accuracy``,
-``forgetting``, ``backward_transfer``, ``forward_transfer``, and per experience i its
-``experience_step``, ``accuracy`` R[i, i], ``accuracy_final`` R[T−1, i], ``accuracy_before``
+(:meth:`~driftlab.monitor.Monitor.detection_report`), the CL metrics of
+:meth:`~driftlab.training.evaluation.Experiences.metrics` (``average_accuracy``,
+``forgetting_avalanche``, ``forgetting_chaudhry``, ``backward_transfer``, ``forward_transfer``), and
+per experience i its ``experience_step``, ``accuracy`` R[i, i], ``accuracy_final`` R[T−1, i], ``accuracy_before``
 R[i−1, i], ``baseline`` b[i] and ``accuracy_row`` (row i of R as JSON).
 
 >>> parse_grid(["trainer.strategy=naive,replay", "model.hidden=[8, 4],[16]"])
@@ -68,10 +76,9 @@ log = logging.getLogger(__name__)
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 _SWEEP_SEED = 3  # the SeedSequence domain tag of sweep seeds (0, 1, 2 are in driftlab.seeds)
-CELL_COLUMNS = ("status", "error", "wall_seconds", "batches", "steps", "episodes", "mean_accuracy", "alarms",
-                "average_accuracy", "forgetting", "backward_transfer", "forward_transfer")
-METRICS = ("average_accuracy", "forgetting", "backward_transfer", "forward_transfer", "mean_accuracy", "alarms",
-           "episodes", "wall_seconds")
+CL_METRICS = ("average_accuracy", "forgetting_avalanche", "forgetting_chaudhry", "backward_transfer",
+              "forward_transfer")
+METRICS = (*CL_METRICS, "mean_accuracy", "alarms", "episodes", "wall_seconds")
 
 
 def cell_seed(scenario_seed: int, seed_index: int) -> int:
@@ -180,8 +187,10 @@ class Cell:
 class Sweep:
     """A scenario, a grid of overrides and seed indices: the cells to run (see the module doc).
 
-    ``scenario`` is YAML text, a scenario file or a built-in scenario's name. Every grid point is
-    validated before anything runs; an error names the grid key (``--grid trainer.strategy``).
+    ``scenario`` is YAML text, a scenario file or a built-in scenario's name; ``overrides`` are
+    ``path=value`` items (``--set``) applied to it once, before the grid: the sweep's scenario text
+    (and so its folder's manifest) holds them. Every grid point is validated before anything runs;
+    an error names the grid key (``--grid trainer.strategy``).
 
     >>> sweep = Sweep("detector_comparison", {"monitor.batch_size": [32, 64]}, seeds="0-1")
     >>> len(sweep.cells), sweep.cells[1].point, sweep.cells[1].seed
@@ -193,15 +202,15 @@ class Sweep:
     """
 
     def __init__(self, scenario: str | os.PathLike, grid: Mapping[str, Sequence[Any]] | None = None,
-                 seeds: str | int | Iterable[int] = 0, *, plugins: Iterable[str] = (),
-                 tracking: Mapping[str, Any] | None = None):
+                 seeds: str | int | Iterable[int] = 0, *, overrides: Iterable[str] = (),
+                 plugins: Iterable[str] = (), tracking: Mapping[str, Any] | None = None):
         from .library.scenarios import scenario_source
         from .scenario import dump_scenario, load_scenario
 
         source = scenario_source(scenario)
         self.plugins = tuple(plugins)
         import_plugins(self.plugins)
-        self.scenario = load_scenario(source)
+        self.scenario = load_scenario(source, overrides=overrides)
         self.text = dump_scenario(self.scenario)
         self.grid = {str(key): list(values) for key, values in (grid or {}).items()}
         self.seeds = parse_seeds(seeds)
@@ -238,16 +247,17 @@ class Sweep:
                 "plugins": list(self.plugins),
                 "tracking": self.tracking}
 
-    def run(self, out: str | os.PathLike, scheduler: str | None = None, *, workers: int | None = None,
+    def run(self, out: str | os.PathLike, scheduler: Any = None, *, workers: int | None = None,
             progress: bool = False, on_start: Callable[[str], Any] | None = None) -> pd.DataFrame:
         """Run the cells not finished in ``out``; returns the results table (see the module doc).
 
         With ``tracking`` (:func:`driftlab.tracking.tracking_settings`), each cell is also one MLflow run
-    in the sweep's experiment, named after its grid point and seed index.
+        in the sweep's experiment, named after its grid point and seed index.
 
-    ``scheduler``: None (``DASK_SCHEDULER_ADDRESS`` or a LocalCluster of ``workers`` processes),
-        a scheduler address, or ``"serial"``. ``progress`` shows a tqdm bar; ``on_start(link)`` is
-        called with the Dask dashboard's address once the cluster is up.
+        ``scheduler``: None (``DASK_SCHEDULER_ADDRESS`` or a LocalCluster of ``workers`` processes),
+        a scheduler address, a connected ``distributed.Client`` (kept open), or ``"serial"``.
+        ``progress`` shows a tqdm bar; ``on_start(link)`` is called with the Dask dashboard's address
+        once the cluster is up.
         """
         out = Path(out)
         (out / "cells").mkdir(parents=True, exist_ok=True)
@@ -309,7 +319,7 @@ class Sweep:
                               "cells": [cell.key for cell in self.cells]})
 
 
-def execute(tasks: list[dict[str, Any]], scheduler: str | None = None, *, workers: int | None = None,
+def execute(tasks: list[dict[str, Any]], scheduler: Any = None, *, workers: int | None = None,
             on_start: Callable[[str], Any] | None = None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     """Run ``run_cell`` on each task; yields ``(task, record)`` as cells finish (see :class:`Sweep`)."""
     if not tasks:
@@ -321,7 +331,9 @@ def execute(tasks: list[dict[str, Any]], scheduler: str | None = None, *, worker
     distributed = require("distributed", "driftlab.sweep")
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     with contextlib.ExitStack() as stack:
-        if address:
+        if isinstance(scheduler, distributed.Client):
+            client = scheduler
+        elif address:
             client = stack.enter_context(distributed.Client(address, timeout="60s"))
         else:
             cluster = stack.enter_context(distributed.LocalCluster(
@@ -344,7 +356,8 @@ def execute(tasks: list[dict[str, Any]], scheduler: str | None = None, *, worker
 
 
 def run_cell(task: Mapping[str, Any]) -> dict[str, Any]:
-    """Run one cell (a :meth:`Sweep.task`) with one torch thread; returns ``{"rows": [...], "status": ...}``.
+    """Run one cell (a :meth:`Sweep.task`) on one thread (see the module doc); returns
+    ``{"rows": [...], "status": ...}``.
 
     Never raises: an error is recorded in the result with the cell's identity.
     """
@@ -353,7 +366,7 @@ def run_cell(task: Mapping[str, Any]) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         overrides = [*Cell(tuple(map(tuple, task["point"])), task["seed"]).overrides(),
-                     f"seed={task['scenario_seed']}"]
+                     f"seed={task['scenario_seed']}", "monitor.prefetch=false"]
         with _one_torch_thread():
             import_plugins(task["plugins"])
             scenario = load_scenario(task["text"], overrides=overrides)
@@ -392,8 +405,7 @@ def result_rows(experiment: Any, history: pd.DataFrame) -> list[dict[str, Any]]:
     trainer = experiment.trainer
     experiences = trainer.experiences if trainer is not None else None
     if experiences is None or not len(experiences):
-        cell.update({key: math.nan for key in ("average_accuracy", "forgetting", "backward_transfer",
-                                               "forward_transfer")})
+        cell.update({key: math.nan for key in CL_METRICS})
         return [{**cell, "experience": math.nan}]
     cell.update({key: float(value) for key, value in experiences.metrics().items()})
     R, last = experiences.matrix, len(experiences) - 1

@@ -188,3 +188,31 @@ def test_the_report_prints_a_table_and_writes_an_offline_page(serial, capsys):
     assert "average_accuracy: mean and 95% CI over seeds" in page and "Bokeh" in page
     assert not re.search(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", page, flags=re.IGNORECASE)
     assert not re.search(r"<link\b[^>]*\bhref\s*=\s*[\"']?(https?:)?//", page, flags=re.IGNORECASE)
+
+
+def test_the_report_covers_every_cl_metric_and_its_text_sits_in_the_page_body(serial):
+    from driftlab.training import Experiences
+
+    assert main(["report", str(serial)]) == 0
+    table = pd.read_csv(serial / "report.csv")
+    experiences = Experiences()
+    experiences.add(0, None, before=0.5, untrained=0.5)
+    experiences.record(lambda data: 1.0)
+    assert set(experiences.metrics()) <= set(table["metric"])  # the metrics under their current names
+    assert {"ph.delay", "ph.false_alarms"} <= set(table["metric"])
+    page = (serial / "report.html").read_text(encoding="utf-8")
+    body = page[page.index("</head>"):]
+    assert body.count("driftlab sweep report</h1>") == 1 and "forgetting_chaudhry" in body
+    head = page[:page.index("</head>")]
+    assert "driftlab sweep report</h1>" not in head  # never spliced into the inlined BokehJS
+    row = re.search(r"<tr><th>average_accuracy</th>(.*?)</tr>", body).group(1)
+    assert len(re.findall(r"<td class='value'>[^<]+ ± [^<]+ \[[^<]+\]</td>", row)) == 2  # one per strategy
+
+
+def test_set_overrides_every_cell_and_a_bad_one_names_its_path(tmp_path, capsys):
+    sweep = Sweep(TINY, parse_grid(["trainer.strategy=naive,ewc"]), seeds="0", overrides=["monitor.max_steps=2"])
+    assert "max_steps: 2" in sweep.text
+    assert all("max_steps: 2" in sweep.task(cell)["text"] for cell in sweep.cells)
+    argv = ["sweep", str(TINY), "--set", "monitor.max_stpes=2", "--out", str(tmp_path / "x"), "--scheduler", "serial"]
+    assert main(argv) == 2
+    assert "monitor.max_stpes" in capsys.readouterr().err

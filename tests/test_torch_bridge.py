@@ -2,6 +2,8 @@
 map-style datasets."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -91,3 +93,35 @@ def test_a_multi_label_tree_gives_multi_hot_targets():
 def test_bad_settings_name_the_field(kwargs, path):
     with pytest.raises(ConfigError, match=f"^{path}: expected an integer"):
         StreamDataset(time_series(seed=0), **kwargs)
+
+
+def test_multi_hot_targets_are_the_trees_label_sets_in_stream_and_experience_and_train_with_bce():
+    from driftlab.scenario import load_scenario
+    from driftlab.training import Labels
+
+    source = load_scenario(Path(__file__).parent / "scenarios" / "multi_label.yaml")
+    tree = source.build_tree()
+    labels = Labels(tree.classes, multi_label=True)
+    stream = StreamDataset(tree, samples_per_step=64, chunk_size=32, steps=2, batched=True)
+    reference = source.build_tree()
+    for i, (x, y) in enumerate(stream):
+        reference.seek(i // 2, i % 2)
+        X, sets = reference.batch(32)
+        np.testing.assert_array_equal(x.numpy(), X.astype(np.float32))
+        np.testing.assert_array_equal(y.numpy(), labels.encode(sets))  # row r is 1 exactly at sets[r]'s classes
+    test = stream.experience(1, 200)
+    assert test.tensors[1].dtype == torch.float32 and test.tensors[1].shape == (200, 2)
+    assert set(map(tuple, test.tensors[1].tolist())) == {(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)}
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(32, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    loader = DataLoader(StreamDataset(tree, samples_per_step=512, chunk_size=32, steps=2), batch_size=32)
+    losses = []
+    for x, y in loader:
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-5:]) < 0.75 * np.mean(losses[:5])  # from about ln 2

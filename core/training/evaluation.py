@@ -14,15 +14,18 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from .data import Batch, Labels
+from .data import Batch, Labels, hits, task_loss
 from .metrics import summary
 
 
 class Evaluator:
     """``evaluate(X, y) -> {"accuracy": mean(argmax f(x) == y), "loss": mean cross-entropy}``.
+
+    For a multi-label stream (``Labels(..., multi_label=True)``) the accuracy is the exact-match
+    (subset) accuracy and the loss the mean binary cross-entropy (:func:`~driftlab.training.data.hits`,
+    :func:`~driftlab.training.data.task_loss`).
 
     Rows go through the model ``batch_size`` at a time under ``torch.no_grad``, on the model's
     device, with the model as it is (a trainer's inference copy is in eval mode). The input goes to
@@ -58,8 +61,8 @@ class Evaluator:
             for start in range(0, len(data), self.batch_size):
                 x, y = data.x[start:start + self.batch_size], data.y[start:start + self.batch_size]
                 logits = self.model(x)
-                correct = (logits.argmax(1) == y).sum().double()
-                sums.append(torch.stack([correct, F.cross_entropy(logits.float(), y, reduction="sum").double()]))
+                correct = hits(logits, y).sum().double()
+                sums.append(torch.stack([correct, task_loss(logits.float(), y, reduction="sum").double()]))
         rows = torch.stack(sums).tolist() if sums else []
         n = max(len(data), 1)
         return {"accuracy": sum(int(c) for c, _ in rows) / n, "loss": sum((loss for _, loss in rows), 0.0) / n}

@@ -6,6 +6,10 @@ episode: ``begin_episode(model)``; per step ``loss(model, current, memory)`` (``
 while the memory is empty) and backpropagates it; then ``end_episode(model, data, generator)``,
 only when the episode ran all its steps (a stopped episode consolidates nothing).
 
+"CE" below is the task loss of :func:`~driftlab.training.data.task_loss`: cross-entropy for class
+indices, and for the multi-hot targets of a multi-label stream binary cross-entropy on the logits
+(mean over the labels), in every strategy, EWC's Fisher and the JVP regularisers alike.
+
 >>> make_strategy({"type": "replay", "ratio": 0.25})
 Replay(ratio=0.25)
 >>> make_strategy("replay").batch_sizes(64)
@@ -22,7 +26,6 @@ from typing import Any, cast
 
 import param
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call, grad, jvp, vmap
 
@@ -30,20 +33,20 @@ from driftlab.config import Config, from_spec
 from driftlab.errors import ConfigError
 from driftlab.registry import STRATEGIES
 
-from .data import Batch
+from .data import Batch, task_loss
 
 Params = dict[str, torch.Tensor]
 
 
 class Strategy(Config):
-    """Base strategy: loss = cross-entropy on the current batch (what :class:`Naive` uses).
+    """Base strategy: loss = CE (the task loss) on the current batch (what :class:`Naive` uses).
 
     >>> from driftlab.training.models import MLP
     >>> model, data = MLP(4, 3, hidden=(8,), seed=0), Batch(torch.ones(5, 4), torch.tensor([0, 1, 2, 0, 1]))
     >>> strategy = Strategy()
     >>> strategy.batch_sizes(64), strategy.state_dict()
     ((64, 0), {})
-    >>> torch.equal(strategy.loss(model, data, None), F.cross_entropy(model(data.x), data.y))
+    >>> torch.equal(strategy.loss(model, data, None), torch.nn.functional.cross_entropy(model(data.x), data.y))
     True
     """
 
@@ -57,7 +60,7 @@ class Strategy(Config):
 
     def loss(self, model: nn.Module, current: Batch, memory: Batch | None) -> torch.Tensor:
         """The loss whose gradient the optimizer follows."""
-        return F.cross_entropy(model(current.x), current.y)
+        return task_loss(model(current.x), current.y)
 
     def end_episode(self, model: nn.Module, data: Batch, generator: torch.Generator) -> None:
         """Called after the last step of a completed episode with its current-regime data."""
@@ -105,7 +108,7 @@ class Replay(Strategy):
         if memory is None:
             return super().loss(model, current, None)
         x, y = torch.cat([current.x, memory.x]), torch.cat([current.y, memory.y])
-        return F.cross_entropy(model(x), y)
+        return task_loss(model(x), y)
 
 
 class EWC(Strategy):
@@ -325,7 +328,7 @@ def loss_jvp(model: nn.Module, params: Params, data: Batch, direction: Params,
              dx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(L(θ, x), ⟨∇_θ L, direction⟩ + ⟨∇_x L, dx⟩) for L = CE on ``data``, both differentiable in θ."""
     def ce(p: Params, x: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(functional_call(model, p, (x,)), data.y)
+        return task_loss(functional_call(model, p, (x,)), data.y)
 
     return cast("tuple[torch.Tensor, torch.Tensor]", jvp(ce, (params, data.x), (direction, dx)))  # without has_aux
 
@@ -335,7 +338,7 @@ def empirical_fisher(model: nn.Module, data: Batch, chunk_size: int = 64) -> Par
     params = {n: p.detach() for n, p in model.named_parameters() if p.requires_grad}
 
     def ce(p: Params, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(functional_call(model, p, (x[None],)), y[None])
+        return task_loss(functional_call(model, p, (x[None],)), y[None])
 
     per_sample = vmap(grad(ce), in_dims=(None, 0, 0))
     total = {n: torch.zeros_like(p) for n, p in params.items()}

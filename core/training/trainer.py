@@ -213,10 +213,13 @@ class Trainer:
     """Runs retraining episodes of ``model`` with ``strategy`` on ``device`` (see the module doc).
 
     ``classes`` maps stream labels to class indices (``tree.classes``; None: labels already are
-    indices). ``current`` is the DataUser of the current regime (default: a SequentialBuffer of
-    the newest 1024 samples; give the Monitor ``trainer.collector``), ``memory`` the buffer of past
-    regimes (default: a ReservoirBuffer of 2048 seeded with ``seed``). ``on_progress(Progress)``
-    is called after every step. Other keywords are :class:`TrainerConfig` settings.
+    indices). With ``multi_label=True`` (a multi-label tree: ``tree.multi_label``) each label is a
+    tuple of classes, trained as a multi-hot target with binary cross-entropy and scored by
+    exact-match accuracy (:mod:`driftlab.training.data`), by every strategy. ``current`` is the
+    DataUser of the current regime (default: a SequentialBuffer of the newest 1024 samples; give
+    the Monitor ``trainer.collector``), ``memory`` the buffer of past regimes (default: a
+    ReservoirBuffer of 2048 seeded with ``seed``). ``on_progress(Progress)`` is called after every
+    step. Other keywords are :class:`TrainerConfig` settings.
 
     >>> from driftlab.library import rotated_digits
     >>> from driftlab.training.models import DigitsCNN
@@ -230,9 +233,9 @@ class Trainer:
     """
 
     def __init__(self, model: nn.Module, strategy: Strategy | str | dict = "naive", device: str = "auto", *,
-                 classes: Sequence[Any] | None = None, current: DataUser | None = None,
-                 memory: DataBuffer | None = None, on_progress: Callable[[Progress], Any] | None = None,
-                 **settings: Any):
+                 classes: Sequence[Any] | None = None, multi_label: bool = False,
+                 current: DataUser | None = None, memory: DataBuffer | None = None,
+                 on_progress: Callable[[Progress], Any] | None = None, **settings: Any):
         try:
             self.config = TrainerConfig(device=device, **settings)
         except ConfigError as err:  # "TrainerConfig.lr: ..." -> "trainer.lr: ..."
@@ -242,7 +245,10 @@ class Trainer:
         _check_amp(cfg.amp, self.device)
         self.precision = "fp32" if cfg.amp == "off" else cfg.amp
         self.strategy = make_strategy(strategy)
-        self.labels = Labels(classes)
+        try:
+            self.labels = Labels(classes, multi_label)
+        except ConfigError as err:
+            raise ConfigError(f"trainer.{err.path}", err.problem) from None
         self.current = current if current is not None else DataUser(SequentialBuffer(("x", "y"), 1024))
         self.memory = memory if memory is not None else ReservoirBuffer(("x", "y"), 2048, seed=cfg.seed)
         _check_buffers(self.current, self.memory)
