@@ -96,6 +96,14 @@ class Registry(Mapping[str, Any]):
         for obj in objs:
             self.register(obj)
 
+    def unregister(self, name: str) -> Any:
+        """Take back what was registered in code under ``name`` (a class redefined in a notebook, a test's
+        own detector) and return it; built-ins and installed plugins stay."""
+        if name not in self._items:
+            raise ConfigError(name, f"no {self.singular} registered in code under this name")
+        self._origin.pop(name, None)
+        return self._items.pop(name)
+
     # -- looking up -------------------------------------------------------------------------------
 
     def get(self, name: Any, path: str = "") -> Any:  # type: ignore[override]

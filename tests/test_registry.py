@@ -92,8 +92,12 @@ def test_a_strategy_registered_in_code_is_in_the_menu_and_in_files(session):
     with pytest.raises(ConfigError, match=r"^trainer.strategy: unknown Strategy 'sharpened'"):
         load_scenario(SMALL, overrides=["trainer.strategy=sharpened"])
     STRATEGIES.register(Sharpened)
-    assert "sharpened" in TrainingPanel(session)._strategy.options
-    assert type(load_scenario(SMALL, overrides=["trainer.strategy=sharpened"]).build().trainer.strategy) is Sharpened
+    try:
+        assert "sharpened" in TrainingPanel(session)._strategy.options
+        assert type(load_scenario(SMALL, overrides=["trainer.strategy=sharpened"]).build().trainer.strategy) is Sharpened
+    finally:
+        assert STRATEGIES.unregister("sharpened") is Sharpened
+    assert "sharpened" not in STRATEGIES
 
 
 def test_a_plugin_object_of_the_wrong_kind_is_refused(tmp_path, monkeypatch):
@@ -118,6 +122,10 @@ def test_registering_twice_under_one_name_is_refused():
     registry.register(len, name="size")  # the same object again: nothing changes
     with pytest.raises(ConfigError, match=r"^size: a different thing .* is already registered"):
         registry.register(abs, name="size")
+    assert registry.unregister("size") is len and "size" not in registry
+    registry.register(abs, name="size")  # taken back, the name is free again
+    with pytest.raises(ConfigError, match=r"^length: no thing registered in code under this name"):
+        registry.unregister("length")
 
 
 def test_every_kind_has_its_entry_point_group_and_builtins():

@@ -29,10 +29,14 @@ class Counted(NoDrift):
         type(self).built += 1
 
 
-DETECTORS.register(Counted)
+@pytest.fixture
+def counted():
+    DETECTORS.register(Counted)
+    yield Counted
+    DETECTORS.unregister("Counted")
 
 
-def test_validation_builds_no_detector_and_building_does():
+def test_validation_builds_no_detector_and_building_does(counted):
     text = SMALL.read_text().replace("ph: {type: PageHinkley", "counted: Counted\n  ph: {type: PageHinkley")
     Counted.built = 0
     scenario = load_scenario(text)
