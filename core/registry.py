@@ -97,10 +97,10 @@ class Registry(Mapping[str, Any]):
             self.register(obj)
 
     def unregister(self, name: str) -> Any:
-        """Take back what was registered in code under ``name`` (a class redefined in a notebook, a test's
-        own detector) and return it; built-ins and installed plugins stay."""
+        """Take back what is registered under ``name`` (a class redefined in a notebook, a test's own
+        detector) and return it; an installed plugin's entry point is still found afterwards."""
         if name not in self._items:
-            raise ConfigError(name, f"no {self.singular} registered in code under this name")
+            raise ConfigError(name, f"no {self.singular} registered or loaded under this name")
         self._origin.pop(name, None)
         return self._items.pop(name)
 

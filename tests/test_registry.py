@@ -3,6 +3,7 @@
 The plugin tests install the example package of tests/plugin_example with pip into a folder put on
 ``sys.path``, so ``importlib.metadata`` finds its real entry points.
 """
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -34,6 +35,11 @@ def installed(tmp_path_factory):
     sys.path.insert(0, str(target))
     yield target
     sys.path.remove(str(target))
+    for registry, name in ((DETECTORS, "Floor"), (STRATEGIES, "smoothed")):  # loaded by the tests
+        with contextlib.suppress(ConfigError):
+            registry.unregister(name)
+    sys.modules.pop(PLUGIN, None)
+    assert "Floor" not in DETECTORS and "smoothed" not in STRATEGIES
 
 
 def test_plugin_names_are_listed_without_importing_the_plugin(installed):
@@ -94,7 +100,8 @@ def test_a_strategy_registered_in_code_is_in_the_menu_and_in_files(session):
     STRATEGIES.register(Sharpened)
     try:
         assert "sharpened" in TrainingPanel(session)._strategy.options
-        assert type(load_scenario(SMALL, overrides=["trainer.strategy=sharpened"]).build().trainer.strategy) is Sharpened
+        built = load_scenario(SMALL, overrides=["trainer.strategy=sharpened"]).build()
+        assert type(built.trainer.strategy) is Sharpened
     finally:
         assert STRATEGIES.unregister("sharpened") is Sharpened
     assert "sharpened" not in STRATEGIES
@@ -124,7 +131,7 @@ def test_registering_twice_under_one_name_is_refused():
         registry.register(abs, name="size")
     assert registry.unregister("size") is len and "size" not in registry
     registry.register(abs, name="size")  # taken back, the name is free again
-    with pytest.raises(ConfigError, match=r"^length: no thing registered in code under this name"):
+    with pytest.raises(ConfigError, match=r"^length: no thing registered or loaded under this name"):
         registry.unregister("length")
 
 
