@@ -100,14 +100,24 @@ class Session(param.Parameterized):
         self._install(self._resolve(scenario))
         document = pn.state.curdoc
         if document is not None and document.session_context is not None:  # served
+            # The document's callbacks reach the session only through `served`, emptied when the
+            # session ends: Bokeh keeps a destroyed document's callbacks, and Panel can keep a
+            # destroyed document alive (a process-wide periodic callback's context holds it).
+            served = [self]
+
+            def sync() -> None:
+                if served:
+                    served[0].sync()
+
+            def release(context: Any) -> None:
+                if served:
+                    served.pop().close()
+
             # once the page is loaded (before, Panel sends every model change as a message of its
             # own); a plain Bokeh callback: a Panel one counts as "busy" work, and ten a second
             # kept the page busy enough to drop clicks
-            def start_syncing() -> None:
-                document.add_periodic_callback(self.sync, SYNC_PERIOD_MS)
-
-            pn.state.onload(start_syncing)
-            document.on_session_destroyed(lambda context: self.close())
+            pn.state.onload(lambda: document.add_periodic_callback(sync, SYNC_PERIOD_MS))
+            document.on_session_destroyed(release)
         else:  # a notebook (nothing runs without an event loop: scripts and tests call sync)
             pn.state.add_periodic_callback(self.sync, period=SYNC_PERIOD_MS)
 
