@@ -277,7 +277,7 @@ def main(argv=None) -> None:
             from distributed import LocalCluster
 
             with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None) as cluster:
+                              dashboard_address="127.0.0.1:0") as cluster:
                 cells = run_sweeps(args, out, cluster.scheduler_address)
         else:
             cells = run_sweeps(args, out, "serial")
