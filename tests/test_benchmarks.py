@@ -1,6 +1,6 @@
 """The speed benchmarks still run (tiny sizes; figures are never asserted here; benchmarks/gpu.py runs
-on the CPU, where its agreement and resume checks must be exact). benchmarks/continual.py is left out:
-even tiny, it trains five strategies, which the training tests already cover."""
+on the CPU, where its agreement and resume checks must be exact). benchmarks/continual.py runs tiny, two
+strategies, in one process: its protocol (the same regimes for every cell) is what is checked."""
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +100,31 @@ def test_the_digits_benchmarks_limit_matrix_is_scipys_rotation():
         limit = (images.reshape(100, 64) @ bench.dense_rotation(angle, 8, 8)).reshape(images.shape)
         np.testing.assert_allclose(limit, expected, atol=1e-12)
         np.testing.assert_array_equal(np.concatenate([bench.scipy_rotate(g, angle) for g in groups]), expected)
+
+
+def test_the_continual_benchmark_scores_every_cell_on_the_same_true_regimes(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    bench = load_benchmark("continual")
+    bench.main(["--seeds", "2", "--strategies", "naive,replay", "--angles", "0,90,180", "--regime-length", "1",
+                "--batches", "2", "--max-iter", "3", "--current", "128", "--memory", "100", "--eval-samples", "30",
+                "--workers", "0", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert "percentile-bootstrap CI" in printed and "forgetting (Chaudhry)" in printed
+    regimes = {"rotated": [0, 1, 2], "class_incremental": [0, 1, 2, 3, 4]}
+    for stream, starts in regimes.items():
+        for trigger, strategies in (("alarms", 2), ("oracle", 2), ("never", 1)):
+            rows = pd.read_csv(tmp_path / f"{stream}_{trigger}" / "results.csv")
+            assert (rows["status"] == "ok").all() and rows["cell"].nunique() == 2 * strategies
+            for _, cell in rows.groupby("cell"):  # one row per true regime, T x T with no gap, whatever the alarms
+                assert cell["experience_step"].tolist() == starts
+                matrix = [json.loads(row) for row in cell["accuracy_row"]]
+                assert all(len(row) == len(starts) and None not in row for row in matrix)
+            assert {"alarms": "drift", "oracle": "periodic", "never": "never"}[trigger] in \
+                (tmp_path / f"{stream}_{trigger}" / "sweep.json").read_text()
+    table = {tuple(line.split()[:4]) for line in printed.splitlines() if line.split()[:1] in (["rotated"],
+                                                                                           ["class_incremental"])}
+    assert table == {(stream, trigger, strategy, "2") for stream in regimes for trigger in ("alarms", "oracle")
+                     for strategy in ("naive", "replay")} | {(stream, "never", "naive", "2") for stream in regimes}

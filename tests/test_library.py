@@ -7,13 +7,14 @@ from scipy import ndimage
 from sklearn.datasets import load_digits
 
 from driftlab.errors import ConfigError
-from driftlab.library import TREES, rotated_digits, time_series
-from driftlab.library.rotated_digits import rotate, rotation_matrix
+from driftlab.library import TREES, class_incremental_digits, rotated_digits, time_series
+from driftlab.library.rotated_digits import rotate, rotation_matrix, split_indices
 from driftlab.tree import SamplingTree
 
 
 def test_trees_are_registered_by_name():
-    assert {"time_series": time_series, "rotated_digits": rotated_digits} == TREES
+    assert {"time_series": time_series, "rotated_digits": rotated_digits,
+            "class_incremental_digits": class_incremental_digits} == TREES
     assert all(isinstance(make(seed=1), SamplingTree) for make in TREES.values())
 
 
@@ -177,3 +178,53 @@ def test_digits_feed_a_torch_dataloader():
     images, targets = next(iter(torch.utils.data.DataLoader(dataset, batch_size=16)))
     assert images.shape == (16, 8, 8) and images.dtype == torch.float32 and targets.dtype == torch.int64
     assert dataset.class_to_idx == {d: d for d in range(10)}
+
+
+def _dataset_index(image):
+    """The index of ``image`` in scikit-learn's digits (it must be one of them, unrotated and noiseless)."""
+    distance = np.abs(IMAGES - image).reshape(len(IMAGES), -1).sum(axis=1)
+    assert distance.min() < 1e-9
+    return int(np.argmin(distance))
+
+
+@pytest.mark.parametrize("make", [lambda seed: rotated_digits(seed, drift=False, test_fraction=0.25),
+                                  lambda seed: class_incremental_digits(seed, regime_length=1, classes_per_regime=5)])
+def test_held_out_images_are_never_drawn_by_the_stream(make):
+    tree = make(seed=7)
+    trained, evaluated = set(), set()
+    for step in (0, 1):
+        tree.set_update_step(step)
+        trained |= {_dataset_index(x) for x in tree.batch(3000)[0]}
+        evaluated |= {_dataset_index(x) for x in tree.held_out(1000)[0]}
+    assert not trained & evaluated
+    # each side covers its pool: ~25 % of the 1,797 images are held out
+    assert abs(len(evaluated) - 0.25 * len(IMAGES)) < 40 and len(trained) + len(evaluated) > 1700
+
+
+def test_without_a_fraction_evaluation_draws_from_every_image():
+    tree = rotated_digits(seed=7, drift=False)
+    trained = {_dataset_index(x) for x in tree.batch(4000)[0]}
+    evaluated = {_dataset_index(x) for x in tree.held_out(4000)[0]}
+    assert len(trained & evaluated) > 1000
+
+
+def test_the_split_is_a_function_of_the_seed():
+    a, b, c = split_indices(1, 0.25), split_indices(1, 0.25), split_indices(2, 0.25)
+    assert all(np.array_equal(x[1], y[1]) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x[1], y[1]) for x, y in zip(a, c, strict=True))
+    counts = np.bincount(DIGITS.target)
+    assert [len(train) + len(test) for train, test in a] == counts.tolist()
+    with pytest.raises(ConfigError, match="test_fraction"):
+        rotated_digits(seed=0, test_fraction=1.0)
+
+
+def test_class_incremental_digits_show_two_new_classes_per_regime():
+    tree = class_incremental_digits(seed=0, regime_length=3)
+    assert tree.change_points(20) == [3, 6, 9, 12]
+    for regime in range(5):
+        tree.set_update_step(3 * regime + 1)
+        X, y = tree.batch(400)
+        assert set(y.tolist()) == {2 * regime, 2 * regime + 1}
+        assert all(_is_one_of(x, IMAGES[DIGITS.target == label]) for x, label in zip(X[:20], y[:20], strict=True))
+    with pytest.raises(ConfigError, match="classes_per_regime"):
+        class_incremental_digits(classes_per_regime=3)

@@ -48,7 +48,8 @@ Rules:
   says what is used: ``"fp32"``, ``"bf16"`` or ``"fp16"``.
 * **Evaluation.** Given the stream's tree, each episode is a new experience: its evaluation set is
   drawn at the tree's step, and the accuracy matrix and its metrics are updated
-  (:class:`~driftlab.training.evaluation.Experiences`).
+  (:class:`~driftlab.training.evaluation.Experiences`). With ``regime_steps`` the experiences are
+  the stream's true regimes instead, each scored after every episode.
 
 >>> import numpy as np
 >>> from driftlab.training.models import MLP
@@ -79,7 +80,7 @@ from driftlab.config import Config
 from driftlab.errors import ConfigError, TrainingError
 
 from .data import Batch, Labels, to_device
-from .evaluation import Evaluator, Experiences, draw_experience
+from .evaluation import Evaluator, Experiences
 from .strategies import Strategy, make_strategy
 
 _AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -89,8 +90,8 @@ OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 class TrainerConfig(Config):
     """Settings of a :class:`Trainer` (validated; errors name ``trainer.<setting>``).
 
-    ``device``, ``amp`` and ``seed`` take effect when the Trainer is built, the others at the
-    start of the next episode (a kept optimizer gets the new ``lr``; another ``optimizer`` starts fresh).
+    ``device``, ``amp``, ``seed`` and ``regime_steps`` take effect when the Trainer is built, the others at
+    the start of the next episode (a kept optimizer gets the new ``lr``; another ``optimizer`` starts fresh).
 
     >>> config = TrainerConfig(max_iter=50, lr=0.01)
     >>> config.max_iter, config.device, config.to_spec()
@@ -112,6 +113,9 @@ class TrainerConfig(Config):
                                                     doc="torch.optim.Adam or plain SGD")
     reset_optimizer = param.Boolean(True, doc="start every episode with a fresh optimizer state")
     eval_samples = param.Integer(512, bounds=(1, 1_000_000), doc="evaluation samples per experience")
+    regime_steps = param.Integer(None, allow_None=True, bounds=(1, 1_000_000),
+                                 doc="None: each episode is an experience; K: the experiences are the true regimes "
+                                     "of steps 0..K-1, each scored after every episode (Experiences)")
     background = param.Boolean(False, doc="train in a background thread while monitoring goes on")
     log_every = param.Integer(10, bounds=(1, None),
                               doc="steps between reads of the losses to the host (progress reports)")
@@ -260,7 +264,7 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(cfg.seed)
         self.optimizer: torch.optim.Optimizer | None = None
         self.scaler = torch.amp.GradScaler("cuda") if self.precision == "fp16" else None
-        self.experiences = Experiences()
+        self.experiences = Experiences(cfg.regime_steps)
         self.episodes: list[dict[str, Any]] = []
         self.progress: Progress | None = None
         self.error: BaseException | None = None
@@ -351,11 +355,11 @@ class Trainer:
         handover = {field: values[len(values) - new:] for field, values in data.items()}
         experience = None
         if tree is not None:
-            X, y = draw_experience(tree, self.config.eval_samples)
-            evaluation = Batch.from_data({"x": X, "y": y}, self.labels, self.device)
-            before = self.evaluator().score(evaluation)["accuracy"]
-            untrained = Evaluator(self.untrained_model).score(evaluation)["accuracy"]
-            experience = self.experiences.add(tree.update_step, evaluation, before, untrained)
+            experience = self.experiences.arrive(
+                tree, self.config.eval_samples,
+                lambda X, y: Batch.from_data({"x": X, "y": y}, self.labels, self.device),
+                lambda data: self.evaluator().score(data)["accuracy"],
+                lambda data: Evaluator(self.untrained_model).score(data)["accuracy"])
         return _Job(current, memory, handover, added, experience)
 
     def _train_in_background(self, job: _Job) -> None:
