@@ -10,22 +10,22 @@ import panel as pn
 import panel_material_ui as pmui
 from panel.util import edit_readonly
 
-from driftlab.dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor,
-                                Session, TrainingPanel, TreeView)
+from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView,
+                                ScheduleEditor, Session, TrainingPanel, TreeView)
 
 pn.extension()
 session = Session(sys.argv[1] if len(sys.argv) > 1 else "time_series_drift")
+training = TrainingPanel(session)
+# One screen for the run (what it detects and how retraining answers), a tab for each editing view.
+run = pn.Row(DriftPlots(session), pn.Column(training.results, width=400), sizing_mode="stretch_width")
+views = pn.Tabs(("Run", run), ("Schedule editor", ScheduleEditor(session)), ("Tree", TreeView(session)),
+                ("Samples", SampleAnimator(session)), ("Retraining settings", training.settings),
+                css_classes=["dl-views"], sizing_mode="stretch_width")
 page = pmui.Page(
     title="driftlab",
     busy_indicator=None,  # the views show their own progress
-    sidebar=[ScenarioView(session), RunControls(session)],
-    main=[
-        ErrorAlert(session),
-        pn.Row(DriftPlots(session), TreeView(session), sizing_mode="stretch_width"),
-        ScheduleEditor(session),
-        SampleAnimator(session),
-        TrainingPanel(session),
-    ],
+    sidebar=[RunControls(session), ScenarioView(session), Downloads(session)],
+    main=[ErrorAlert(session), views],
 )
 # The page's busy flag follows Panel's: every event set it twice, and each set walked all the page's
 # Bokeh models (80 % of the server's time per edit). Unlinked, it stays False.

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import panel as pn
+import panel_material_ui as pmui
 import param
 from bokeh.layouts import gridplot
 from bokeh.models import ColumnDataSource, FactorRange, Range1d
@@ -42,9 +43,10 @@ class SampleAnimator(Viewer):
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
-        self._player = pn.widgets.Player(label="Update step", start=0, end=session.horizon, value=0, interval=800,
-                                         loop_policy="once", show_loop_controls=False, css_classes=["dl-player"],
-                                         sizing_mode="stretch_width")
+        # Material's Player: its buttons carry accessible names ("Play", "Next frame", ...)
+        self._player = pmui.Player(label="Update step", start=0, end=session.horizon, value=0, interval=800,
+                                   loop_policy="once", show_loop_controls=False, css_classes=["dl-player"],
+                                   sizing_mode="stretch_width")
         self._title = pn.pane.Markdown(css_classes=["dl-samples-title"], margin=(0, 10))
         self._grid = pn.pane.Bokeh(css_classes=["dl-samples"])
         self._counts = ColumnDataSource({"label": [], "count": [], "color": []})

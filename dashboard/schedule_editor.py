@@ -203,7 +203,9 @@ class ScheduleEditor(Viewer):
         self._update_widgets.visible = form == "update function"
         if form == "update function" and self._draft is None:
             self._set_draft(UPDATES[self._function.value](ContinuousScheduler()))
-        self._edited()
+        if not self._filling:  # a form just chosen: nothing typed into it yet, so no error to show
+            self._pristine = False
+            self._refresh(typed=False)
 
     def _new_function(self, event) -> None:
         if not self._filling:  # keeps the scheduler's settings, in a copy: config_widgets watches it
@@ -261,13 +263,14 @@ class ScheduleEditor(Viewer):
 
     # -- the preview ---------------------------------------------------------------------------
 
-    def _refresh(self, note: str = "") -> None:
-        """Redraw the preview for the form as it stands (the data of the same figure, when it can)."""
+    def _refresh(self, note: str = "", typed: bool = True) -> None:
+        """Redraw the preview for the form as it stands (the data of the same figure, when it can).
+        A form the user has not ``typed`` into yet asks to be filled in instead of showing its error."""
         name, session = self._parameter.value, self.session
         try:
             candidate = session.candidate(name, self._definition())
         except (DriftlabError, ValueError) as err:
-            self._status.object = f"⚠ {literal(err)}"
+            self._status.object = f"⚠ {literal(err)}" if typed else f"*Fill in the {self._form.value} to preview it.*"
             self._apply.disabled = True
             return
         self._status.object = note or ("" if self._pristine else "*Preview: not applied yet.*")

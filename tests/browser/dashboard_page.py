@@ -8,6 +8,7 @@ from the input event to the animation frame after the page shows the result.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # The visible text of a Panel pane: its shadow root without the style sheets.
@@ -155,7 +156,15 @@ class Dashboard:
 
     # -- the views -------------------------------------------------------------------------------
 
+    def show(self, tab: str) -> None:
+        """Bring the view tab named ``tab`` ("Run", "Schedule editor", "Tree", "Samples",
+        "Retraining settings") to the front."""
+        header = self.page.locator(".dl-views .bk-tab").filter(has_text=re.compile(f"^{re.escape(tab)}$"))
+        header.click()
+        self.page.locator(".dl-views .bk-tab.bk-active").filter(has_text=re.compile(f"^{re.escape(tab)}$")).wait_for()
+
     def select_parameter(self, name: str) -> None:
+        self.show("Schedule editor")
         self.page.locator(".dl-parameter-select select").select_option(name)
         self.wait_for_title("dl-preview", f"{name} over update steps")
 

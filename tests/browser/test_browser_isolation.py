@@ -13,6 +13,7 @@ def test_two_contexts_are_isolated(new_context, open_page):
     a = Dashboard(open_page(new_context()))
     b = Dashboard(open_page(new_context()))
 
+    a.show("Schedule editor")
     a.page.locator(".dl-schedule textarea").fill("[0.9]")
     a.wait_for_column("dl-preview", "value", "v => v[0] === 0.9")
     a.page.locator(".dl-apply-edit button").click()

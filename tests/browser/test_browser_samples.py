@@ -7,13 +7,14 @@ pytestmark = pytest.mark.browser
 
 def test_playing_the_animation_advances_samples(dash):
     page = dash.page
+    dash.show("Samples")
     expect(page.locator(".dl-samples-title")).to_contain_text("Step 0")
     first = dash.plots("dl-samples")
     assert len(first) == 12 and all(len(p["sources"][0]["value"]) == 256 for p in first)
 
-    page.locator(".dl-player button.play").click()
+    page.locator(".dl-player button[aria-label=Play]").click()
     dash.wait_for_text("dl-samples-title", "t => /^Step ([2-9]|1[0-9])\\b/.test(t)", timeout=30_000)
-    page.locator(".dl-player button.pause").click()
+    page.locator(".dl-player button[aria-label=Pause]").click()
     step = int(page.locator(".dl-player input[type=range]").input_value())
     assert step >= 2
     later = dash.plots("dl-samples")

@@ -21,9 +21,11 @@ def test_retraining_shows_progress_while_a_slider_stays_responsive(dash):
     expect(page.locator(".dl-train-start button")).to_be_enabled()
 
     # an episode long enough to move the slider a few times while it trains, on any machine
+    dash.show("Retraining settings")
     max_iter = page.locator(".dl-setting-max_iter input")
     max_iter.fill(str(LONG_EPISODE))
     max_iter.press("Enter")
+    dash.show("Run")
     page.locator(".dl-train-start button").click()
     # (the previous episode's progress can show for a moment: wait for the new one's first steps)
     status = dash.wait_for_text(
@@ -34,6 +36,7 @@ def test_retraining_shows_progress_while_a_slider_stays_responsive(dash):
 
     # move the samples' Player slider while the episode trains: the server redraws the samples and
     # retitles them; time each echo, and check the episode was still running when it came
+    dash.show("Samples")
     echoes, seen = [], set()
     for value in [3, 7, 11, 15, 5, 9, 13]:
         ms = dash.timed_input(".dl-player input[type=range]", str(value), "() => window.__dlText('dl-samples-title')")
@@ -47,6 +50,7 @@ def test_retraining_shows_progress_while_a_slider_stays_responsive(dash):
     print(f"slider echo during training: {[round(ms) for ms in echoes]} ms")
     assert echoes, "the episode ended before the first slider echo: the page was not responsive while it trained"
 
+    dash.show("Run")
     final = dash.wait_for_text("dl-train-status", f"t => t.startsWith('Episode {episode} finished')", timeout=120_000)
     value, maximum = progress(page)
     assert maximum > 0 and value == maximum, (value, maximum, final)
