@@ -26,7 +26,7 @@ from .session import Session
 from .text import literal
 
 WINDOW = 10_000  # points kept per curve
-INPUT_COLOR = "#e377c2"  # the detector input: visible on the light and the dark theme (black vanished on dark)
+INPUT_COLOR = "#1a9e8f"  # the detector input: contrast >= 3 on the light and the dark theme (black vanished)
 METRIC_COLOR = "#888888"
 EMPTY_HINT = "No batches yet: press Start (or Step) in the sidebar"
 # Why a cell of the detection report is empty (shown as "—" with this as its tooltip)

@@ -53,7 +53,8 @@ class SampleAnimator(Viewer):
         self._labels, self._proportions = FactorRange(), Range1d(start=0, end=1)  # the bars' ranges
         self._bars = new_figure(height=2 * CELL_HEIGHT + 40, title="Label distribution", x_range=self._labels,
                                 y_range=self._proportions, y_axis_label=f"of {DRAW} samples",
-                                css_classes=["dl-label-distribution"])
+                                css_classes=["dl-label-distribution"],
+                                tooltips=[("label", "@label"), (f"of {DRAW} samples", "@count")])
         self._bars.vbar(x="label", top="count", color="color", width=0.8, source=self._counts)
         self._bars.xgrid.visible = False
         self._layout = pn.Column(

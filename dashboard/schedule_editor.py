@@ -20,7 +20,7 @@ import numpy as np
 import panel as pn
 import param
 import yaml
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, HoverTool
 from bokeh.models.annotations.geometry import BoxAnnotation, Span
 from panel.io import unlocked
 from panel.viewable import Viewer
@@ -321,18 +321,24 @@ class ScheduleEditor(Viewer):
         source = self._source
         if shape[0] == "number":
             fig.line("step", "committed", source=source, color="grey", line_dash="dotted", legend_label="in force")
-            fig.line("step", "value", source=source, line_width=2, legend_label="with the edit")
+            edited = fig.line("step", "value", source=source, line_width=2, legend_label="with the edit")
             fig.scatter("step", "value", source=source, size=5)
+            fig.add_tools(HoverTool(renderers=[edited], mode="vline", tooltips=[
+                ("step", "@step"), ("with the edit", "@value{0.000}"), ("in force", "@committed{0.000}")]))
             fig.legend.location = "top_left"
             return fig
         columns = [f"c{i}" for i in range(shape[1])]
         names = self._component_names(name, shape[1])
         colors = palette(shape[1])
         if shape[0] == "probabilities":
-            fig.varea_stack(columns, x="step", source=source, color=colors, legend_label=names, fill_alpha=0.8)
+            drawn = fig.varea_stack(columns, x="step", source=source, color=colors, legend_label=names, fill_alpha=0.8)
         else:
-            for column, label, color in zip(columns, names, colors, strict=False):
-                fig.line("step", column, source=source, color=color, line_width=2, legend_label=label)
+            drawn = [fig.line("step", column, source=source, color=color, line_width=2, legend_label=label)
+                     for column, label, color in zip(columns, names, colors, strict=False)]
+        # one tooltip with every component at the step under the mouse (an area glyph takes no hover)
+        rule = fig.line("step", columns[0], source=source, alpha=0) if shape[0] == "probabilities" else drawn[0]
+        values = [(label, f"@{column}{{0.000}}") for column, label in zip(columns, names, strict=False)]
+        fig.add_tools(HoverTool(renderers=[rule], mode="vline", tooltips=[("step", "@step"), *values]))
         fig.legend.location = "top_left"
         fig.legend.background_fill_alpha = 0.6
         if shape[1] > MAX_LEGEND_INSIDE:  # a long legend goes beside the plot, not over it

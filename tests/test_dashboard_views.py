@@ -250,3 +250,17 @@ def test_switching_a_parameter_s_form_shows_no_error_before_typing():
     assert editor._apply.disabled
     editor._value.value_input = "[0.5, 0.5]"  # typed: now the problem is shown
     assert "⚠" in editor._status.object and "needs a number" in editor._status.object
+
+
+@pytest.mark.parametrize("view", PLOTTING, ids=lambda cls: cls.__name__)
+def test_every_plot_shows_values_on_hover(view):
+    from bokeh.models import HoverTool, Toolbar
+
+    session = Session("time_series_drift")
+    root = pn.panel(view(session)).get_root()
+    plots = [plot for plot in root.select({"type": Plot}) if plot.tools]  # the samples' cells are thumbnails
+    assert plots
+    for plot in plots:
+        hovers = [tool for tool in plot.tools if isinstance(tool, HoverTool)]
+        assert hovers and all(tool.tooltips for tool in hovers), plot.title.text
+        assert plot.toolbar_location is None and isinstance(plot.toolbar, Toolbar)  # no toolbar: no tab stops

@@ -186,10 +186,10 @@ class Dashboard:
         handle.focus()
         handle.press("End" if batches_per_second >= 50 else "Home")
 
-    def download(self, timeout: float = 30_000):
-        """Click "Download YAML"; the Playwright Download."""
+    def download(self, cls: str = "dl-download", timeout: float = 30_000):
+        """Click the download button carrying ``cls`` (default "Download YAML"); the Playwright Download."""
         with self.page.expect_download(timeout=timeout) as info:
-            self("dl-download").locator("button, a").first.click()
+            self(cls).locator("button, a").first.click()
         return info.value
 
     def upload(self, path) -> None:

@@ -38,9 +38,10 @@ def unnamed_buttons(page) -> list[str]:
 
 
 def luminance(color: str) -> float:
-    """Relative luminance (WCAG 2) of "#rrggbb" or a CSS colour name the tests meet."""
+    """Relative luminance (WCAG 2) of "#rgb", "#rrggbb" or a CSS colour name the tests meet."""
     names = {"black": "#000000", "white": "#ffffff"}
-    hex_ = names.get(color, color).lstrip("#")[:6]
+    hex_ = names.get(color, color).lstrip("#")
+    hex_ = "".join(c * 2 for c in hex_) if len(hex_) == 3 else hex_[:6]
     channels = [int(hex_[i:i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
@@ -67,9 +68,10 @@ def test_plot_toolbars_add_no_tab_stops(dash):
 
 def test_the_detector_input_stays_visible_in_dark_mode(dash):
     page = dash.page
+    light = page.evaluate(INPUT_COLORS_JS)
     page.get_by_role("button", name="Toggle theme").click()
-    page.wait_for_function("() => { const p = document.querySelector('.mui-dark'); return p !== null; }")
-    page.wait_for_timeout(1000)
-    colors = page.evaluate(INPUT_COLORS_JS)
-    assert colors is not None
-    assert contrast(colors["fill"], colors["background"]) >= 3, colors
+    page.wait_for_function(f"() => ({INPUT_COLORS_JS})().background !== {light['background']!r}")
+    dark = page.evaluate(INPUT_COLORS_JS)
+    assert luminance(dark["background"]) < 0.1, dark  # the theme did turn the plot dark
+    for colors in (light, dark):
+        assert contrast(colors["fill"], colors["background"]) >= 3, colors
