@@ -331,12 +331,12 @@ class ScheduleEditor(Viewer):
         names = self._component_names(name, shape[1])
         colors = palette(shape[1])
         if shape[0] == "probabilities":
-            drawn = fig.varea_stack(columns, x="step", source=source, color=colors, legend_label=names, fill_alpha=0.8)
+            fig.varea_stack(columns, x="step", source=source, color=colors, legend_label=names, fill_alpha=0.8)
+            rule = fig.line("step", columns[0], source=source, alpha=0)  # an area glyph takes no vline hover
         else:
-            drawn = [fig.line("step", column, source=source, color=color, line_width=2, legend_label=label)
-                     for column, label, color in zip(columns, names, colors, strict=False)]
-        # one tooltip with every component at the step under the mouse (an area glyph takes no hover)
-        rule = fig.line("step", columns[0], source=source, alpha=0) if shape[0] == "probabilities" else drawn[0]
+            rule, *_ = [fig.line("step", column, source=source, color=color, line_width=2, legend_label=label)
+                        for column, label, color in zip(columns, names, colors, strict=False)]
+        # one tooltip with every component at the step under the mouse
         values = [(label, f"@{column}{{0.000}}") for column, label in zip(columns, names, strict=False)]
         fig.add_tools(HoverTool(renderers=[rule], mode="vline", tooltips=[("step", "@step"), *values]))
         fig.legend.location = "top_left"
