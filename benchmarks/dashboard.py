@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
@@ -47,7 +46,6 @@ VIEWPORT = {"width": 1400, "height": 900}  # the run is one screen at this size
 WIDE = {"width": 1920, "height": 1080}
 PREVIEW_PROBE = "() => window.__dlPlots('dl-preview')[0].sources.find(d => 'value' in d).value"
 TITLE_PROBE = "() => window.__dlText('dl-samples-title')"
-RUNNING = re.compile(r"^Episode [1-9]\d* running: step \d+ of")
 RUNNING_JS = r"t => /^Episode [1-9]\d* running: step \d+ of/.test(t)"
 TRAINING_STEPS = 600  # per episode while the slider echo is timed
 
@@ -122,7 +120,7 @@ def measure_echo_training(dash: Dashboard, n: int, timeout_s: float = 300.0) -> 
     page, times, episodes, i = dash.page, [], 0, 0
     deadline = time.monotonic() + timeout_s
     while len(times) < n and time.monotonic() < deadline:
-        if not RUNNING.match(dash.text("dl-train-status")):
+        if "retraining" not in dash.text("dl-run-status"):
             dash.show("Run")
             page.locator(".dl-train-start button").click()
             dash.wait_for_text("dl-train-status", RUNNING_JS, timeout=60_000)
@@ -130,7 +128,7 @@ def measure_echo_training(dash: Dashboard, n: int, timeout_s: float = 300.0) -> 
             episodes += 1
         ms = echo(dash, 1 + (i % 19))
         i += 1
-        if RUNNING.match(dash.text("dl-train-status")):  # still training when the echo came
+        if "retraining" in dash.text("dl-run-status"):  # still training when the echo came
             times.append(ms)
         page.wait_for_timeout(150)
     return times, episodes
@@ -202,6 +200,7 @@ def main() -> int:
             activity.settle(page, 1.0)
             set_max_iter(dash, TRAINING_STEPS)  # episodes of seconds: echoes all through an episode
             training, episodes = measure_echo_training(dash, args.echoes)
+            dash.show("Run")
             dash.wait_for_text("dl-train-status", "t => /finished/.test(t)", timeout=120_000)
             set_max_iter(dash, 60)  # the scenario's own, for the run below
             activity.settle(page, 1.0)

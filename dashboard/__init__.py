@@ -15,8 +15,8 @@ Views: :class:`ScenarioView` (built-ins, YAML upload and download, reset), :clas
 
 The served page (``app.py``) shows the run on one screen, the "Run" tab (drift plots, detection
 report, retraining results), with the scenario and run controls in the sidebar; the editing views
-are tabs of their own: "Schedule editor", "Tree", "Samples", "Retraining settings" (a tab's
-header is a ``.bk-tab`` element). Every tab is rendered; only the shown one is visible.
+are tabs of their own: "Schedule editor", "Tree", "Samples", "Retraining settings" (Playwright:
+``page.get_by_role("tab", name="Samples")``). Only the shown tab is in the page.
 
 Hooks for browser tests. Every element below carries the CSS class named (Playwright:
 ``page.locator(".dl-run-start")``; Panel renders into shadow DOM, which locators pierce); widgets
@@ -37,7 +37,7 @@ dl-run-start          "Start"; dl-run-pause "Pause"; dl-run-step "Step"
 dl-speed              "Speed (batches per second)" slider
 dl-onboarding         how to begin, shown until the run's first batch
 dl-run-status         "<state> · step k of N · B batches" (state: idle, pretraining,
-                      running, paused, finished)
+                      running, paused, finished), then " · retraining" while an episode runs
 dl-parameter-select   "Parameter" select, grouped by scope
 dl-form               "Form": constant | schedule | update function
 dl-value              "Value" text (YAML; "Value at the current step" for an update function)

@@ -34,7 +34,7 @@ class RunControls(Viewer):
                                             sizing_mode="stretch_width")
         self._layout = pn.Column("### Run", self._onboarding, pn.Row(self._start, self._pause, self._step), speed,
                                  self._status, sizing_mode="stretch_width")
-        session.param.watch(self._update, ["state", "step", "batch", "scenario"])
+        session.param.watch(self._update, ["state", "step", "batch", "scenario", "training"])
         self._update()
 
     def _update(self, *events) -> None:
@@ -46,7 +46,7 @@ class RunControls(Viewer):
         self._pause.disabled = not busy
         self._onboarding.visible = session.batch == 0 and state == "idle"
         self._status.object = (f"**{state}** · step {session.step} of {session.max_steps} · "
-                               f"{session.batch} batches")
+                               f"{session.batch} batches" + (" · retraining" if session.training else ""))
 
     def __panel__(self):
         return self._layout

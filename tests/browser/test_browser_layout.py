@@ -32,3 +32,6 @@ def test_the_run_is_one_screen_at_1400_by_900(new_context, open_page):
                  "dl-train-status", "dl-accuracy-matrix", "dl-run-start", "dl-run-status"]:
         box = page.evaluate(BOX_JS, hook)
         assert in_view(box, SCREEN), f"{hook} is not inside the 1400 x 900 viewport: {box}"
+    # the page went idle, so the session's sync runs: a step shows (a plot hidden at load once stopped that)
+    page.locator(".dl-run-step button").click()
+    page.locator(".dl-run-status").filter(has_text="1 batches").wait_for(timeout=180_000)
