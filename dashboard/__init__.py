@@ -15,8 +15,8 @@ Views: :class:`ScenarioView` (built-ins, YAML upload and download, reset), :clas
 
 The served page (``app.py``) shows the run on one screen, the "Run" tab (drift plots, detection
 report, retraining results), with the scenario and run controls in the sidebar; the editing views
-are tabs of their own: "Schedule editor", "Tree", "Samples", "Retraining settings" (a tab's
-header is a ``.bk-tab`` element). Only the shown tab is in the page.
+are tabs of their own: "Schedule editor", "Tree", "Samples", "Retraining settings" (Playwright:
+``page.get_by_role("tab", name="Samples")``). Only the shown tab is in the page.
 
 Hooks for browser tests. Every element below carries the CSS class named (Playwright:
 ``page.locator(".dl-run-start")``; Panel renders into shadow DOM, which locators pierce); widgets

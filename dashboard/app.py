@@ -18,12 +18,12 @@ session = Session(sys.argv[1] if len(sys.argv) > 1 else "time_series_drift")
 training = TrainingPanel(session)
 # One screen for the run (what it detects and how retraining answers), a tab for each editing view.
 run = pn.Row(DriftPlots(session), pn.Column(training.results, width=400), sizing_mode="stretch_width")
-# Only the shown tab is in the page (dynamic): a plot hidden in the page at load kept Bokeh's
-# document from ever going idle (the session's sync starts once it is: pn.state.onload), and
-# Material's tabs left the views of a tab switched away from in the document, failing on updates.
-views = pn.Tabs(("Run", run), ("Schedule editor", ScheduleEditor(session)), ("Tree", TreeView(session)),
-                ("Samples", SampleAnimator(session)), ("Retraining settings", training.settings),
-                dynamic=True, css_classes=["dl-views"], sizing_mode="stretch_width")
+# Only the shown tab is sent to the page (dynamic): a plot hidden in the page at load kept Bokeh's
+# document from ever going idle (the session's sync starts once it is: pn.state.onload), and text
+# inputs of a tab never shown failed on every update ("Cannot set properties of undefined").
+views = pmui.Tabs(("Run", run), ("Schedule editor", ScheduleEditor(session)), ("Tree", TreeView(session)),
+                  ("Samples", SampleAnimator(session)), ("Retraining settings", training.settings),
+                  dynamic=True, css_classes=["dl-views"], sizing_mode="stretch_width")
 page = pmui.Page(
     title="driftlab",
     busy_indicator=None,  # the views show their own progress

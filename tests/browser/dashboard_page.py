@@ -8,7 +8,6 @@ from the input event to the animation frame after the page shows the result.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 # The visible text of a Panel pane: its shadow root without the style sheets.
@@ -159,9 +158,9 @@ class Dashboard:
     def show(self, tab: str) -> None:
         """Bring the view tab named ``tab`` ("Run", "Schedule editor", "Tree", "Samples",
         "Retraining settings") to the front."""
-        name = re.compile(f"^{re.escape(tab)}$")
-        self.page.locator(".dl-views .bk-tab").filter(has_text=name).click()
-        self.page.locator(".dl-views .bk-tab.bk-active").filter(has_text=name).wait_for()
+        header = self.page.get_by_role("tab", name=tab, exact=True)
+        header.click()
+        header.and_(self.page.locator("[aria-selected=true]")).wait_for()
 
     def select_parameter(self, name: str) -> None:
         self.show("Schedule editor")
