@@ -13,10 +13,9 @@ Views: :class:`ScenarioView` (built-ins, YAML upload and download, reset), :clas
 :class:`ScheduleEditor`, :class:`TreeView`, :class:`SampleAnimator`, :class:`DriftPlots`,
 :class:`TrainingPanel`, :class:`Downloads`, :class:`ErrorAlert`.
 
-The served page (``app.py``) shows the run on one screen, the "Run" tab (drift plots, detection
-report, retraining results), with the scenario and run controls in the sidebar; the editing views
-are tabs of their own: "Schedule editor", "Tree", "Samples", "Retraining settings" (Playwright:
-``page.get_by_role("tab", name="Samples")``). Only the shown tab is in the page.
+The served page (``app.py``) shows the run on one screen at the top (drift plots, detection report,
+retraining results), with the run controls and scenario in the sidebar; the editing views follow
+below it, each in a pane: schedule editor, tree, samples, retraining settings.
 
 Hooks for browser tests. Every element below carries the CSS class named (Playwright:
 ``page.locator(".dl-run-start")``; Panel renders into shadow DOM, which locators pierce); widgets

@@ -16,19 +16,17 @@ from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, 
 pn.extension()
 session = Session(sys.argv[1] if len(sys.argv) > 1 else "time_series_drift")
 training = TrainingPanel(session)
-# One screen for the run (what it detects and how retraining answers), a tab for each editing view.
+# One screen for the run (what it detects and how retraining answers) at the top; the editing views
+# below it, each in a pane of its own. (Tabs hid plots: a Bokeh plot hidden at load kept the document
+# from going idle, so the session's sync never started, and Material's tabs left views behind.)
 run = pn.Row(DriftPlots(session), pn.Column(training.results, width=400), sizing_mode="stretch_width")
-# Only the shown tab is sent to the page (dynamic): a plot hidden in the page at load kept Bokeh's
-# document from ever going idle (the session's sync starts once it is: pn.state.onload), and text
-# inputs of a tab never shown failed on every update ("Cannot set properties of undefined").
-views = pmui.Tabs(("Run", run), ("Schedule editor", ScheduleEditor(session)), ("Tree", TreeView(session)),
-                  ("Samples", SampleAnimator(session)), ("Retraining settings", training.settings),
-                  dynamic=True, css_classes=["dl-views"], sizing_mode="stretch_width")
+editing = [ScheduleEditor(session), pn.Column("### Sampling tree", TreeView(session), sizing_mode="stretch_width"),
+           SampleAnimator(session), pn.Column("### Retraining settings", training.settings)]
 page = pmui.Page(
     title="driftlab",
     busy_indicator=None,  # the views show their own progress
     sidebar=[RunControls(session), ScenarioView(session), Downloads(session)],
-    main=[ErrorAlert(session), views],
+    main=[ErrorAlert(session), run, *editing],
 )
 # The page's busy flag follows Panel's: every event set it twice, and each set walked all the page's
 # Bokeh models (80 % of the server's time per edit). Unlinked, it stays False.

@@ -10,7 +10,7 @@ from .actions import on_click
 from .session import Session
 
 ONBOARDING = ("Press **Start**: batches stream through the model, the drift plots fill in, and a detector's "
-              "alarm (▲) retrains the model. Edit the stream in the tabs, even while it runs.")
+              "alarm (▲) retrains the model. Edit the stream below the plots, even while it runs.")
 
 
 class RunControls(Viewer):

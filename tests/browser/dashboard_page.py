@@ -155,12 +155,12 @@ class Dashboard:
 
     # -- the views -------------------------------------------------------------------------------
 
-    def show(self, tab: str) -> None:
-        """Bring the view tab named ``tab`` ("Run", "Schedule editor", "Tree", "Samples",
-        "Retraining settings") to the front."""
-        header = self.page.get_by_role("tab", name=tab, exact=True)
-        header.click()
-        header.and_(self.page.locator("[aria-selected=true]")).wait_for()
+    def show(self, pane: str) -> None:
+        """Scroll the pane named ``pane`` ("Run", "Schedule editor", "Tree", "Samples",
+        "Retraining settings") into view."""
+        hook = {"Run": "dl-drift-metric", "Schedule editor": "dl-parameter-select", "Tree": "dl-tree",
+                "Samples": "dl-player", "Retraining settings": "dl-strategy-select"}[pane]
+        self(hook).first.scroll_into_view_if_needed()
 
     def select_parameter(self, name: str) -> None:
         self.show("Schedule editor")
