@@ -14,8 +14,9 @@ measures, in the page, from the input event to the animation frame after the pag
   responsiveness).
 
 Then it runs the stream to its end (a drift alarm comes on ``time_series_drift``) and saves
-screenshots: ``assets/dashboard.png`` (the whole page, for the README) and
-``assets/dashboard_{schedule_editor,samples,drift,training}.png``.
+screenshots: ``assets/dashboard.png`` (the run at 1400 x 900, for the README),
+``assets/dashboard_wide.png`` (the same at 1920 x 1080), ``assets/dashboard_start.png`` (the page before
+a run) and ``assets/dashboard_{schedule_editor,samples,drift,training}.png``.
 
     python benchmarks/dashboard.py [--edits 20] [--echoes 20] [--no-screenshots]
 
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
@@ -42,10 +42,10 @@ from panel_browser import PanelServer, RequestGuard, launch_browser, open_app, s
 
 TARGET_EDIT_MS = 200
 TARGET_ECHO_MS = 300
-VIEWPORT = {"width": 1400, "height": 2400}  # tall enough that the whole page renders without scrolling
+VIEWPORT = {"width": 1400, "height": 900}  # the run is one screen at this size
+WIDE = {"width": 1920, "height": 1080}
 PREVIEW_PROBE = "() => window.__dlPlots('dl-preview')[0].sources.find(d => 'value' in d).value"
 TITLE_PROBE = "() => window.__dlText('dl-samples-title')"
-RUNNING = re.compile(r"^Episode [1-9]\d* running: step \d+ of")
 RUNNING_JS = r"t => /^Episode [1-9]\d* running: step \d+ of/.test(t)"
 TRAINING_STEPS = 600  # per episode while the slider echo is timed
 
@@ -120,13 +120,15 @@ def measure_echo_training(dash: Dashboard, n: int, timeout_s: float = 300.0) -> 
     page, times, episodes, i = dash.page, [], 0, 0
     deadline = time.monotonic() + timeout_s
     while len(times) < n and time.monotonic() < deadline:
-        if not RUNNING.match(dash.text("dl-train-status")):
+        if "retraining" not in dash.text("dl-run-status"):
+            dash.show("Run")
             page.locator(".dl-train-start button").click()
             dash.wait_for_text("dl-train-status", RUNNING_JS, timeout=60_000)
+            dash.show("Samples")
             episodes += 1
         ms = echo(dash, 1 + (i % 19))
         i += 1
-        if RUNNING.match(dash.text("dl-train-status")):  # still training when the echo came
+        if "retraining" in dash.text("dl-run-status"):  # still training when the echo came
             times.append(ms)
         page.wait_for_timeout(150)
     return times, episodes
@@ -134,6 +136,7 @@ def measure_echo_training(dash: Dashboard, n: int, timeout_s: float = 300.0) -> 
 
 def set_max_iter(dash: Dashboard, steps: int) -> None:
     """Type the training steps of the next episodes into the episode settings."""
+    dash.show("Retraining settings")
     field = dash.page.locator(".dl-setting-max_iter input")
     field.fill(str(steps))
     field.press("Enter")
@@ -150,22 +153,6 @@ def union_clip(dash: Dashboard, selectors: list[str], pad: int = 12, full_width:
     if full_width:
         x1 = dash.page.viewport_size["width"]
     return {"x": max(0, x0), "y": max(0, y0), "width": x1 - max(0, x0), "height": y1 - max(0, y0)}
-
-
-def content_bottom(dash: Dashboard) -> float:
-    """The bottom of the lowest visible element of the page (shadow roots included; not the full-height frames)."""
-    return dash.page.evaluate("""() => {
-        let bottom = 0;
-        const walk = (root) => {
-          for (const el of root.querySelectorAll('*')) {
-            const r = el.getBoundingClientRect();
-            if (r.height > 0 && r.width > 0 && r.height < 0.8 * window.innerHeight) bottom = Math.max(bottom, r.bottom);
-            if (el.shadowRoot) walk(el.shadowRoot);
-          }
-        };
-        walk(document);
-        return bottom;
-    }""")
 
 
 def main() -> int:
@@ -197,11 +184,15 @@ def main() -> int:
             dash = Dashboard(page)
             activity.settle(page, 1.5)
 
-            edits = measure_edits(dash, activity, args.edits)
             if not args.no_screenshots:
                 args.assets.mkdir(exist_ok=True)
+                page.screenshot(path=args.assets / "dashboard_start.png")  # before a run: the hints
+            dash.show("Schedule editor")
+            edits = measure_edits(dash, activity, args.edits)
+            if not args.no_screenshots:
                 page.screenshot(path=args.assets / "dashboard_schedule_editor.png",
                                 clip=union_clip(dash, [".dl-parameter-select", ".dl-apply-edit", ".dl-preview"]))
+            dash.show("Samples")
             idle = measure_echo_idle(dash, activity, args.echoes)
 
             page.locator(".dl-run-step button").click()  # pretrains, so that an episode has data
@@ -209,6 +200,7 @@ def main() -> int:
             activity.settle(page, 1.0)
             set_max_iter(dash, TRAINING_STEPS)  # episodes of seconds: echoes all through an episode
             training, episodes = measure_echo_training(dash, args.echoes)
+            dash.show("Run")
             dash.wait_for_text("dl-train-status", "t => /finished/.test(t)", timeout=120_000)
             set_max_iter(dash, 60)  # the scenario's own, for the run below
             activity.settle(page, 1.0)
@@ -224,13 +216,15 @@ def main() -> int:
                 print("slider echo during training: no echo came back while an episode was running")
 
             if not args.no_screenshots:
-                clip = union_clip(dash, [".dl-device", ".dl-train-start", ".dl-train-metrics"], full_width=True)
-                clip["height"] = content_bottom(dash) + 12 - clip["y"]  # the settings column is the longest
-                page.screenshot(path=args.assets / "dashboard_training.png", clip=clip)
+                dash.show("Run")
+                page.screenshot(path=args.assets / "dashboard_training.png",
+                                clip=union_clip(dash, [".dl-train-start", ".dl-accuracy-matrix", ".dl-loss"]))
+                dash.show("Samples")
                 page.screenshot(path=args.assets / "dashboard_samples.png",
                                 clip=union_clip(dash, [".dl-player", ".dl-samples-title", ".dl-samples",
                                                      ".dl-label-distribution"]))
                 dash.select_parameter("classes.probs")  # a clean form (the edits above were never applied)
+                dash.show("Run")
                 # at the page's own speed (5 batches/s): an episode ends a few batches after its alarm
                 page.locator(".dl-run-start button").click()
                 dash.wait_for_column("dl-drift-metric", "detector", "v => v.length > 0", timeout=120_000)
@@ -241,10 +235,10 @@ def main() -> int:
                 page.screenshot(path=args.assets / "dashboard_drift.png",
                                 clip=union_clip(dash, [".dl-drift-metric", ".dl-drift-statistic",
                                                        ".dl-detection-report"]))
-                bottom = content_bottom(dash) + 16
-                page.screenshot(path=args.assets / "dashboard.png",
-                                clip={"x": 0, "y": 0, "width": VIEWPORT["width"],
-                                      "height": min(bottom, VIEWPORT["height"])})
+                page.screenshot(path=args.assets / "dashboard.png")  # the run, one screen
+                page.set_viewport_size(WIDE)
+                activity.settle(page, 1.5)
+                page.screenshot(path=args.assets / "dashboard_wide.png")
                 print(f"\nscreenshots: {', '.join(sorted(p.name for p in args.assets.glob('dashboard*.png')))} "
                       f"in {args.assets}")
             problems = guard.problems()

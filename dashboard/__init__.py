@@ -11,7 +11,11 @@ In a notebook, show any view alone::
 
 Views: :class:`ScenarioView` (built-ins, YAML upload and download, reset), :class:`RunControls`,
 :class:`ScheduleEditor`, :class:`TreeView`, :class:`SampleAnimator`, :class:`DriftPlots`,
-:class:`TrainingPanel`, :class:`ErrorAlert`.
+:class:`TrainingPanel`, :class:`Downloads`, :class:`ErrorAlert`.
+
+The served page (``app.py``) shows the run on one screen at the top (drift plots, detection report,
+retraining results), with the run controls and scenario in the sidebar; the editing views follow
+below it, each in a pane: schedule editor, tree, samples, retraining settings.
 
 Hooks for browser tests. Every element below carries the CSS class named (Playwright:
 ``page.locator(".dl-run-start")``; Panel renders into shadow DOM, which locators pierce); widgets
@@ -30,8 +34,9 @@ dl-reset              "Reset run"
 dl-scenario-about     the scenario's name and description
 dl-run-start          "Start"; dl-run-pause "Pause"; dl-run-step "Step"
 dl-speed              "Speed (batches per second)" slider
+dl-onboarding         how to begin, shown until the run's first batch
 dl-run-status         "<state> · step k of N · B batches" (state: idle, pretraining,
-                      running, paused, finished)
+                      running, paused, finished), then " · retraining" while an episode runs
 dl-parameter-select   "Parameter" select, grouped by scope
 dl-form               "Form": constant | schedule | update function
 dl-value              "Value" text (YAML; "Value at the current step" for an update function)
@@ -54,6 +59,9 @@ dl-setting-max_iter   "Max iter" of the episode settings: every widget generated
 dl-train-start        "Train now"; dl-train-stop "Stop training"
 dl-train-progress     the progress bar; dl-train-status "Episode i running: step s of n ..."
 dl-loss               loss curve; dl-accuracy-matrix accuracy matrix heatmap
+dl-download-format    "File format": csv | parquet, for the downloads below
+dl-download-history   "History" (the monitor's history); dl-download-detection_report
+                      "Detection report"; dl-download-accuracy_matrix "Accuracy matrix"
 dl-train-metrics      average accuracy, forgetting (Avalanche's and Chaudhry's), backward and forward transfer
 ====================  ===============================================================
 """
@@ -62,6 +70,7 @@ from driftlab.extras import require
 for _module in ("panel", "panel_material_ui", "bokeh", "torch"):
     require(_module, "driftlab.dashboard")
 
+from .downloads import Downloads
 from .drift_plots import DriftPlots
 from .error_alert import ErrorAlert
 from .run_controls import RunControls
@@ -72,5 +81,5 @@ from .session import Session
 from .training_panel import TrainingPanel
 from .tree_view import TreeView
 
-__all__ = ["DriftPlots", "ErrorAlert", "RunControls", "SampleAnimator", "ScenarioView", "ScheduleEditor", "Session",
-           "TrainingPanel", "TreeView"]
+__all__ = ["Downloads", "DriftPlots", "ErrorAlert", "RunControls", "SampleAnimator", "ScenarioView", "ScheduleEditor",
+           "Session", "TrainingPanel", "TreeView"]

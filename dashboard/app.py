@@ -10,22 +10,23 @@ import panel as pn
 import panel_material_ui as pmui
 from panel.util import edit_readonly
 
-from driftlab.dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor,
-                                Session, TrainingPanel, TreeView)
+from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView,
+                                ScheduleEditor, Session, TrainingPanel, TreeView)
 
 pn.extension()
 session = Session(sys.argv[1] if len(sys.argv) > 1 else "time_series_drift")
+training = TrainingPanel(session)
+# One screen for the run (what it detects and how retraining answers) at the top; the editing views
+# below it, each in a pane of its own. (Tabs hid plots: a Bokeh plot hidden at load kept the document
+# from going idle, so the session's sync never started, and Material's tabs left views behind.)
+run = pn.Row(DriftPlots(session), pn.Column(training.results, width=400), sizing_mode="stretch_width")
+editing = [ScheduleEditor(session), pn.Column("### Sampling tree", TreeView(session), sizing_mode="stretch_width"),
+           SampleAnimator(session), pn.Column("### Retraining settings", training.settings)]
 page = pmui.Page(
     title="driftlab",
     busy_indicator=None,  # the views show their own progress
-    sidebar=[ScenarioView(session), RunControls(session)],
-    main=[
-        ErrorAlert(session),
-        pn.Row(DriftPlots(session), TreeView(session), sizing_mode="stretch_width"),
-        ScheduleEditor(session),
-        SampleAnimator(session),
-        TrainingPanel(session),
-    ],
+    sidebar=[RunControls(session), ScenarioView(session), Downloads(session)],
+    main=[ErrorAlert(session), run, *editing],
 )
 # The page's busy flag follows Panel's: every event set it twice, and each set walked all the page's
 # Bokeh models (80 % of the server's time per edit). Unlinked, it stays False.

@@ -9,12 +9,14 @@ alarm comes.
 """
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, HoverTool
+from bokeh.models.annotations.labels import Label
 from panel.io import unlocked
 from panel.viewable import Viewer
 from param.parameters import NoNone
@@ -24,6 +26,12 @@ from .session import Session
 from .text import literal
 
 WINDOW = 10_000  # points kept per curve
+INPUT_COLOR = "#1a9e8f"  # the detector input: contrast >= 3 on the light and the dark theme (black vanished)
+METRIC_COLOR = "#888888"
+EMPTY_HINT = "No batches yet: press Start (or Step) in the sidebar"
+# Why a cell of the detection report is empty (shown as "—" with this as its tooltip)
+WHY_EMPTY = {"first": "The run's first segment holds no true change: there is nothing to detect.",
+             "missed": "The change was missed: no alarm in this segment, so no alarm batch and no delay."}
 
 
 class DriftPlots(Viewer):
@@ -35,7 +43,8 @@ class DriftPlots(Viewer):
         super().__init__(session=session, **params)
         self._metric_pane = pn.pane.Bokeh(css_classes=["dl-drift-metric"], sizing_mode="stretch_width")
         self._statistic_pane = pn.pane.Bokeh(css_classes=["dl-drift-statistic"], sizing_mode="stretch_width")
-        self._report = pn.pane.DataFrame(index=False, css_classes=["dl-detection-report"], sizing_mode="stretch_width")
+        self._report = pn.pane.DataFrame(index=False, escape=False, css_classes=["dl-detection-report"],
+                                         sizing_mode="stretch_width")
         self._note = pn.pane.Markdown(margin=(0, 10))
         self._layout = pn.Column("### Drift", self._note, self._metric_pane, self._statistic_pane,
                                  "**Detection report** (per detector and segment between true changes)", self._report,
@@ -68,16 +77,26 @@ class DriftPlots(Viewer):
         self._update_report()
 
     def _figures(self, metric: str):
-        metric_fig = new_figure(height=240, title=f"Monitored {metric}", x_axis_label="batch", y_axis_label=metric)
-        metric_fig.line("batch", "metric", source=self._batches, color="#777777", legend_label=f"{metric} per batch")
-        metric_fig.scatter("batch", "value", source=self._checks, size=4, color="black", legend_label="detector input")
-        metric_fig.scatter("batch", "metric", source=self._alarms, marker="triangle", size=13, color="color",
-                           line_color="black", legend_field="detector")
-        statistic_fig = new_figure(height=200, title="Detector statistics", x_axis_label="batch",
-                                   x_range=metric_fig.x_range)
+        metric_fig = new_figure(height=220, title=f"Monitored {metric}", x_axis_label="batch", y_axis_label=metric,
+                                tools="xpan,xwheel_zoom,reset", active_scroll="xwheel_zoom")
+        line = metric_fig.line("batch", "metric", source=self._batches, color=METRIC_COLOR,
+                               legend_label=f"{metric} per batch")
+        inputs = metric_fig.scatter("batch", "value", source=self._checks, size=4, color=INPUT_COLOR,
+                                    legend_label="detector input")
+        alarms = metric_fig.scatter("batch", "metric", source=self._alarms, marker="triangle", size=13, color="color",
+                                    line_color=METRIC_COLOR, legend_field="detector")
+        metric_fig.add_tools(
+            HoverTool(renderers=[line], tooltips=[("batch", "@batch"), (metric, "@metric{0.000}")], mode="vline"),
+            HoverTool(renderers=[inputs], tooltips=[("batch", "@batch"), ("detector input", "@value{0.000}")]),
+            HoverTool(renderers=[alarms], tooltips=[("alarm", "@detector"), ("batch", "@batch")]))
+        statistic_fig = new_figure(height=170, title="Detector statistics", x_axis_label="batch",
+                                   x_range=metric_fig.x_range, tools="xpan,xwheel_zoom,reset",
+                                   active_scroll="xwheel_zoom")
         for i, name in enumerate(self._detectors):
-            statistic_fig.line("batch", f"s{i}", source=self._checks, color=self._colors[name], line_width=2,
-                               legend_label=name)
+            curve = statistic_fig.line("batch", f"s{i}", source=self._checks, color=self._colors[name], line_width=2,
+                                       legend_label=name)
+            statistic_fig.add_tools(HoverTool(renderers=[curve], mode="vline",
+                                              tooltips=[("batch", "@batch"), (name, f"@s{i}{{0.000}}")]))
         for fig in (metric_fig, statistic_fig):
             fig.vspan(x="batch", source=self._changes, line_color="crimson", line_dash="dashed", line_width=2,
                       legend_label="true change")
@@ -85,6 +104,10 @@ class DriftPlots(Viewer):
             legend.orientation, legend.label_text_font_size, legend.margin = "horizontal", "8pt", 0
             legend.padding = 2  # type: ignore[assignment]  # bokeh's stub types it as a Property of a Property
             fig.add_layout(legend, "above")  # above the plot, never over the curves
+        self._hints = [Label(x=12, y=12, x_units="screen", y_units="screen", text=EMPTY_HINT, text_color=METRIC_COLOR,
+                             text_font_size="12pt") for _ in range(2)]
+        metric_fig.add_layout(self._hints[0])
+        statistic_fig.add_layout(self._hints[1])
         return metric_fig, statistic_fig
 
     def _new_revision(self, *events) -> None:
@@ -116,6 +139,8 @@ class DriftPlots(Viewer):
                                        ("color", self._colors[name])]:
                         alarms[key].append(value)
         with unlocked():
+            for hint in self._hints:
+                hint.visible = False
             for source, new in [(self._batches, batches), (self._checks, checks), (self._alarms, alarms),
                                 (self._changes, {"batch": changes} if changes else {})]:
                 if new:
@@ -128,8 +153,21 @@ class DriftPlots(Viewer):
         if monitor is None:
             return
         with self.session.lock:
-            report = monitor.detection_report().convert_dtypes()  # whole batches as integers
-        self._report.object = report.astype(object).where(report.notna(), "")
+            report = monitor.detection_report()
+        self._report.object = shown(report)
 
     def __panel__(self):
         return self._layout
+
+
+def shown(report):
+    """The detection report as the page shows it: HTML-escaped text, whole numbers as integers, and
+    an empty cell as "—" whose tooltip says why (:data:`WHY_EMPTY`)."""
+    cells = report.convert_dtypes().astype(object)  # whole batches as integers
+    for i, row in report.iterrows():
+        why = html.escape(WHY_EMPTY["first" if row["step"] == 0 and row["batch"] == 0 else "missed"], quote=True)
+        for column in report.columns:
+            value = row[column]
+            cells.at[i, column] = (f'<span title="{why}">—</span>' if value is None or value != value
+                                   else html.escape(str(cells.at[i, column])))
+    return cells

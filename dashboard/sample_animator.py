@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import panel as pn
+import panel_material_ui as pmui
 import param
 from bokeh.layouts import gridplot
 from bokeh.models import ColumnDataSource, FactorRange, Range1d
@@ -42,16 +43,18 @@ class SampleAnimator(Viewer):
 
     def __init__(self, session: Session, **params):
         super().__init__(session=session, **params)
-        self._player = pn.widgets.Player(label="Update step", start=0, end=session.horizon, value=0, interval=800,
-                                         loop_policy="once", show_loop_controls=False, css_classes=["dl-player"],
-                                         sizing_mode="stretch_width")
+        # Material's Player: its buttons carry accessible names ("Play", "Next frame", ...)
+        self._player = pmui.Player(label="Update step", start=0, end=session.horizon, value=0, interval=800,
+                                   loop_policy="once", show_loop_controls=False, css_classes=["dl-player"],
+                                   sizing_mode="stretch_width")
         self._title = pn.pane.Markdown(css_classes=["dl-samples-title"], margin=(0, 10))
         self._grid = pn.pane.Bokeh(css_classes=["dl-samples"])
         self._counts = ColumnDataSource({"label": [], "count": [], "color": []})
         self._labels, self._proportions = FactorRange(), Range1d(start=0, end=1)  # the bars' ranges
         self._bars = new_figure(height=2 * CELL_HEIGHT + 40, title="Label distribution", x_range=self._labels,
                                 y_range=self._proportions, y_axis_label=f"of {DRAW} samples",
-                                css_classes=["dl-label-distribution"])
+                                css_classes=["dl-label-distribution"],
+                                tooltips=[("label", "@label"), (f"of {DRAW} samples", "@count")])
         self._bars.vbar(x="label", top="count", color="color", width=0.8, source=self._counts)
         self._bars.xgrid.visible = False
         self._layout = pn.Column(

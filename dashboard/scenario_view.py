@@ -36,7 +36,9 @@ class ScenarioView(Viewer):
                                           css_classes=["dl-builtin-select"], sizing_mode="stretch_width")
         self._load = pn.widgets.Button(label="Load", css_classes=["dl-builtin-load"], align="end")
         on_click(self._load, lambda: self._show_problem(session.load(self._builtin.value)))
-        self._upload = pn.widgets.FileInput(accept=".yaml,.yml", multiple=False, css_classes=["dl-upload"],
+        # the label names the file input for screen readers too
+        self._upload = pn.widgets.FileInput(label="Upload a scenario file (YAML)", accept=".yaml,.yml", multiple=False,
+                                            css_classes=["dl-upload"],
                                             sizing_mode="stretch_width")
         # an empty file arrives as value None: only its filename changes
         self._upload.param.watch(self._uploaded, ["value", "filename"])
@@ -50,7 +52,7 @@ class ScenarioView(Viewer):
         self._about = pn.pane.Markdown(css_classes=["dl-scenario-about"], sizing_mode="stretch_width")
         self._layout = pn.Column(
             "### Scenario", self._about, pn.Row(self._builtin, self._load, sizing_mode="stretch_width"),
-            "Upload a scenario file (YAML)", self._upload, self._problem, self._download, reset,
+            self._upload, self._problem, self._download, reset,
             sizing_mode="stretch_width")
         session.param.watch(self._describe, "scenario")
         session.param.watch(self._error_changed, "error")

@@ -20,7 +20,7 @@ import numpy as np
 import panel as pn
 import param
 import yaml
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, HoverTool
 from bokeh.models.annotations.geometry import BoxAnnotation, Span
 from panel.io import unlocked
 from panel.viewable import Viewer
@@ -208,7 +208,9 @@ class ScheduleEditor(Viewer):
         self._update_widgets.visible = form == "update function"
         if form == "update function" and self._draft is None:
             self._set_draft(self._updates[self._function.value](ContinuousScheduler()))
-        self._edited()
+        if not self._filling:  # a form just chosen: nothing typed into it yet, so no error to show
+            self._pristine = False
+            self._refresh(typed=False)
 
     def _new_function(self, event) -> None:
         if not self._filling:  # keeps the scheduler's settings, in a copy: config_widgets watches it
@@ -266,13 +268,14 @@ class ScheduleEditor(Viewer):
 
     # -- the preview ---------------------------------------------------------------------------
 
-    def _refresh(self, note: str = "") -> None:
-        """Redraw the preview for the form as it stands (the data of the same figure, when it can)."""
+    def _refresh(self, note: str = "", typed: bool = True) -> None:
+        """Redraw the preview for the form as it stands (the data of the same figure, when it can).
+        A form the user has not ``typed`` into yet asks to be filled in instead of showing its error."""
         name, session = self._parameter.value, self.session
         try:
             candidate = session.candidate(name, self._definition())
         except (DriftlabError, ValueError) as err:
-            self._status.object = f"⚠ {literal(err)}"
+            self._status.object = f"⚠ {literal(err)}" if typed else f"*Fill in the {self._form.value} to preview it.*"
             self._apply.disabled = True
             return
         self._status.object = note or ("" if self._pristine else "*Preview: not applied yet.*")
@@ -323,8 +326,10 @@ class ScheduleEditor(Viewer):
         source = self._source
         if shape[0] == "number":
             fig.line("step", "committed", source=source, color="grey", line_dash="dotted", legend_label="in force")
-            fig.line("step", "value", source=source, line_width=2, legend_label="with the edit")
+            edited = fig.line("step", "value", source=source, line_width=2, legend_label="with the edit")
             fig.scatter("step", "value", source=source, size=5)
+            fig.add_tools(HoverTool(renderers=[edited], mode="vline", tooltips=[
+                ("step", "@step"), ("with the edit", "@value{0.000}"), ("in force", "@committed{0.000}")]))
             fig.legend.location = "top_left"
             return fig
         columns = [f"c{i}" for i in range(shape[1])]
@@ -332,9 +337,13 @@ class ScheduleEditor(Viewer):
         colors = palette(shape[1])
         if shape[0] == "probabilities":
             fig.varea_stack(columns, x="step", source=source, color=colors, legend_label=names, fill_alpha=0.8)
+            rule = fig.line("step", columns[0], source=source, alpha=0)  # an area glyph takes no vline hover
         else:
-            for column, label, color in zip(columns, names, colors, strict=False):
-                fig.line("step", column, source=source, color=color, line_width=2, legend_label=label)
+            rule, *_ = [fig.line("step", column, source=source, color=color, line_width=2, legend_label=label)
+                        for column, label, color in zip(columns, names, colors, strict=False)]
+        # one tooltip with every component at the step under the mouse
+        values = [(label, f"@{column}{{0.000}}") for column, label in zip(columns, names, strict=False)]
+        fig.add_tools(HoverTool(renderers=[rule], mode="vline", tooltips=[("step", "@step"), *values]))
         fig.legend.location = "top_left"
         fig.legend.background_fill_alpha = 0.6
         if shape[1] > MAX_LEGEND_INSIDE:  # a long legend goes beside the plot, not over it

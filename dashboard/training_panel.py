@@ -15,6 +15,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.models import ColumnDataSource, Range1d, SingleIntervalTicker
+from bokeh.models.annotations.labels import Label
 from bokeh.palettes import Blues256
 from bokeh.transform import linear_cmap
 from panel.io import unlocked
@@ -37,7 +38,11 @@ MAX_WRITTEN = 8  # a larger accuracy matrix shows its values on hover only
 
 
 class TrainingPanel(Viewer):
-    """Configure, start and stop retraining episodes, and watch them."""
+    """Configure, start and stop retraining episodes, and watch them.
+
+    Its two parts can be laid out apart: ``settings`` (device, strategy, episode settings) and
+    ``results`` (train and stop, progress, accuracy matrix, metrics, loss).
+    """
 
     session = param.ClassSelector(class_=Session, constant=True, allow_None=NoNone)
 
@@ -59,15 +64,20 @@ class TrainingPanel(Viewer):
         self._losses = ColumnDataSource({"step": [], "loss": [], "episode": []})
         self._cells = ColumnDataSource({"trained": [], "evaluated": [], "accuracy": [], "text": [], "ink": []})
         self._metrics = pn.pane.Markdown(css_classes=["dl-train-metrics"], margin=(0, 10))
-        controls = pn.Column(self._device, self._strategy, self._strategy_settings, self._episode_settings,
-                             width=320)
-        plots = pn.Column(pn.Row(self._start, self._stop), self._progress, self._status,
-                          pn.Row(pn.pane.Bokeh(self._loss_figure(), sizing_mode="stretch_width"),
-                                 pn.pane.Bokeh(self._matrix_figure(), width=340)),
-                          self._metrics, sizing_mode="stretch_width")
-        self._body = pn.Row(controls, plots, sizing_mode="stretch_width")
-        self._note = pn.pane.Markdown("This scenario has no trainer.", visible=False)
-        self._layout = pn.Column("### Training", self._note, self._body, sizing_mode="stretch_width")
+        self._hints = [Label(x=12, y=12, x_units="screen", y_units="screen", text=text, text_color="#888888",
+                             text_font_size="11pt")
+                       for text in ("No training yet: the run pretrains when it starts", "No episode yet")]
+        self._controls = pn.Column(self._device, self._strategy, self._strategy_settings, self._episode_settings,
+                                   sizing_mode="stretch_width")
+        self._live = pn.Column(pn.Row(self._start, self._stop), self._progress, self._status,
+                               pn.pane.Bokeh(self._matrix_figure(), width=340), self._metrics,
+                               pn.pane.Bokeh(self._loss_figure(), sizing_mode="stretch_width"),
+                               sizing_mode="stretch_width")
+        self._notes = [pn.pane.Markdown("This scenario has no trainer.", visible=False) for _ in range(2)]
+        self.settings = pn.Column(self._notes[0], self._controls, width=340)
+        self.results = pn.Column(self._notes[1], self._live, sizing_mode="stretch_width")
+        self._layout = pn.Column("### Training", pn.Row(self.settings, self.results, sizing_mode="stretch_width"),
+                                 sizing_mode="stretch_width")
         self._filling = False  # drafts are being replaced: their changes are not the user's
         session.param.watch(self._new_experiment, "experiment")
         session.param.watch(self._show_progress, ["training", "progress"])
@@ -75,9 +85,10 @@ class TrainingPanel(Viewer):
         self._new_experiment()
 
     def _loss_figure(self):
-        fig = new_figure(height=240, title="Training loss (every step of every episode)", x_axis_label="step",
+        fig = new_figure(height=170, title="Training loss (every step of every episode)", x_axis_label="step",
                          tooltips=[("episode", "@episode"), ("loss", "@loss")], css_classes=["dl-loss"])
         fig.line("step", "loss", source=self._losses, line_width=1.5)
+        fig.add_layout(self._hints[0])
         return fig
 
     def _matrix_figure(self):
@@ -90,6 +101,7 @@ class TrainingPanel(Viewer):
         fig.text("evaluated", "trained", text="text", source=self._cells, text_align="center",
                  text_baseline="middle", text_font_size="9pt", text_color="ink")
         fig.grid.visible = False
+        fig.add_layout(self._hints[1])
         self._matrix_ticker = fig.xaxis.ticker = fig.yaxis.ticker = SingleIntervalTicker(interval=1)
         self._matrix_ranges = fig.x_range, fig.y_range
         return fig
@@ -98,9 +110,12 @@ class TrainingPanel(Viewer):
 
     def _new_experiment(self, *events) -> None:
         trainer = self.session.experiment.trainer
-        self._note.visible, self._body.visible = trainer is None, trainer is not None
+        for note in self._notes:
+            note.visible = trainer is None
+        self._controls.visible = self._live.visible = trainer is not None
         with unlocked():
             self._losses.data = {"step": [], "loss": [], "episode": []}
+            self._hints[0].visible = True
         self._seen = self._steps = 0  # progress reports and steps plotted
         if trainer is None:
             return
@@ -142,7 +157,8 @@ class TrainingPanel(Viewer):
             self._status.object = "No episode yet: the run pretrains first, and drift alarms retrain."
         else:
             self._progress.value = round(100 * progress.step / progress.max_iter)
-            state = "running" if session.training else "finished"
+            ended = trainer.status  # how the latest episode ended: a stopped one says so
+            state = "running" if session.training else ended if ended in ("stopped", "failed") else "finished"
             self._status.object = (f"Episode {progress.episode} {state}: step {progress.step} of {progress.max_iter}"
                                    f" · loss {progress.loss:.3f} · {progress.elapsed:.1f} s")
         reports = session.losses[self._seen:]
@@ -153,6 +169,7 @@ class TrainingPanel(Viewer):
                                    "loss": [loss for _, loss in losses], "episode": [episode for episode, _ in losses]}
             with unlocked():
                 self._losses.stream(new, rollover=10_000)
+                self._hints[0].visible = False
             self._seen += len(reports)
             self._steps += len(losses)
 
@@ -170,6 +187,8 @@ class TrainingPanel(Viewer):
                                 "ink": ["white" if v >= INK_FLIP else "black" for v in values]}
             x_range.end = y_range.start = max(len(matrix), 1) - 0.5
             self._matrix_ticker.interval = max(1, -(-len(matrix) // MAX_WRITTEN))  # at most about 8 ticks
+        with unlocked():
+            self._hints[1].visible = not len(values)
         if trainer.episodes and "average_accuracy" in trainer.episodes[-1]:
             record = trainer.episodes[-1]
             self._metrics.object = " · ".join(f"{METRIC_LABELS.get(key) or literal(key)} **{record[key]:.3f}**"

@@ -10,11 +10,11 @@ from bokeh.models import Plot
 
 from driftlab import dashboard
 from driftlab.scenario import load_scenario
-from driftlab.dashboard import (DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView, ScheduleEditor,
-                                Session, TrainingPanel, TreeView)
+from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView,
+                                ScheduleEditor, Session, TrainingPanel, TreeView)
 
 PLOTTING = [ScheduleEditor, TreeView, SampleAnimator, DriftPlots, TrainingPanel]
-VIEWS = [ScenarioView, RunControls, ErrorAlert, *PLOTTING]
+VIEWS = [ScenarioView, RunControls, ErrorAlert, Downloads, *PLOTTING]
 
 
 @pytest.mark.parametrize("name", ["time_series_drift", "rotated_digits_replay"])
@@ -189,3 +189,78 @@ def test_a_failed_upload_is_shown_under_the_upload_until_dismissed(session, data
     assert problem and problem[0].visible and "broken\\.yaml" in problem[0].object
     session.error = ""  # Dismiss
     assert not problem[0].visible
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_the_downloads_are_the_run_s_tables(session, fmt):
+    import pandas as pd
+
+    downloads = Downloads(session)
+    downloads._format.value = fmt
+    session.start()
+    session.join()
+    read = pd.read_csv if fmt == "csv" else pd.read_parquet
+    monitor, trainer = session.experiment.monitor, session.experiment.trainer
+    history = read(downloads._file("history"))
+    assert downloads._buttons["history"].filename.endswith(f"_history.{fmt}")
+    assert history["batch"].tolist() == monitor.history["batch"].tolist()
+    np.testing.assert_allclose(history["accuracy"], monitor.history["accuracy"])
+    report = read(downloads._file("detection_report"))
+    assert report["detector"].tolist() == monitor.detection_report()["detector"].tolist()
+    matrix = read(downloads._file("accuracy_matrix"))
+    assert len(trainer.experiences.matrix) >= 1
+    np.testing.assert_allclose(matrix.drop(columns="trained").to_numpy(), trainer.experiences.matrix)
+
+
+def test_a_stopped_episode_is_labelled_stopped(session):
+    import time
+
+    training = TrainingPanel(session)
+    session.step_once()
+    session.join()
+    training._settings.max_iter = 100_000  # far longer than the test waits
+    session.start_training()
+    deadline = time.monotonic() + 60
+    while not session.experiment.trainer.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    session.stop_training()
+    session.join()
+    assert session.experiment.trainer.status == "stopped"
+    assert re.match(r"Episode \d+ stopped: step \d+ of 100000", training._status.object), training._status.object
+
+
+def test_the_detection_report_shows_an_empty_cell_as_a_dash_saying_why(session):
+    drift = DriftPlots(session)
+    session.start()
+    session.join()
+    report = session.experiment.monitor.detection_report()
+    shown = drift._report.object
+    assert report.isna().any().any()
+    for (i, column), missing in report.isna().stack().items():
+        cell = str(shown.at[i, column])
+        assert (cell.startswith('<span title="') and cell.endswith('">—</span>')) == missing, (i, column, cell)
+    assert "nan" not in shown.to_string().lower()
+
+
+def test_switching_a_parameter_s_form_shows_no_error_before_typing():
+    editor = ScheduleEditor(Session("time_series_drift"))
+    editor._parameter.value = "classes.probs"  # a vector: an update function's value must be a number
+    editor._form.value = "update function"
+    assert "⚠" not in editor._status.object and "Fill in the update function" in editor._status.object
+    assert editor._apply.disabled
+    editor._value.value_input = "[0.5, 0.5]"  # typed: now the problem is shown
+    assert "⚠" in editor._status.object and "needs a number" in editor._status.object
+
+
+@pytest.mark.parametrize("view", PLOTTING, ids=lambda cls: cls.__name__)
+def test_every_plot_shows_values_on_hover(view):
+    from bokeh.models import HoverTool, Toolbar
+
+    session = Session("time_series_drift")
+    root = pn.panel(view(session)).get_root()
+    plots = [plot for plot in root.select({"type": Plot}) if plot.tools]  # the samples' cells are thumbnails
+    assert plots
+    for plot in plots:
+        hovers = [tool for tool in plot.tools if isinstance(tool, HoverTool)]
+        assert hovers and all(tool.tooltips for tool in hovers), plot.title.text
+        assert plot.toolbar_location is None and isinstance(plot.toolbar, Toolbar)  # no toolbar: no tab stops

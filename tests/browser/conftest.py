@@ -57,7 +57,7 @@ def new_context(request, browser):
     request.node.stash[GUARDS] = []
 
     def make(**options):
-        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, **options)
+        context = browser.new_context(**{"viewport": VIEWPORT, "accept_downloads": True, **options})
         context.set_default_timeout(20_000)
         guard = RequestGuard(context)
         context.guard = guard  # tests read what it recorded

@@ -155,7 +155,15 @@ class Dashboard:
 
     # -- the views -------------------------------------------------------------------------------
 
+    def show(self, pane: str) -> None:
+        """Scroll the pane named ``pane`` ("Run", "Schedule editor", "Tree", "Samples",
+        "Retraining settings") into view."""
+        hook = {"Run": "dl-drift-metric", "Schedule editor": "dl-parameter-select", "Tree": "dl-tree",
+                "Samples": "dl-player", "Retraining settings": "dl-strategy-select"}[pane]
+        self(hook).first.scroll_into_view_if_needed()
+
     def select_parameter(self, name: str) -> None:
+        self.show("Schedule editor")
         self.page.locator(".dl-parameter-select select").select_option(name)
         self.wait_for_title("dl-preview", f"{name} over update steps")
 
@@ -177,10 +185,10 @@ class Dashboard:
         handle.focus()
         handle.press("End" if batches_per_second >= 50 else "Home")
 
-    def download(self, timeout: float = 30_000):
-        """Click "Download YAML"; the Playwright Download."""
+    def download(self, cls: str = "dl-download", timeout: float = 30_000):
+        """Click the download button carrying ``cls`` (default "Download YAML"); the Playwright Download."""
         with self.page.expect_download(timeout=timeout) as info:
-            self("dl-download").locator("button, a").first.click()
+            self(cls).locator("button, a").first.click()
         return info.value
 
     def upload(self, path) -> None:

@@ -13,6 +13,7 @@ def test_two_contexts_are_isolated(new_context, open_page):
     a = Dashboard(open_page(new_context()))
     b = Dashboard(open_page(new_context()))
 
+    a.show("Schedule editor")
     a.page.locator(".dl-schedule textarea").fill("[0.9]")
     a.wait_for_column("dl-preview", "value", "v => v[0] === 0.9")
     a.page.locator(".dl-apply-edit button").click()
@@ -22,6 +23,7 @@ def test_two_contexts_are_isolated(new_context, open_page):
     expect(a.page.locator(".dl-scenario-about")).to_contain_text("detector_comparison")
 
     b.page.wait_for_timeout(1000)  # what would leak has had the time to arrive
+    b.show("Schedule editor")
     expect(b.page.locator(".dl-scenario-about")).to_contain_text("time_series_drift")
     assert b.preview() == ORIGINAL and b.column("dl-preview", "committed") == ORIGINAL
     assert b.schedule_text().startswith("[0.0, 0.0, 0.0, 0.0, 0.5")

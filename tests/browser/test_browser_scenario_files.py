@@ -56,6 +56,7 @@ def test_download_then_upload_reproduces_the_scenario(new_context, open_page, tm
 
     # a fresh session (another context) gets the file back
     second = Dashboard(open_page(new_context()))
+    second.show("Schedule editor")
     assert second.preview() != EDITED
     second.upload(path)
     second.wait_for_column("dl-preview", "committed", "v => v[1] === 0.1", timeout=30_000)
@@ -70,6 +71,7 @@ def test_download_then_upload_reproduces_the_scenario(new_context, open_page, tm
 
 def test_uploading_a_broken_file_shows_an_error_and_keeps_the_scenario(dash):
     page = dash.page
+    dash.show("Schedule editor")
     before = Path(dash.download().path()).read_text()
     assert before == dump_scenario(SCENARIOS["time_series_drift"]())
     # one file YAML cannot read, one that reads but is not a valid scenario

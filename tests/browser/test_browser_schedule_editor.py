@@ -12,6 +12,7 @@ EDITED = [0.0, 0.1, 0.2, 0.3] + [0.3] * 17  # the schedule typed below, held aft
 
 def test_editing_a_schedule_changes_the_preview(dash):
     page = dash.page
+    dash.show("Schedule editor")
     assert dash.preview() == ORIGINAL
     assert dash.column("dl-preview", "committed") == ORIGINAL
     expect(page.locator(".dl-apply-edit button")).to_be_disabled()
@@ -29,6 +30,7 @@ def test_editing_a_schedule_changes_the_preview(dash):
 
 def test_a_bad_schedule_is_refused_and_keeps_the_preview(dash):
     page = dash.page
+    dash.show("Schedule editor")
     page.locator(".dl-schedule textarea").fill("[0.0, 0.1,")
     expect(page.locator(".dl-edit-status")).to_contain_text("Schedule")
     expect(page.locator(".dl-apply-edit button")).to_be_disabled()

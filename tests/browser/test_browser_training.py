@@ -21,9 +21,11 @@ def test_retraining_shows_progress_while_a_slider_stays_responsive(dash):
     expect(page.locator(".dl-train-start button")).to_be_enabled()
 
     # an episode long enough to move the slider a few times while it trains, on any machine
+    dash.show("Retraining settings")
     max_iter = page.locator(".dl-setting-max_iter input")
     max_iter.fill(str(LONG_EPISODE))
     max_iter.press("Enter")
+    dash.show("Run")
     page.locator(".dl-train-start button").click()
     # (the previous episode's progress can show for a moment: wait for the new one's first steps)
     status = dash.wait_for_text(
@@ -31,22 +33,25 @@ def test_retraining_shows_progress_while_a_slider_stays_responsive(dash):
         timeout=30_000)
     episode = re.match(r"Episode (\d+)", status).group(1)
     expect(page.locator(".dl-train-stop button")).to_be_enabled()
+    seen = {progress(page)[0]}
 
     # move the samples' Player slider while the episode trains: the server redraws the samples and
-    # retitles them; time each echo, and check the episode was still running when it came
-    echoes, seen = [], set()
+    # retitles them; time each echo, and check (in the sidebar's run status, on every tab) that the
+    # episode was still running when it came
+    dash.show("Samples")
+    echoes = []
     for value in [3, 7, 11, 15, 5, 9, 13]:
         ms = dash.timed_input(".dl-player input[type=range]", str(value), "() => window.__dlText('dl-samples-title')")
-        state = dash.text("dl-train-status")
-        seen.add(progress(page)[0])
+        state = dash.text("dl-run-status")
         assert ms is not None, f"the page did not reflect the slider within 20 s during training ({state})"
         assert dash.text("dl-samples-title").startswith(f"Step {value} ")
-        if "running" not in state:
+        if "retraining" not in state:
             break
         echoes.append(ms)
     print(f"slider echo during training: {[round(ms) for ms in echoes]} ms")
     assert echoes, "the episode ended before the first slider echo: the page was not responsive while it trained"
 
+    dash.show("Run")
     final = dash.wait_for_text("dl-train-status", f"t => t.startsWith('Episode {episode} finished')", timeout=120_000)
     value, maximum = progress(page)
     assert maximum > 0 and value == maximum, (value, maximum, final)
