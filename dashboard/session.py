@@ -116,7 +116,10 @@ class Session(param.Parameterized):
             # once the page is loaded (before, Panel sends every model change as a message of its
             # own); a plain Bokeh callback: a Panel one counts as "busy" work, and ten a second
             # kept the page busy enough to drop clicks
-            pn.state.onload(lambda: document.add_periodic_callback(sync, SYNC_PERIOD_MS))
+            def start_syncing() -> None:
+                document.add_periodic_callback(sync, SYNC_PERIOD_MS)
+
+            pn.state.onload(start_syncing)
             document.on_session_destroyed(release)
         else:  # a notebook (nothing runs without an event loop: scripts and tests call sync)
             pn.state.add_periodic_callback(self.sync, period=SYNC_PERIOD_MS)
