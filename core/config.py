@@ -205,6 +205,26 @@ def from_spec(base: type[ConfigT], spec: Any, path: str) -> ConfigT:
     """
     if isinstance(spec, base):
         return spec
+    cls, settings = spec_class(base, spec, path)
+    for key, value in settings.items():
+        if key not in cls.param:
+            continue  # cls(**settings) names it
+        declared = cls.param[key]
+        if isinstance(declared, param.ClassSelector) and isinstance(declared.class_, type) \
+                and issubclass(declared.class_, Config):
+            settings[key] = from_spec(declared.class_, value, f"{path}.{key}")
+    try:
+        return cls(**settings)
+    except ConfigError as err:
+        owner = cls.__name__  # errors name Class.setting
+        if err.path == owner or err.path.startswith(owner + "."):
+            raise ConfigError(path + err.path[len(owner):], err.problem) from None
+        raise
+
+
+def spec_class(base: type[ConfigT], spec: Any, path: str) -> tuple[type[ConfigT], dict[str, Any]]:
+    """The registered ``base`` class that ``"Name"`` or ``{"type": "Name", setting: value, ...}`` names, and
+    the settings; errors name ``path`` (``path.type`` for a mapping) and the known names."""
     kind = base.__name__
     if isinstance(spec, str):
         name, settings = spec, {}
@@ -222,20 +242,7 @@ def from_spec(base: type[ConfigT], spec: Any, path: str) -> ConfigT:
     cls = known.get(name, where)
     if not issubclass(cls, base):
         raise ConfigError(where, f"{name!r} is a {known.singular}, not a {kind}")
-    for key, value in settings.items():
-        if key not in cls.param:
-            continue  # cls(**settings) names it
-        declared = cls.param[key]
-        if isinstance(declared, param.ClassSelector) and isinstance(declared.class_, type) \
-                and issubclass(declared.class_, Config):
-            settings[key] = from_spec(declared.class_, value, f"{path}.{key}")
-    try:
-        return cls(**settings)
-    except ConfigError as err:
-        owner = cls.__name__  # errors name Class.setting
-        if err.path == owner or err.path.startswith(owner + "."):
-            raise ConfigError(path + err.path[len(owner):], err.problem) from None
-        raise
+    return cls, settings
 
 
 def did_you_mean(name: str, choices: list[str]) -> str:

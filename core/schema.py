@@ -35,7 +35,7 @@ from typing import Any
 import param
 from param.serializer import UnserializableException
 
-from .config import Config, ConfigT, did_you_mean
+from .config import Config, ConfigT, did_you_mean, spec_class
 from .distributions import as_distribution
 from .errors import ConfigError
 from .monitor import MonitorSettings, check_wiring
@@ -332,20 +332,7 @@ def check_config(base: type[ConfigT], spec: Any, path: str) -> ConfigT:
     """A ``"Name"`` or ``{type: Name, ...}`` spec of a registered ``base`` class: the type is known and the
     settings pass the class's validation, run on an instance whose ``__init__`` (which builds state) is
     not run; returns that settings-only instance."""
-    if isinstance(spec, str):
-        name, settings = spec, {}
-    elif isinstance(spec, Mapping) and "type" in spec:
-        name, settings = spec["type"], {k: v for k, v in spec.items() if k != "type"}
-    else:
-        raise ConfigError(path, f"expected a {base.__name__} name or a mapping with a 'type' key, got {spec!r}")
-    registry = registry_for(base)
-    where = f"{path}.type" if isinstance(spec, Mapping) else path
-    if not isinstance(name, str) or name not in registry:
-        raise ConfigError(where, f"unknown {base.__name__} {name!r}; expected one of {', '.join(sorted(registry))}"
-                          + did_you_mean(str(name), list(registry)))
-    cls = registry.get(name, where)
-    if not issubclass(cls, base):
-        raise ConfigError(where, f"{name!r} is a {registry.singular}, not a {base.__name__}")
+    cls, settings = spec_class(base, spec, path)
     for key, value in list(settings.items()):
         declared = cls.param[key] if key in cls.param else None  # noqa: SIM401  (param has no .get)
         if isinstance(declared, param.ClassSelector) and isinstance(declared.class_, type) \
