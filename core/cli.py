@@ -114,14 +114,18 @@ def _load(args: argparse.Namespace):
     return load_scenario(scenario_source(args.scenario), overrides=args.overrides, environ=os.environ)
 
 
+def _emit(text: str, output: str | None) -> None:
+    """``text`` to standard output, or atomically to the file ``output``."""
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_text_atomically(output, text)
+
+
 def _schema(args: argparse.Namespace) -> int:
     from .schema import json_schema
 
-    text = json.dumps(json_schema(), indent=1) + "\n"
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        write_text_atomically(args.output, text)
+    _emit(json.dumps(json_schema(), indent=1) + "\n", args.output)
     return 0
 
 
@@ -154,11 +158,7 @@ def _export(args: argparse.Namespace) -> int:
 
     if args.name not in SCENARIOS:
         raise ConfigError(args.name, f"unknown built-in scenario; expected one of {', '.join(SCENARIOS)}")
-    text = dump_scenario(SCENARIOS[args.name]())
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        write_text_atomically(args.output, text)
+    _emit(dump_scenario(SCENARIOS[args.name]()), args.output)
     return 0
 
 
