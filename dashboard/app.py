@@ -29,7 +29,12 @@ page = pmui.Page(
     main=[ErrorAlert(session), run, *editing],
 )
 # The page's busy flag follows Panel's: every event set it twice, and each set walked all the page's
-# Bokeh models (80 % of the server's time per edit). Unlinked, it stays False.
+# Bokeh models (80 % of the server's time per edit). Unlinked, it stays False. Setting it leaves
+# the link's watcher on the process-wide `pn.state`, which would keep every closed page (and its
+# Session) alive: remove it too.
 with edit_readonly(page):
     page.busy = False
+for watcher in pn.state.param.watchers.get("busy", {}).get("value", []):
+    if getattr(watcher.fn, "__self__", None) is not None and watcher.fn.__self__.self is page:
+        pn.state.param.unwatch(watcher)
 page.servable()
