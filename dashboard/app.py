@@ -3,7 +3,12 @@
 SCENARIO is a scenario YAML file or a built-in name (default: time_series_drift). Every browser
 session gets its own :class:`~driftlab.dashboard.Session`; the page is a ``panel_material_ui.Page``, which
 makes no external requests (no CDN, no web fonts). Bokeh runs this script once per session.
+
+A request gets the page's frame at once; the session and its views are built once the page has
+loaded, in a worker thread, so that neither a plain GET (a link preview, a health check) nor many
+users arriving together hold the server's event loop for the seconds a build takes.
 """
+import asyncio
 import sys
 
 import panel as pn
@@ -13,20 +18,30 @@ from panel.util import edit_readonly
 from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView,
                                 ScheduleEditor, Session, TrainingPanel, TreeView)
 
+SCENARIO = sys.argv[1] if len(sys.argv) > 1 else "time_series_drift"
+
+
+def build() -> tuple[Session, list, list]:
+    """The session and the page's views (sidebar, main); touches no document, so any thread may run it."""
+    session = Session(SCENARIO, attach=False)
+    training = TrainingPanel(session)
+    # One screen for the run (what it detects and how retraining answers) at the top; the editing views
+    # below it, each in a pane of its own. (Tabs hid plots: a Bokeh plot hidden at load kept the document
+    # from going idle, so the session's sync never started, and Material's tabs left views behind.)
+    run = pn.Row(DriftPlots(session), pn.Column(training.results, width=400), sizing_mode="stretch_width")
+    editing = [ScheduleEditor(session), pn.Column("### Sampling tree", TreeView(session), sizing_mode="stretch_width"),
+               SampleAnimator(session), pn.Column("### Retraining settings", training.settings)]
+    sidebar = [RunControls(session), ScenarioView(session), Downloads(session)]
+    return session, sidebar, [ErrorAlert(session), run, *editing]
+
+
 pn.extension()
-session = Session(sys.argv[1] if len(sys.argv) > 1 else "time_series_drift")
-training = TrainingPanel(session)
-# One screen for the run (what it detects and how retraining answers) at the top; the editing views
-# below it, each in a pane of its own. (Tabs hid plots: a Bokeh plot hidden at load kept the document
-# from going idle, so the session's sync never started, and Material's tabs left views behind.)
-run = pn.Row(DriftPlots(session), pn.Column(training.results, width=400), sizing_mode="stretch_width")
-editing = [ScheduleEditor(session), pn.Column("### Sampling tree", TreeView(session), sizing_mode="stretch_width"),
-           SampleAnimator(session), pn.Column("### Retraining settings", training.settings)]
 page = pmui.Page(
     title="driftlab",
     busy_indicator=None,  # the views show their own progress
-    sidebar=[RunControls(session), ScenarioView(session), Downloads(session)],
-    main=[ErrorAlert(session), run, *editing],
+    sidebar=[sidebar := pn.Column(sizing_mode="stretch_width")],
+    main=[main := pn.Column(pn.pane.Markdown("Loading the scenario …", css_classes=["dl-loading"]),
+                            sizing_mode="stretch_width")],
 )
 # The page's busy flag follows Panel's: every event set it twice, and each set walked all the page's
 # Bokeh models (80 % of the server's time per edit). Unlinked, it stays False. Setting it leaves
@@ -37,4 +52,14 @@ with edit_readonly(page):
 for watcher in pn.state.param.watchers.get("busy", {}).get("value", []):
     if getattr(watcher.fn, "__self__", None) is not None and watcher.fn.__self__.self is page:
         pn.state.param.unwatch(watcher)
+
+
+async def fill() -> None:
+    # run_in_executor, not to_thread: the build must not see this page's document as its own
+    session, sidebar_views, main_views = await asyncio.get_running_loop().run_in_executor(None, build)
+    session.attach()  # back on the event loop
+    sidebar.objects, main.objects = sidebar_views, main_views
+
+
+pn.state.onload(fill)
 page.servable()

@@ -86,7 +86,7 @@ class Session(param.Parameterized):
     error = param.String("", doc="the last error, for the page to show; cleared by the next action")
     revision = param.Integer(0, doc="grows whenever what the stream will do changes")
 
-    def __init__(self, scenario: Scenario | str = "time_series_drift", **params: Any):
+    def __init__(self, scenario: Scenario | str = "time_series_drift", *, attach: bool = True, **params: Any):
         super().__init__(**params)
         self.lock = threading.Lock()
         self.rows: list[dict[str, Any]] = []  # the monitor's history rows, appended by the worker
@@ -98,6 +98,15 @@ class Session(param.Parameterized):
         self._failure: BaseException | None = None  # raised in a worker, shown by sync
         self._pretrained = False
         self._install(self._resolve(scenario))
+        if attach:
+            self.attach()
+
+    def attach(self) -> None:
+        """Start the periodic :meth:`sync`: in a served page from the moment it has loaded until its
+        browser session ends (which closes the session), in a notebook at once.
+
+        Call it on the event loop; a session built in another thread is made with ``attach=False``.
+        """
         document = pn.state.curdoc
         if document is not None and document.session_context is not None:  # served
             # The document's callbacks reach the session only through `served`, emptied when the

@@ -248,6 +248,8 @@ def open_app(context, server: PanelServer, ready_selector: str | None = None, ti
     page.set_default_timeout(timeout)
     page.goto(server.url, wait_until="load", timeout=timeout)
     wait_for_app(page, timeout, server, log_start)
+    # the dashboard's frame comes first, its views once built (dashboard/app.py)
+    page.locator(".dl-loading").wait_for(state="detached", timeout=timeout)
     if ready_selector:
         page.locator(ready_selector).first.wait_for(state="visible", timeout=timeout)
     return page
