@@ -188,7 +188,7 @@ def test_a_scenario_without_a_model_cannot_run_and_says_so():
 
 # -- training --------------------------------------------------------------------------------------
 
-def test_a_training_episode_runs_in_the_background_with_progress(session):
+def test_a_manual_episode_runs_in_the_stream_worker_with_progress(session):
     session.step_once()
     session.join()
     trainer = session.experiment.trainer
@@ -197,10 +197,10 @@ def test_a_training_episode_runs_in_the_background_with_progress(session):
     progress = trainer.on_progress
     trainer.on_progress = lambda p: (threads.add(threading.current_thread().name), progress(p))
     session.start_training()
-    assert session.training  # returned at once: the episode is prepared and trained off this thread
+    assert session.training  # returned at once: the episode is queued to the stream's worker thread
     session.join()
     assert not session.training and session.episodes == episodes + 1
-    assert threads == {"driftlab-trainer"}
+    assert threads == {"driftlab-stream"}
     reports = session.losses[seen:]  # every log_every steps, each with the losses of the steps since the last
     steps = [p.step - len(p.losses) + 1 + i for p in reports for i in range(len(p.losses))]
     assert steps == list(range(1, trainer.config.max_iter + 1)) and len(reports) < len(steps)
