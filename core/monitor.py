@@ -155,6 +155,7 @@ class Monitor:
         self._checks = 0
         self._due: tuple[int, int] | None = None  # (batch to adapt at, batch of the alarm) after an alarm
         self._swap: tuple[int, dict[str, Any], float] | None = None  # (swap batch, record, start) of a background one
+        self._due_row: tuple[int, dict[str, Any]] | None = None  # (index, row) of the alarm a due episode answers
         self._listeners: dict[str, list[Callable]] = {event: [] for event in EVENTS}
         self._stop = threading.Event()
         self.prefetch = bool(prefetch)
@@ -215,7 +216,7 @@ class Monitor:
         if len(self._pending) == self.interval:
             self._check(row)
         if self._due is not None and self._due[0] == self.batch_index:
-            alarm_batch, self._due = self._due[1], None
+            alarm_batch, self._due, self._due_row = self._due[1], None, None
             self._adapt(row, "drift", alarm_batch=alarm_batch)
         if self._swap is not None and self._swap[0] == self.batch_index + 1:
             self._swap_in(row)
@@ -272,6 +273,7 @@ class Monitor:
                 row["skipped"] = True
             else:
                 self._due = (self.batch_index + self.adapt_delay, row["batch"])  # now, or after the delay
+                self._due_row = (len(self._rows), row)
         elif self.adaptation == "periodic" and row["check"] % self.period == self.period - 1:
             if busy:
                 row["skipped"] = True
@@ -294,8 +296,14 @@ class Monitor:
         return episode
 
     def settle(self) -> dict[str, Any] | None:
-        """Swap in a background episode still training (the run's end): wait for it, mark the last row
-        ``adapted``; returns its record, or None when none is pending."""
+        """End the run: swap in a background episode still training (wait for it, mark the last row
+        ``adapted``; returns its record, else None), and mark ``skipped`` an alarm whose episode was
+        due after the last batch."""
+        if self._due is not None and self._due_row is not None:
+            index, row = self._due_row
+            row["skipped"] = True
+            self._rows.set(index, "skipped", True)
+            self._due = self._due_row = None
         if self._swap is None:
             return None
         episode = self._swap[1]
@@ -381,6 +389,8 @@ class Monitor:
         self._pending = [float(value) for value in state["pending"]]
         due = state["due"]
         self._due = None if due is None else (int(due[0]), int(due[1]))
+        self._due_row = None if due is None else next(
+            ((i, dict(row)) for i, row in enumerate(rows) if row["batch"] == int(due[1])), None)
         self._rows = _Columns(rows)
         self._last_row = dict(rows[-1]) if rows else None
         self.episodes = [dict(episode) for episode in state["episodes"]]
@@ -628,6 +638,14 @@ class _Columns:
 
     def set_last(self, key: str, value: Any) -> None:
         self.columns[key][-1] = value
+
+    def set(self, index: int, key: str, value: Any) -> None:
+        """Set a cell of row ``index`` (a new column is missing in the other rows)."""
+        column = self.columns.get(key)
+        if column is None:
+            column = self.columns[key] = [_MISSING] * self.n
+            self.sparse.add(key)
+        column[index] = value
 
     def rows(self) -> list[dict[str, Any]]:
         """The rows as dicts, each with its own keys."""

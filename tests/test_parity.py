@@ -97,3 +97,22 @@ def test_the_dashboard_run_at_any_speed_is_the_cli_run(background, tmp_path):
             [(e["batch"], e["batch"] + bps) for e in episodes_of(runs[0])]
         adapted = history.loc[history["adapted"], "batch"].tolist()
         assert adapted == [e["swap_batch"] - 1 for e in episodes_of(runs[0])]
+
+
+def test_background_episodes_swap_in_at_a_fixed_batch_however_long_they_train():
+    """``trainer.background: true`` in the CLI's run: the same history and episodes whether the
+    episodes train fast or slowly (the stream waits at the swap batch), with alarms in between."""
+    scenario = load_scenario(PARITY, overrides=["trainer.background=true"])
+    runs = []
+    for pause in (0.0, 0.05):
+        experiment = scenario.build()
+        experiment.pretrain()  # pretraining swaps in before the run: slow only the drift episodes
+        experiment.trainer.on_progress = lambda progress, pause=pause: time.sleep(pause)
+        experiment.run()
+        runs.append(experiment)
+    fast, slow = (experiment.monitor for experiment in runs)
+    pd.testing.assert_frame_equal(fast.history, slow.history)
+    assert sum(episode["train_seconds"] for episode in slow.episodes) > 0.5  # the stream did wait for them
+    strip = [[{k: v for k, v in e.items() if "seconds" not in k} for e in m.episodes] for m in (fast, slow)]
+    assert strip[0] == strip[1] and len(strip[0]) == 2
+    np.testing.assert_array_equal(*(experiment.trainer.experiences.matrix for experiment in runs))
