@@ -246,6 +246,30 @@ def test_a_training_episode_can_be_stopped(session):
     assert record["stopped"] and record["train_steps"] < 1_000_000
 
 
+def test_edits_and_draws_go_on_while_the_stream_waits_for_a_model(session):
+    """The worker runs the episode (the stream waits for the model), but releases the engine lock
+    meanwhile: an edit, a copy of the stream and the change points do not wait for the episode."""
+    session.step_once()
+    session.join()
+    assert session.configure_training({"type": "naive"}, {"max_iter": 1_000_000})
+    trainer, started = session.experiment.trainer, threading.Event()
+    progress = trainer.on_progress
+    trainer.on_progress = lambda p: (started.set(), progress(p))
+    session.start_training()
+    try:
+        assert started.wait(30)
+        done = []
+        page = threading.Thread(target=lambda: done.append((session.edit_parameter("background.strength", 0.2),
+                                                            session.tree_copy(), session.change_points())))
+        page.start()
+        page.join(30)
+        assert done and done[0][0] and trainer.running  # answered while the episode still trains
+    finally:
+        session.stop_training()
+        session.join()
+    assert trainer.episodes[-1]["stopped"] and session.batch == 1
+
+
 def test_training_settings_apply_to_the_trainer_and_the_scenario(session):
     assert session.configure_training({"type": "ewc", "ewc_lambda": 5.0}, {"max_iter": 7, "lr": 0.02})
     trainer = session.experiment.trainer

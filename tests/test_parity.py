@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from driftlab.dashboard import Session
+from driftlab.dashboard import DriftPlots, Session
 from driftlab.dashboard.session import SYNC_PERIOD_MS
 from driftlab.scenario import load_scenario
 
-# Two abrupt changes, each answered by a retraining episode (adapt_delay: 2).
+# Two abrupt changes, each answered by a retraining episode (adapt_delay: 2), and skipped alarms.
 PARITY = (Path(__file__).parent / "scenarios" / "parity.yaml").read_text()
 
 
@@ -85,8 +85,9 @@ def test_the_dashboard_run_at_any_speed_is_the_cli_run(background, tmp_path):
             session.close()
     out = cli_run(runs[0].to_yaml(), tmp_path / "cli")
     history = runs[0].experiment.monitor.history
-    # not vacuous: two alarms, each answered by an episode that changed the model
-    assert history["alarm"].sum() == 2 and history["adapted"].sum() == 2
+    # not vacuous: two episodes that changed the model, and alarms that started none, marked
+    assert history["adapted"].sum() == 2 and history["skipped"].sum() == (2 if background else 1)
+    assert history["alarm"].sum() == history["adapted"].sum() + history["skipped"].sum()
     assert runs[0].experiment.trainer.experiences.matrix.shape == (3, 3)  # pretraining and two episodes
     for session in runs:
         assert_same_run(session, out)
@@ -116,3 +117,19 @@ def test_background_episodes_swap_in_at_a_fixed_batch_however_long_they_train():
     strip = [[{k: v for k, v in e.items() if "seconds" not in k} for e in m.episodes] for m in (fast, slow)]
     assert strip[0] == strip[1] and len(strip[0]) == 2
     np.testing.assert_array_equal(*(experiment.trainer.experiences.matrix for experiment in runs))
+
+
+def test_alarms_that_start_no_episode_are_crossed_on_the_drift_plot():
+    session = Session(load_scenario(PARITY, overrides=["trainer.background=true"]))
+    try:
+        drift = DriftPlots(session)
+        drive(session, 50)
+        history = session.experiment.monitor.history
+        skipped = history.loc[history["skipped"], "batch"].tolist()
+        last = int(history["batch"].iloc[-1])
+        # one while an episode trained, one whose episode was due after the run (marked at its end)
+        assert len(skipped) == 2 and skipped[-1] + session.scenario.monitor_settings.adapt_delay > last
+        assert list(drift._skipped.data["batch"]) == skipped
+        assert list(drift._skipped.data["metric"]) == history.loc[history["skipped"], "accuracy"].tolist()
+    finally:
+        session.close()
