@@ -74,7 +74,7 @@ class DriftPlots(Viewer):
         self._checks = ColumnDataSource({"batch": [], "value": [], **statistics})
         self._alarms = ColumnDataSource({"batch": [], "metric": [], "detector": [], "color": []})
         self._changes = ColumnDataSource({"batch": []})
-        self._skipped = ColumnDataSource({"batch": [], "metric": []})
+        self._skipped = ColumnDataSource({"batch": [], "skipped": []})  # skipped: the metric there
         self._skipped_seen: set[int] = set()
         detectors = ", ".join(map(literal, self._detectors)) or "no detector"
         self._note.object = (f"Metric **{literal(monitor.metric)}**, aggregated ({literal(monitor.aggregate)}) every "
@@ -92,7 +92,7 @@ class DriftPlots(Viewer):
                                     legend_label="detector input")
         alarms = metric_fig.scatter("batch", "metric", source=self._alarms, marker="triangle", size=13, color="color",
                                     line_color=METRIC_COLOR, legend_field="detector")
-        skipped = metric_fig.scatter("batch", "metric", source=self._skipped, marker="x", size=15, line_width=3,
+        skipped = metric_fig.scatter("batch", "skipped", source=self._skipped, marker="x", size=15, line_width=3,
                                      color=SKIPPED_COLOR, legend_label="skipped")
         metric_fig.add_tools(
             HoverTool(renderers=[line], tooltips=[("batch", "@batch"), (metric, "@metric{0.000}")], mode="vline"),
@@ -169,7 +169,7 @@ class DriftPlots(Viewer):
         if new:
             self._skipped_seen.update(row["batch"] for row in new)
             with unlocked():
-                self._skipped.stream({"batch": [row["batch"] for row in new], "metric": [row[metric] for row in new]},
+                self._skipped.stream({"batch": [row["batch"] for row in new], "skipped": [row[metric] for row in new]},
                                      rollover=WINDOW)
 
     def _update_report(self, *events) -> None:

@@ -130,6 +130,6 @@ def test_alarms_that_start_no_episode_are_crossed_on_the_drift_plot():
         # one while an episode trained, one whose episode was due after the run (marked at its end)
         assert len(skipped) == 2 and skipped[-1] + session.scenario.monitor_settings.adapt_delay > last
         assert list(drift._skipped.data["batch"]) == skipped
-        assert list(drift._skipped.data["metric"]) == history.loc[history["skipped"], "accuracy"].tolist()
+        assert list(drift._skipped.data["skipped"]) == history.loc[history["skipped"], "accuracy"].tolist()
     finally:
         session.close()
