@@ -18,7 +18,9 @@ A :class:`Session` is the only model the views read and steer. Rules:
   says ``skipped`` and the drift plot marks it. While the worker trains or waits for a model it
   releases ``lock`` (``trainer.unlocked``), so the page stays responsive: edits, sample
   draws and downloads go on. A manual episode (:meth:`Session.start_training`) is queued to the
-  worker and runs between two batches.
+  worker and runs between two batches. Only what the YAML cannot say makes a run differ from the
+  CLI's: a manual episode, and an edit made between two batches of one step (the file applies
+  it from the step's first batch).
 * **Sync.** Worker threads never touch params or Bokeh models. :meth:`Session.sync` copies the
   engine's state into the params (``step``, ``batch``, ``state``, ``progress``, ``episodes``,
   ``error``); a served or notebook session calls it ten times a second from a periodic callback on

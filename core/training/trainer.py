@@ -332,8 +332,9 @@ class Trainer:
         With ``tree`` the episode is a new experience at ``tree.update_step`` and the record holds
         the accuracy matrix metrics. A background episode returns ``{"background": True, ...}`` at
         once (its record lands in ``episodes`` when :meth:`join` swaps it in); one asked for while
-        another runs returns ``{"skipped": ...}``. The record's ``loss`` is the last step's; ``train_seconds`` runs
-        from the first step to the last loss read (which waits for the device to finish).
+        another runs returns ``{"skipped": ...}``. The record's ``loss`` is the last step's;
+        ``train_seconds`` runs from the first step to the last loss read (which waits for the
+        device to finish).
         """
         if self.running:
             return {"skipped": "an episode is already running"}
