@@ -219,7 +219,7 @@ class Monitor:
             alarm_batch, self._due, self._due_row = self._due[1], None, None
             self._adapt(row, "drift", alarm_batch=alarm_batch)
         if self._swap is not None and self._swap[0] == self.batch_index + 1:
-            self._swap_in(row)
+            self._swap_in(row, self.batch_index + 1)
         self._rows.append(row)
         self._last_row = row
         self._emit("batch", row)
@@ -288,7 +288,7 @@ class Monitor:
                                                                  "step": self.tree.update_step}
         episode = self._adapt(row, reason)
         if self._swap is not None and self._swap[1] is episode:  # asked for now: it swaps in now
-            self._swap_in(row)
+            self._swap_in(row, self.batch_index)
         if self._last_row is not None:  # the stored row follows its dict
             for key in ("adapted", "skipped"):
                 if row.get(key):
@@ -308,7 +308,7 @@ class Monitor:
             return None
         episode = self._swap[1]
         row = self._last_row if self._last_row is not None else {}
-        self._swap_in(row)
+        self._swap_in(row, self.batch_index)
         if self._last_row is not None:
             self._rows.set_last("adapted", True)
         return episode
@@ -338,8 +338,9 @@ class Monitor:
         self._emit("adapt_end", episode)
         return episode
 
-    def _swap_in(self, row: dict[str, Any]) -> None:
-        """A background episode's end, after ``row``: wait for it, take its record, reset the detectors."""
+    def _swap_in(self, row: dict[str, Any], first_batch: int) -> None:
+        """A background episode's end, after ``row`` (``first_batch``: the first the new model sees):
+        wait for it, take its record, reset the detectors."""
         assert self._swap is not None and self.join is not None  # _adapt set both
         _, episode, start = self._swap
         self._swap = None
@@ -347,7 +348,7 @@ class Monitor:
         episode["seconds"] = time.perf_counter() - start
         if isinstance(result, Mapping):
             episode.update({key: value for key, value in result.items() if key not in episode})
-        episode["swap_batch"] = row.get("batch", self.batch_index - 1) + 1
+        episode["swap_batch"] = first_batch
         self._reset_detectors(row)
         self._emit("adapt_end", episode)
 

@@ -96,3 +96,13 @@ def test_a_background_episode_still_to_swap_in_is_settled_before_a_save():
     assert episode is not None and episode["swap_batch"] == 2 and episode["train_steps"] == 1
     assert batches(monitor.history, "adapted") == [1]
     assert monitor.state_dict()["rows"][-1]["adapted"]
+
+
+def test_a_manual_background_episode_swaps_in_before_the_next_batch():
+    monitor = gradual_monitor(adapt_delay=0, adaptation="detect_only", adapt=lambda monitor: {"background": True},
+                              join=lambda: {"train_steps": 1})
+    first = monitor.adapt_now()  # before any batch: batch 0 is the new model's first
+    assert first["swap_batch"] == 0 and first["train_steps"] == 1
+    monitor.run(max_batches=3)
+    second = monitor.adapt_now()
+    assert second["swap_batch"] == 3 and batches(monitor.history, "adapted") == [2]
