@@ -10,6 +10,16 @@ to train on: the record's ``alarm_batch`` says which alarm it answers), then res
 returning ``{"skipped": why}``, changes nothing but the record). The stream's update step
 advances every ``batches_per_step`` batches.
 
+Episodes are placed by batch, never by the clock, so the same scenario gives the same history
+at any speed. An ``adapt`` that trains in the background (it returns ``{"background": True}``)
+started after batch ``b`` swaps in after batch ``b + batches_per_step - 1``: the loop calls
+``join()`` there (waiting for the episode if it is still training), and that row is the one
+marked ``adapted`` (detectors reset; the record's ``swap_batch`` is the first batch the new
+model sees). A run that ends first swaps it in after its last batch (:meth:`Monitor.settle`).
+An alarm, or a periodic episode, that comes while an episode is due (``adapt_delay``) or still
+training starts none: its row says ``skipped`` (shown on the dashboard's plot), and nothing
+else changes.
+
 Arms (``adaptation``): ``"drift"`` adapts on alarms; ``"detect_only"`` detects but never adapts;
 ``"periodic"`` adapts every ``period`` checks whatever the detectors say; ``"never"`` neither
 detects nor adapts (the no-maintenance baseline).
@@ -122,7 +132,7 @@ class Monitor:
                  metric: str = "accuracy", batch_size: int = 256, interval: int = 1, aggregate: str = "mean",
                  batches_per_step: int = 10, adapt: Callable[[Monitor], Any] | None = None,
                  adaptation: str = "drift", period: int = 10, trigger: str | None = None, collector=None,
-                 adapt_delay: int = 0, prefetch: bool = True):
+                 adapt_delay: int = 0, prefetch: bool = True, join: Callable[[], Any] | None = None):
         self.detectors = _named_detectors(detectors)
         try:
             settings = MonitorSettings(metric=metric, batch_size=batch_size, interval=interval, aggregate=aggregate,
@@ -133,6 +143,7 @@ class Monitor:
         check_wiring(settings, list(self.detectors), adapts=adapt is not None)
         self.adaptation, self.aggregate = adaptation, aggregate
         self.tree, self.evaluate, self.adapt, self.collector = tree, evaluate, adapt, collector
+        self.join = join  # waits for a background adaptation and swaps it in (a trainer's join)
         self.metric, self.batch_size, self.interval = metric, int(batch_size), int(interval)
         self.batches_per_step, self.period, self.adapt_delay = int(batches_per_step), int(period), int(adapt_delay)
         self.trigger = trigger or next(iter(self.detectors), None)
@@ -143,6 +154,8 @@ class Monitor:
         self._pending: list[float] = []
         self._checks = 0
         self._due: tuple[int, int] | None = None  # (batch to adapt at, batch of the alarm) after an alarm
+        self._swap: tuple[int, dict[str, Any], float] | None = None  # (swap batch, record, start) of a background one
+        self._due_row: tuple[int, dict[str, Any]] | None = None  # (index, row) of the alarm a due episode answers
         self._listeners: dict[str, list[Callable]] = {event: [] for event in EVENTS}
         self._stop = threading.Event()
         self.prefetch = bool(prefetch)
@@ -198,13 +211,15 @@ class Monitor:
         if self.collector is not None:
             self.collector.collect_batch({"x": X, "y": y})
         row: dict[str, Any] = {"batch": self.batch_index, "step": self.tree.update_step, **metrics,
-                               "check": -1, "value": np.nan, "alarm": False, "adapted": False}
+                               "check": -1, "value": np.nan, "alarm": False, "adapted": False, "skipped": False}
         self._pending.append(float(metrics[self.metric]))
         if len(self._pending) == self.interval:
             self._check(row)
         if self._due is not None and self._due[0] == self.batch_index:
-            alarm_batch, self._due = self._due[1], None
+            alarm_batch, self._due, self._due_row = self._due[1], None, None
             self._adapt(row, "drift", alarm_batch=alarm_batch)
+        if self._swap is not None and self._swap[0] == self.batch_index + 1:
+            self._swap_in(row, self.batch_index + 1)
         self._rows.append(row)
         self._last_row = row
         self._emit("batch", row)
@@ -252,10 +267,18 @@ class Monitor:
             row["alarm"] = self.trigger in alarmed
             if alarmed:
                 self._emit("alarm", {**row, "detectors": alarmed})
-        if self.adaptation == "drift" and row["alarm"] and self._due is None:
-            self._due = (self.batch_index + self.adapt_delay, row["batch"])  # now, or after the delay
+        busy = self._due is not None or self._swap is not None
+        if self.adaptation == "drift" and row["alarm"]:
+            if busy:
+                row["skipped"] = True
+            else:
+                self._due = (self.batch_index + self.adapt_delay, row["batch"])  # now, or after the delay
+                self._due_row = (len(self._rows), row)
         elif self.adaptation == "periodic" and row["check"] % self.period == self.period - 1:
-            self._adapt(row, "periodic")
+            if busy:
+                row["skipped"] = True
+            else:
+                self._adapt(row, "periodic")
 
     def adapt_now(self, reason: str = "manual") -> dict[str, Any]:
         """Run an adaptation episode now (a manual trigger) and return its record."""
@@ -264,7 +287,29 @@ class Monitor:
         row = self._last_row if self._last_row is not None else {"batch": self.batch_index,
                                                                  "step": self.tree.update_step}
         episode = self._adapt(row, reason)
-        if row.get("adapted") and self._last_row is not None:  # the stored row follows its dict
+        if self._swap is not None and self._swap[1] is episode:  # asked for now: it swaps in now
+            self._swap_in(row, self.batch_index)
+        if self._last_row is not None:  # the stored row follows its dict
+            for key in ("adapted", "skipped"):
+                if row.get(key):
+                    self._rows.set_last(key, True)
+        return episode
+
+    def settle(self) -> dict[str, Any] | None:
+        """End the run: swap in a background episode still training (wait for it, mark the last row
+        ``adapted``; returns its record, else None), and mark ``skipped`` an alarm whose episode was
+        due after the last batch."""
+        if self._due is not None and self._due_row is not None:
+            index, row = self._due_row
+            row["skipped"] = True
+            self._rows.set(index, "skipped", True)
+            self._due = self._due_row = None
+        if self._swap is None:
+            return None
+        episode = self._swap[1]
+        row = self._last_row if self._last_row is not None else {}
+        self._swap_in(row, self.batch_index)
+        if self._last_row is not None:
             self._rows.set_last("adapted", True)
         return episode
 
@@ -278,13 +323,40 @@ class Monitor:
         episode["seconds"] = time.perf_counter() - start
         if isinstance(result, Mapping):
             episode.update(result)
-        if "skipped" not in episode:  # a new model: the detectors start over on its metric
-            for detector in self.detectors.values():
-                detector.reset()
-            row["adapted"] = True
         self.episodes.append(episode)
+        if "skipped" in episode:
+            row["skipped"] = True
+        elif episode.get("background"):  # the new model comes later, at a fixed batch (see the module doc)
+            if self.join is None:
+                raise ConfigError("monitor.join", "adapt trained in the background: give join= (a trainer's "
+                                  "join), so that the new model swaps in at a fixed batch")
+            episode["swap_batch"] = row["batch"] + self.batches_per_step
+            self._swap = (episode["swap_batch"], episode, start)
+            return episode
+        else:
+            self._reset_detectors(row)
         self._emit("adapt_end", episode)
         return episode
+
+    def _swap_in(self, row: dict[str, Any], first_batch: int) -> None:
+        """A background episode's end, after ``row`` (``first_batch``: the first the new model sees):
+        wait for it, take its record, reset the detectors."""
+        assert self._swap is not None and self.join is not None  # _adapt set both
+        _, episode, start = self._swap
+        self._swap = None
+        result = self.join()
+        episode["seconds"] = time.perf_counter() - start
+        if isinstance(result, Mapping):
+            episode.update({key: value for key, value in result.items() if key not in episode})
+        episode["swap_batch"] = first_batch
+        self._reset_detectors(row)
+        self._emit("adapt_end", episode)
+
+    def _reset_detectors(self, row: dict[str, Any]) -> None:
+        """A new model: the detectors start over on its metric, after ``row``."""
+        for detector in self.detectors.values():
+            detector.reset()
+        row["adapted"] = True
 
     # -- state ------------------------------------------------------------------------------
 
@@ -294,8 +366,10 @@ class Monitor:
 
         The detectors' state is not stored: :meth:`load_state_dict` rebuilds it from the history,
         whose checks hold every value the detectors were fed (detectors are deterministic given
-        their settings and seeds).
+        their settings and seeds). A background episode still to swap in is an error: :meth:`settle` first.
         """
+        if self._swap is not None:
+            raise ConfigError("monitor", f"a background episode swaps in at batch {self._swap[0]}: settle() first")
         return {"batch_index": self.batch_index, "checks": self._checks, "pending": list(self._pending),
                 "due": None if self._due is None else list(self._due),
                 "rows": _plain(self._rows.rows(), "monitor.rows"),
@@ -316,6 +390,8 @@ class Monitor:
         self._pending = [float(value) for value in state["pending"]]
         due = state["due"]
         self._due = None if due is None else (int(due[0]), int(due[1]))
+        self._due_row = None if due is None else next(
+            ((i, dict(row)) for i, row in enumerate(rows) if row["batch"] == int(due[1])), None)
         self._rows = _Columns(rows)
         self._last_row = dict(rows[-1]) if rows else None
         self.episodes = [dict(episode) for episode in state["episodes"]]
@@ -563,6 +639,14 @@ class _Columns:
 
     def set_last(self, key: str, value: Any) -> None:
         self.columns[key][-1] = value
+
+    def set(self, index: int, key: str, value: Any) -> None:
+        """Set a cell of row ``index`` (a new column is missing in the other rows)."""
+        column = self.columns.get(key)
+        if column is None:
+            column = self.columns[key] = [_MISSING] * self.n
+            self.sparse.add(key)
+        column[index] = value
 
     def rows(self) -> list[dict[str, Any]]:
         """The rows as dicts, each with its own keys."""

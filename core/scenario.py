@@ -109,17 +109,16 @@ class Experiment:
     threads: int | None = None  # torch's CPU threads, set when built (None: no model, torch untouched)
 
     def run(self, on_batch=None):
-        """Pretrain on step 0 (if asked), run the monitor to ``max_steps``, then wait for a background
-        episode still running; returns the history."""
+        """Pretrain on step 0 (if asked), run the monitor to ``max_steps``, then swap in a background
+        episode still running (:meth:`Monitor.settle`); returns the history."""
         if self.monitor is None:
             raise ConfigError("model", "required to run: the monitor evaluates a model on the stream")
         if on_batch is not None:
             self.monitor.on("batch", on_batch)
         self.pretrain()
-        history = self.monitor.run(max_steps=self.scenario.monitor_settings.max_steps)
-        if self.trainer is not None:  # the run ends when its episodes have: a background error is raised here
-            self.trainer.join()
-        return history
+        self.monitor.run(max_steps=self.scenario.monitor_settings.max_steps)
+        self.monitor.settle()  # the run ends when its episodes have: a background error is raised here
+        return self.monitor.history
 
     def pretrain(self) -> None:
         """Train once on ``pretrain_samples`` of the current step, unless the trainer already trained, and
@@ -219,7 +218,8 @@ class Scenario:
                                             "adaptation", "period", "trigger", "adapt_delay", "prefetch")}
         try:
             return Monitor(tree, evaluate, detectors or None, adapt=trainer.adapt if trainer else None,
-                           collector=trainer.collector if trainer else None, **arguments)
+                           collector=trainer.collector if trainer else None,
+                           join=trainer.join if trainer else None, **arguments)
         except ConfigError as err:
             raise ConfigError(err.path if err.path.startswith("monitor") else f"monitor.{err.path}",
                               err.problem) from None

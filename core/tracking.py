@@ -169,7 +169,7 @@ def run_metrics(experiment: Any, history: pd.DataFrame) -> list[tuple[str, float
     """``(key, value, step)`` of every metric a run logs (see the module doc)."""
     out: list[tuple[str, float, int]] = []
     monitor = experiment.monitor
-    skip = {"batch", "step", "check", "value", "alarm", "adapted", "change_point"}
+    skip = {"batch", "step", "check", "value", "alarm", "adapted", "skipped", "change_point"}
     evaluated = [c for c in history.columns if c not in skip and "." not in c]
     for row in history.to_dict("records"):
         out += [(name, float(row[name]), int(row["batch"])) for name in evaluated if _number(row[name])]

@@ -49,7 +49,8 @@ dl-tree               the tree plot; dl-tree-caption "Step k · seed s · classe
 dl-player             the samples' Player ("Update step")
 dl-samples-title      "Step k (the stream is at step j) ..."
 dl-samples            the grid of samples; dl-label-distribution the bar chart
-dl-drift-metric       metric plot; dl-drift-statistic detector statistics plot
+dl-drift-metric       metric plot (its column ``skipped``: the alarms that started no episode);
+                      dl-drift-statistic detector statistics plot
 dl-detection-report   the detection report table
 dl-device             "Device cpu — no GPU in use" (or the GPU's name)
 dl-strategy-select    "Strategy" select

@@ -2,7 +2,9 @@
 
 New rows of the monitor's history are streamed into Bokeh ``ColumnDataSource``s
 (``stream(..., rollover=WINDOW)``) when the session's ``batch`` changes, which :meth:`Session.sync`
-makes happen at most ten times a second. Alarms are triangles on the metric, true change points
+makes happen at most ten times a second. Alarms are triangles on the metric; an alarm (or a
+periodic episode) that started no episode, because one was due or training (the monitor's
+``skipped`` rows), is a cross over it; true change points
 (the first batch of a step at which a parameter changed) dashed vertical lines; the detection
 report (:meth:`driftlab.monitor.Monitor.detection_report`) is redrawn when the step changes or an
 alarm comes.
@@ -28,6 +30,8 @@ from .text import literal
 WINDOW = 10_000  # points kept per curve
 INPUT_COLOR = "#1a9e8f"  # the detector input: contrast >= 3 on the light and the dark theme (black vanished)
 METRIC_COLOR = "#888888"
+SKIPPED_COLOR = "#d62728"
+SKIPPED_TIP = "started no episode: one was due or training"
 EMPTY_HINT = "No batches yet: press Start (or Step) in the sidebar"
 # Why a cell of the detection report is empty (shown as "—" with this as its tooltip)
 WHY_EMPTY = {"first": "The run's first segment holds no true change: there is nothing to detect.",
@@ -53,6 +57,7 @@ class DriftPlots(Viewer):
         session.param.watch(self._new_revision, "revision")
         session.param.watch(self._stream, "batch")
         session.param.watch(self._update_report, "step")
+        session.param.watch(self._stream_skipped, "state")  # the run's end can mark an earlier alarm
         self._new_experiment()
 
     def _new_experiment(self, *events) -> None:
@@ -69,6 +74,8 @@ class DriftPlots(Viewer):
         self._checks = ColumnDataSource({"batch": [], "value": [], **statistics})
         self._alarms = ColumnDataSource({"batch": [], "metric": [], "detector": [], "color": []})
         self._changes = ColumnDataSource({"batch": []})
+        self._skipped = ColumnDataSource({"batch": [], "skipped": []})  # skipped: the metric there
+        self._skipped_seen: set[int] = set()
         detectors = ", ".join(map(literal, self._detectors)) or "no detector"
         self._note.object = (f"Metric **{literal(monitor.metric)}**, aggregated ({literal(monitor.aggregate)}) every "
                              f"{monitor.interval} batch(es) and fed to {detectors}.")
@@ -85,10 +92,13 @@ class DriftPlots(Viewer):
                                     legend_label="detector input")
         alarms = metric_fig.scatter("batch", "metric", source=self._alarms, marker="triangle", size=13, color="color",
                                     line_color=METRIC_COLOR, legend_field="detector")
+        skipped = metric_fig.scatter("batch", "skipped", source=self._skipped, marker="x", size=15, line_width=3,
+                                     color=SKIPPED_COLOR, legend_label="skipped")
         metric_fig.add_tools(
             HoverTool(renderers=[line], tooltips=[("batch", "@batch"), (metric, "@metric{0.000}")], mode="vline"),
             HoverTool(renderers=[inputs], tooltips=[("batch", "@batch"), ("detector input", "@value{0.000}")]),
-            HoverTool(renderers=[alarms], tooltips=[("alarm", "@detector"), ("batch", "@batch")]))
+            HoverTool(renderers=[alarms], tooltips=[("alarm", "@detector"), ("batch", "@batch")]),
+            HoverTool(renderers=[skipped], tooltips=[("skipped", SKIPPED_TIP), ("batch", "@batch")]))
         statistic_fig = new_figure(height=170, title="Detector statistics", x_axis_label="batch",
                                    x_range=metric_fig.x_range, tools="xpan,xwheel_zoom,reset",
                                    active_scroll="xwheel_zoom")
@@ -145,8 +155,22 @@ class DriftPlots(Viewer):
                                 (self._changes, {"batch": changes} if changes else {})]:
                 if new:
                     source.stream(dict(new), rollover=WINDOW)
+        self._stream_skipped(rows=rows)
         if alarms:
             self._update_report()
+
+    def _stream_skipped(self, *events, rows=None) -> None:
+        """Cross the rows marked ``skipped`` not crossed yet (all rows when the run has ended)."""
+        if self.session.experiment.monitor is None or self._rows is not self.session.rows:
+            return
+        metric = self.session.experiment.monitor.metric
+        new = [row for row in (self._rows[:self._seen] if rows is None else rows)
+               if row.get("skipped") and row["batch"] not in self._skipped_seen]
+        if new:
+            self._skipped_seen.update(row["batch"] for row in new)
+            with unlocked():
+                self._skipped.stream({"batch": [row["batch"] for row in new], "skipped": [row[metric] for row in new]},
+                                     rollover=WINDOW)
 
     def _update_report(self, *events) -> None:
         monitor = self.session.experiment.monitor

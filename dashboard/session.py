@@ -5,11 +5,22 @@ A :class:`Session` is the only model the views read and steer. Rules:
 * **Scenario.** ``scenario`` is the scenario as it stands, live edits included, so that
   :meth:`Session.to_yaml` writes a file that rebuilds the same stream. Loading (a built-in, a file,
   YAML text) validates first; on error the current scenario stays and ``error`` says why.
-* **Threads.** Engine work runs off the UI thread: the stream in a daemon *worker* thread (one
-  batch per ``1 / speed`` seconds), retraining episodes in the trainer's own background thread
-  (``trainer.config.background`` is switched on, so the stream goes on while a model trains and
-  the new weights swap in when it ends). ``lock`` guards the engine: the worker holds it for one
+* **Threads.** Engine work runs off the UI thread, in one daemon *worker* thread: pretraining,
+  then one batch per ``1 / speed`` seconds. ``lock`` guards the engine: the worker holds it for one
   batch at a time, edits and snapshots hold it briefly.
+* **Episodes.** The run is the CLI's run (``driftlab run`` of :meth:`Session.to_yaml` gives the
+  same alarms, episodes and accuracy matrix), whatever the speed or the machine's load: the
+  worker runs each batch with :meth:`driftlab.monitor.Monitor.step`, so an episode starts at
+  the batch the monitor says and the stream waits for the model exactly as the CLI does. With
+  ``trainer.background: true`` the episode trains in the trainer's thread while the stream goes
+  on, and swaps in at the fixed batch of the monitor's rule (the worker waits there if it is
+  still training). An alarm while an episode is due or training starts none: its history row
+  says ``skipped`` and the drift plot marks it. While the worker trains or waits for a model it
+  releases ``lock`` (``trainer.unlocked``), so the page stays responsive: edits, sample
+  draws and downloads go on. A manual episode (:meth:`Session.start_training`) is queued to the
+  worker and runs between two batches. Only what the YAML cannot say makes a run differ from the
+  CLI's: a manual episode, and an edit made between two batches of one step (the file applies
+  it from the step's first batch).
 * **Sync.** Worker threads never touch params or Bokeh models. :meth:`Session.sync` copies the
   engine's state into the params (``step``, ``batch``, ``state``, ``progress``, ``episodes``,
   ``error``); a served or notebook session calls it ten times a second from a periodic callback on
@@ -29,6 +40,7 @@ A :class:`Session` is the only model the views read and steer. Rules:
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import time
@@ -93,8 +105,9 @@ class Session(param.Parameterized):
         self.losses: list[Any] = []  # every Progress of every episode, appended by the trainer
         self._worker: threading.Thread | None = None
         self._stop = threading.Event()
-        self._phase = "running"  # what the worker is doing
-        self._preparing: threading.Thread | None = None  # prepares a manual episode
+        self._wake = threading.Event()  # ends the worker's wait between batches (pause, a manual episode)
+        self._manual = threading.Event()  # a manual episode asked for, run by the worker
+        self._phase = "running"  # what the worker is doing ("": a manual episode only, the run's state stays)
         self._failure: BaseException | None = None  # raised in a worker, shown by sync
         self._pretrained = False
         self._install(self._resolve(scenario))
@@ -196,8 +209,9 @@ class Session(param.Parameterized):
         if experiment.monitor is not None:
             experiment.monitor.on("batch", self.rows.append)
         if experiment.trainer is not None:
-            experiment.trainer.config.background = True
             experiment.trainer.on_progress = self.losses.append
+            experiment.trainer.unlocked = self._unlocked
+        self._manual.clear()
         self._failure, self._pretrained = None, False
         self.param.update(scenario=scenario, experiment=experiment, state="idle", step=0, batch=0,
                           training=False, progress=None, episodes=0, revision=self.revision + 1)
@@ -266,6 +280,7 @@ class Session(param.Parameterized):
     def pause(self) -> None:
         """Stop the stream after the batch in progress."""
         self._stop.set()
+        self._wake.set()
 
     def _launch(self, batches: int | None) -> None:
         self.error = ""
@@ -274,42 +289,65 @@ class Session(param.Parameterized):
             return
         if self._worker is not None and self._worker.is_alive():
             return
-        if self.tree.update_step >= self.max_steps:
+        if batches != 0 and self.tree.update_step >= self.max_steps:
             self.error = f"The run reached its last step ({self.max_steps}): reset to run it again."
             return
         self._stop.clear()
-        self._phase = "running" if self._pretrained else "pretraining"
-        self.state = self._phase
+        self._phase = "pretraining" if not self._pretrained else "running" if batches != 0 else ""
+        self.state = self._phase or self.state
         self._worker = threading.Thread(target=self._work, args=(self.experiment, batches),
                                         name="driftlab-stream", daemon=True)
         self._worker.start()
 
     def _work(self, experiment: Experiment, batches: int | None) -> None:
-        """The worker thread: pretrain once, then one batch per tick until stopped, done or finished."""
+        """The worker thread: pretrain once, then one batch per tick (and any manual episode between
+        two) until stopped, done or finished; at the run's end, swap in a background episode."""
+        monitor = experiment.monitor
+        assert monitor is not None  # _launch checked
         try:
             if not self._pretrained:
                 self._pretrain(experiment)
-            self._phase = "running"
+            self._phase = "running" if batches != 0 else ""
             done = 0
-            while not self._stop.is_set() and (batches is None or done < batches):
-                if experiment.tree.update_step >= self.max_steps:
+            while True:
+                self._wake.clear()
+                if self._manual.is_set():
+                    self._adapt_now(monitor)
+                if self._stop.is_set() or (batches is not None and done >= batches) or \
+                        experiment.tree.update_step >= self.max_steps:
                     break
                 started = time.perf_counter()
                 with self.lock:
-                    assert experiment.monitor is not None  # _launch checked
-                    experiment.monitor.step()
+                    monitor.step()
                 done += 1
-                self._stop.wait(max(0.0, 1.0 / self.speed - (time.perf_counter() - started)))
+                self._wake.wait(max(0.0, 1.0 / self.speed - (time.perf_counter() - started)))
+            if experiment.tree.update_step >= self.max_steps:
+                with self.lock:
+                    monitor.settle()  # as the CLI's run ends
         except Exception as exc:  # shown in the page by sync
             self._failure = exc
+        finally:
+            self._manual.clear()
 
     def _pretrain(self, experiment: Experiment) -> None:
-        """Train on samples of step 0 before monitoring (:meth:`driftlab.scenario.Experiment.pretrain`)."""
+        """Train on samples of step 0 before monitoring (:meth:`driftlab.scenario.Experiment.pretrain`;
+        it waits for a background episode: monitoring starts on the trained model)."""
         with self.lock:
             experiment.pretrain()
-        if experiment.trainer is not None:
-            experiment.trainer.join()  # a background episode: monitoring starts on the trained model
         self._pretrained = True
+
+    @contextlib.contextmanager
+    def _unlocked(self):
+        """The trainer's ``unlocked``: in the worker, which holds ``lock`` whenever it calls the
+        engine, release it while a model trains or is waited for (the page goes on meanwhile)."""
+        if threading.current_thread() is not self._worker:
+            yield
+            return
+        self.lock.release()
+        try:
+            yield
+        finally:
+            self.lock.acquire()
 
     # -- training -----------------------------------------------------------------------------
 
@@ -320,7 +358,7 @@ class Session(param.Parameterized):
         if trainer is None:
             self.error = "This scenario has no trainer: add a trainer section."
             return
-        if trainer.running or (self._preparing is not None and self._preparing.is_alive()):
+        if trainer.running or self._manual.is_set():
             return
         if not self._pretrained:  # no data collected yet: the first episode is the run's pretraining
             self._launch(0)
@@ -329,17 +367,18 @@ class Session(param.Parameterized):
             self.error = "Nothing to train on yet: step or start the run to collect batches first."
             return
         self.training = True
-        self._preparing = threading.Thread(target=self._adapt_now, args=(self.experiment,),
-                                           name="driftlab-episode", daemon=True)
-        self._preparing.start()
+        self._manual.set()
+        self._wake.set()
+        if self._worker is None or not self._worker.is_alive():
+            self._launch(0)
 
-    def _adapt_now(self, experiment: Experiment) -> None:
+    def _adapt_now(self, monitor: Any) -> None:
+        """A manual episode, in the worker between two batches (it swaps in before the next one)."""
         try:
-            with self.lock:  # prepares the episode here; it trains in the trainer's own thread
-                assert experiment.monitor is not None  # a trainer needs a model, which gets a monitor
-                experiment.monitor.adapt_now("manual")
-        except Exception as exc:  # shown in the page by sync
-            self._failure = exc
+            with self.lock:
+                monitor.adapt_now("manual")
+        finally:
+            self._manual.clear()
 
     def stop_training(self) -> None:
         """Stop the running episode before its next step."""
@@ -383,7 +422,7 @@ class Session(param.Parameterized):
         experiment = self.experiment
         trainer = experiment.trainer
         step = experiment.tree.update_step
-        if self._worker is not None and self._worker.is_alive():
+        if self._worker is not None and self._worker.is_alive() and self._phase:
             state = self._phase
         elif step >= self.max_steps:
             state = "finished"
@@ -392,8 +431,7 @@ class Session(param.Parameterized):
         updates: dict[str, Any] = {"state": state, "step": step, "batch": len(self.rows)}
         failure, self._failure = self._failure, None
         if trainer is not None:
-            preparing = self._preparing is not None and self._preparing.is_alive()
-            updates.update(training=trainer.running or preparing, progress=trainer.progress,
+            updates.update(training=trainer.running or self._manual.is_set(), progress=trainer.progress,
                            episodes=len(trainer.episodes))
             if trainer.error is not None:
                 failure, trainer.error = trainer.error, None
@@ -402,21 +440,16 @@ class Session(param.Parameterized):
         self.param.update(**updates)
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the stream worker and any retraining episode, then :meth:`sync` (scripts and tests)."""
-        for thread in (self._worker, self._preparing):
-            if thread is not None:
-                thread.join(timeout)
-        trainer = self.experiment.trainer
-        if trainer is not None:
-            try:
-                trainer.join(timeout)
-            except Exception as exc:  # shown by sync, as in the page
-                self._failure = exc
+        """Wait for the stream worker (and so for the episodes it runs or swaps in), then :meth:`sync`
+        (scripts and tests). A background episode of a paused run swaps in when the run goes on."""
+        if self._worker is not None:
+            self._worker.join(timeout)
         self.sync()
 
     def close(self) -> None:
         """Stop the stream and any episode (when the browser session ends, or before a new scenario)."""
         self._stop.set()
+        self._wake.set()
         if self.experiment is not None and self.experiment.trainer is not None:
             self.experiment.trainer.stop()  # first: a pretraining worker waits for its episode
         if self._worker is not None:

@@ -2,10 +2,11 @@
 
 The strategy's and the episodes' settings are widgets generated from their declared params
 (``pn.Param``) on draft copies; each change goes through :meth:`Session.configure_training`, which
-validates it, applies it from the next episode and writes it into the scenario. Episodes run in
-the trainer's background thread; the progress bar, the loss curve (every step of every episode,
-pretraining included) and the accuracy matrix ``R[i, j]`` (accuracy on experience ``j`` after
-training on experience ``i``) follow through the session's ten-a-second sync.
+validates it, applies it from the next episode and writes it into the scenario. Episodes run off
+the UI thread (the session's worker, or the trainer's background thread); the progress bar, the
+loss curve (every step of every episode, pretraining included) and the accuracy matrix
+``R[i, j]`` (accuracy on experience ``j`` after training on experience ``i``) follow through the
+session's ten-a-second sync.
 """
 from __future__ import annotations
 

@@ -126,11 +126,11 @@ def poisoned(tmp_path, *extra):
                     env={"PYTHONPATH": str(tmp_path)})
 
 
-def test_a_failed_episode_fails_the_run_and_keeps_what_was_computed(tmp_path):
-    # In the foreground: with trainer.background, which periodic episodes start depends on timing
-    # (one due while another trains is skipped), so whether one meets the NaN data does too. A
-    # background episode's failure reaching the caller is tested on the trainer (test_training.py).
-    result = poisoned(tmp_path)
+@pytest.mark.parametrize("background", [False, True])
+def test_a_failed_episode_fails_the_run_and_keeps_what_was_computed(tmp_path, background):
+    # In the background too: episodes start and swap in at fixed batches, so the same one meets the
+    # NaN data, and its failure comes where it swaps in
+    result = poisoned(tmp_path, "--set", f"trainer.background={str(background).lower()}")
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("driftlab run: error:")]

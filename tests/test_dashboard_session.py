@@ -188,7 +188,7 @@ def test_a_scenario_without_a_model_cannot_run_and_says_so():
 
 # -- training --------------------------------------------------------------------------------------
 
-def test_a_training_episode_runs_in_the_background_with_progress(session):
+def test_a_manual_episode_runs_in_the_stream_worker_with_progress(session):
     session.step_once()
     session.join()
     trainer = session.experiment.trainer
@@ -197,10 +197,10 @@ def test_a_training_episode_runs_in_the_background_with_progress(session):
     progress = trainer.on_progress
     trainer.on_progress = lambda p: (threads.add(threading.current_thread().name), progress(p))
     session.start_training()
-    assert session.training  # returned at once: the episode is prepared and trained off this thread
+    assert session.training  # returned at once: the episode is queued to the stream's worker thread
     session.join()
     assert not session.training and session.episodes == episodes + 1
-    assert threads == {"driftlab-trainer"}
+    assert threads == {"driftlab-stream"}
     reports = session.losses[seen:]  # every log_every steps, each with the losses of the steps since the last
     steps = [p.step - len(p.losses) + 1 + i for p in reports for i in range(len(p.losses))]
     assert steps == list(range(1, trainer.config.max_iter + 1)) and len(reports) < len(steps)
@@ -244,6 +244,30 @@ def test_a_training_episode_can_be_stopped(session):
     session.join()
     record = session.experiment.trainer.episodes[-1]
     assert record["stopped"] and record["train_steps"] < 1_000_000
+
+
+def test_edits_and_draws_go_on_while_the_stream_waits_for_a_model(session):
+    """The worker runs the episode (the stream waits for the model), but releases the engine lock
+    meanwhile: an edit, a copy of the stream and the change points do not wait for the episode."""
+    session.step_once()
+    session.join()
+    assert session.configure_training({"type": "naive"}, {"max_iter": 1_000_000})
+    trainer, started = session.experiment.trainer, threading.Event()
+    progress = trainer.on_progress
+    trainer.on_progress = lambda p: (started.set(), progress(p))
+    session.start_training()
+    try:
+        assert started.wait(30)
+        done = []
+        page = threading.Thread(target=lambda: done.append((session.edit_parameter("background.strength", 0.2),
+                                                            session.tree_copy(), session.change_points())))
+        page.start()
+        page.join(30)
+        assert done and done[0][0] and trainer.running  # answered while the episode still trains
+    finally:
+        session.stop_training()
+        session.join()
+    assert trainer.episodes[-1]["stopped"] and session.batch == 1
 
 
 def test_training_settings_apply_to_the_trainer_and_the_scenario(session):

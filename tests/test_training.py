@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -254,6 +255,25 @@ def test_background_episode_swaps_weights_in_only_when_it_ends():
     record = trainer.join(10)
     assert not trainer.running and record["train_steps"] == 5
     assert same(weights(trainer.inference_model), weights(trainer.model))
+
+
+def test_a_background_episode_that_has_ended_swaps_in_only_at_join():
+    """Never at a moment set by the clock: the caller's join() places the swap (the Monitor: at a fixed batch)."""
+    trained = threading.Event()
+    trainer = small_trainer(background=True, log_every=1,
+                            on_progress=lambda p: trained.set() if p.step == p.max_iter else None)
+    data = blobs(20)
+    trainer.collector.collect_batch(data)
+    before = weights(trainer.inference_model)
+    trainer.episode()
+    assert trained.wait(10)
+    time.sleep(0.5)  # the training thread has long returned
+    assert trainer.running and not trainer.episodes
+    assert trainer.episode() == {"skipped": "an episode is already running"}
+    assert same(weights(trainer.inference_model), before)
+    record = trainer.join(10)
+    assert record["train_steps"] == 5 and trainer.episodes == [record] and not trainer.running
+    assert same(weights(trainer.inference_model), weights(trainer.model)) and not same(before, weights(trainer.model))
 
 
 def test_background_errors_surface_in_join():

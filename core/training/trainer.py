@@ -39,7 +39,14 @@ Rules:
   the monitor sees the old weights or the new ones, never a mix.
 * **Background.** With ``background=True`` an episode is prepared in the caller's thread (data
   snapshot, the experience's evaluation set, accuracies before training), trained in a daemon
-  thread, and ``adapt`` returns at once; an alarm while an episode runs is skipped.
+  thread, and ``adapt`` returns at once. Its weights swap in, and its record is completed, only
+  when :meth:`Trainer.join` is called (in the caller's thread): never at a moment set by the
+  clock, so the caller fixes where in the stream the new model starts (the Monitor: a fixed
+  number of batches later). Until then the episode is ``running`` and another one is skipped.
+* **Waiting.** The slow parts that run in the caller's thread (a foreground episode's training,
+  :meth:`Trainer.join`'s wait) run inside ``trainer.unlocked()``, a context manager factory
+  (default: does nothing); a dashboard gives one that releases its engine lock, so edits and
+  snapshots go on while the stream waits for the model.
 * **Mixed precision.** ``amp`` is ``"off"`` by default (fp32, the reproducible reference).
   ``"bf16"`` runs the strategies' losses under autocast on CUDA or on the CPU; ``"fp16"`` runs them
   under CUDA autocast with a GradScaler, and is a :class:`ConfigError` naming ``trainer.amp`` on the
@@ -174,6 +181,16 @@ class Progress:
     losses: tuple[float, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """How an episode's training ended: steps done, whether all ran, the last loss, its seconds."""
+
+    done: int
+    completed: bool
+    loss: float
+    seconds: float
+
+
 @dataclass
 class _Job:
     """An episode, prepared: its data, what to hand over to memory, its experience index."""
@@ -271,6 +288,9 @@ class Trainer:
         self._handed_over = 0  # the current buffer's `added` count at the last hand-over
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._active: _Job | None = None  # the episode started and not yet swapped in
+        self._fitted: _Fit | None = None  # a background episode's training, once it has ended
+        self.unlocked: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
 
     # -- wiring ---------------------------------------------------------------------------------
 
@@ -285,8 +305,9 @@ class Trainer:
 
     @property
     def running(self) -> bool:
-        """Whether a background episode is in progress."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether an episode has started and its weights are not swapped in yet (a background one
+        stays running after its training ends, until :meth:`join`)."""
+        return self._active is not None
 
     @property
     def status(self) -> str:
@@ -310,9 +331,10 @@ class Trainer:
 
         With ``tree`` the episode is a new experience at ``tree.update_step`` and the record holds
         the accuracy matrix metrics. A background episode returns ``{"background": True, ...}`` at
-        once (its record lands in ``episodes``); one asked for while another runs returns
-        ``{"skipped": ...}``. The record's ``loss`` is the last step's; ``train_seconds`` runs
-        from the first step to the last loss read (which waits for the device to finish).
+        once (its record lands in ``episodes`` when :meth:`join` swaps it in); one asked for while
+        another runs returns ``{"skipped": ...}``. The record's ``loss`` is the last step's;
+        ``train_seconds`` runs from the first step to the last loss read (which waits for the
+        device to finish).
         """
         if self.running:
             return {"skipped": "an episode is already running"}
@@ -323,8 +345,8 @@ class Trainer:
         self._stop.clear()
         if not self.config.background:
             return self._train(job)
-        self.error = None
-        self._thread = threading.Thread(target=self._train_in_background, args=(job,),
+        self.error, self._fitted, self._active = None, None, job
+        self._thread = threading.Thread(target=self._fit_in_background, args=(job,),
                                         name="driftlab-trainer", daemon=True)
         self._thread.start()
         return {"background": True, "experience": job.experience}
@@ -334,9 +356,19 @@ class Trainer:
         self._stop.set()
 
     def join(self, timeout: float | None = None) -> dict[str, Any] | None:
-        """Wait for a background episode; re-raise its exception; return the latest record."""
+        """Wait for a background episode, swap its weights in and complete its record (see the module
+        doc); re-raise its exception; return the latest record. Past ``timeout`` seconds it returns
+        with the episode still running."""
         if self._thread is not None:
-            self._thread.join(timeout)
+            with self.unlocked():
+                self._thread.join(timeout)
+            if self._thread.is_alive():
+                return self.episodes[-1] if self.episodes else None
+        job, fitted = self._active, self._fitted
+        if job is not None and fitted is not None:
+            self._fitted = None
+            self._finish(job, fitted)
+        self._active = None
         if self.error is not None:
             error, self.error = self.error, None
             raise error
@@ -362,13 +394,23 @@ class Trainer:
                 lambda data: Evaluator(self.untrained_model).score(data)["accuracy"])
         return _Job(current, memory, handover, added, experience)
 
-    def _train_in_background(self, job: _Job) -> None:
+    def _fit_in_background(self, job: _Job) -> None:
         try:
-            self._train(job)
+            self._fitted = self._fit(job)
         except BaseException as exc:  # surfaced by join() and trainer.error, not lost in a thread
             self.error = exc
 
     def _train(self, job: _Job) -> dict[str, Any]:
+        """A foreground episode: train, swap in, record."""
+        self._active = job
+        try:
+            with self.unlocked():
+                return self._finish(job, self._fit(job))
+        finally:
+            self._active = None
+
+    def _fit(self, job: _Job) -> _Fit:
+        """The episode's training steps and hand-over to memory (the model only: nothing the monitor reads)."""
         cfg, model, strategy = self.config._v, self.model, self.strategy
         optimizer = self.optimizer
         if optimizer is None or cfg.reset_optimizer or type(optimizer) is not OPTIMIZERS[cfg.optimizer]:
@@ -399,11 +441,15 @@ class Trainer:
             if len(job.handover["y"]):
                 self.memory.add_batch(job.handover)
             self._handed_over = job.added
+        return _Fit(done, completed, loss_value, seconds)
+
+    def _finish(self, job: _Job, fit: _Fit) -> dict[str, Any]:
+        """Swap the trained weights in, score the experiences, record the episode."""
         with self.lock:
-            self.inference_model.load_state_dict(model.state_dict())
-        record = {"experience": job.experience, "train_steps": done, "stopped": not completed,
-                  "status": "completed" if completed else "stopped", "loss": loss_value, "train_seconds": seconds,
-                  "current_samples": len(job.current),
+            self.inference_model.load_state_dict(self.model.state_dict())
+        record = {"experience": job.experience, "train_steps": fit.done, "stopped": not fit.completed,
+                  "status": "completed" if fit.completed else "stopped", "loss": fit.loss,
+                  "train_seconds": fit.seconds, "current_samples": len(job.current),
                   "memory_samples": 0 if job.memory is None else len(job.memory)}
         if job.experience is not None:
             evaluate = self.evaluator()
