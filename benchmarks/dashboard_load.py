@@ -5,6 +5,8 @@ compare) and ``benchmarks/trivial_page.py`` (the same template around one Markdo
 Chromium (Debian's, through Playwright) opens them. Each figure is a ratio against its baseline
 measured in the same run, min / median / max over ``--rounds`` rounds:
 
+* **server start**: starting ``panel serve`` until its first answer (Bokeh runs the app script
+  once for it), serving the dashboard ÷ serving the trivial page alone. Goal < 5 s idle.
 * **first render**: navigation until the dashboard shows its run status (its views built), and
   until its frame is up (the template rendered), each ÷ navigation until the trivial page shows
   its text. Goal: views ≤ 2× the trivial page.
@@ -174,6 +176,23 @@ async def run(args, server: TwoApps) -> None:
     print(f"  load another built-in ÷ load the current one: {spread(switches)}   (goal ≤ 2)")
 
 
+def first_answers(app: str, rounds: int) -> None:
+    """Start ``panel serve`` on the trivial page alone and on the dashboard, alternately, ``rounds`` times."""
+    ratios = []
+    for round_ in range(rounds):
+        seconds = []
+        for served in (str(TRIVIAL), app):
+            server = PanelServer(Path(tempfile.mkdtemp(prefix="driftlab-start-")) / "panel-serve.log", app=served)
+            started = time.perf_counter()
+            server.start(timeout=600)
+            seconds.append(time.perf_counter() - started)
+            server.stop()
+        ratios.append(seconds[1] / seconds[0])
+        print(f"start {round_} (load {load()}): first answer of the trivial page {seconds[0]:.1f} s, "
+              f"of the dashboard {seconds[1]:.1f} s", flush=True)
+    print(f"  server start, dashboard ÷ trivial page:       {spread(ratios)}\n", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -182,6 +201,7 @@ def main() -> int:
     parser.add_argument("--app", default="dashboard/app.py", help="the dashboard script to serve")
     args = parser.parse_args()
     print(f"dashboard arrivals: {os.cpu_count()} CPUs, load {load()}, app {args.app}")
+    first_answers(args.app, args.rounds)
     server = TwoApps(Path(tempfile.mkdtemp(prefix="driftlab-load-")) / "panel-serve.log", app=args.app)
     started = time.perf_counter()
     server.start(timeout=600)

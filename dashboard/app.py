@@ -15,14 +15,15 @@ import panel as pn
 import panel_material_ui as pmui
 from panel.util import edit_readonly
 
-from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView,
-                                ScheduleEditor, Session, TrainingPanel, TreeView)
-
 SCENARIO = sys.argv[1] if len(sys.argv) > 1 else "time_series_drift"
 
 
-def build() -> tuple[Session, list, list]:
+def build() -> tuple:
     """The session and the page's views (sidebar, main); touches no document, so any thread may run it."""
+    # imported here: the first request of a new server gets its frame before driftlab (and torch) load
+    from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView,
+                                    ScheduleEditor, Session, TrainingPanel, TreeView)
+
     session = Session(SCENARIO, attach=False)
     training = TrainingPanel(session)
     # One screen for the run (what it detects and how retraining answers) at the top; the editing views
