@@ -21,7 +21,7 @@ from panel.io import unlocked
 from panel.viewable import Viewer
 from param.parameters import NoNone
 
-from .plotting import new_figure, palette
+from .plotting import Placeholder, new_figure, palette
 from .session import Session
 from .text import literal
 
@@ -104,6 +104,8 @@ class DriftPlots(Viewer):
             legend.orientation, legend.label_text_font_size, legend.margin = "horizontal", "8pt", 0
             legend.padding = 2  # type: ignore[assignment]  # bokeh's stub types it as a Property of a Property
             fig.add_layout(legend, "above")  # above the plot, never over the curves
+        # finite ranges before the first batch (the statistics: before the first finite statistic)
+        self._placeholders = [Placeholder(metric_fig), Placeholder(statistic_fig)]
         self._hints = [Label(x=12, y=12, x_units="screen", y_units="screen", text=EMPTY_HINT, text_color=METRIC_COLOR,
                              text_font_size="12pt") for _ in range(2)]
         metric_fig.add_layout(self._hints[0])
@@ -141,6 +143,9 @@ class DriftPlots(Viewer):
         with unlocked():
             for hint in self._hints:
                 hint.visible = False
+            self._placeholders[0].show(False)
+            if any(np.isfinite(checks.get(f"s{i}", [])).any() for i in range(len(self._detectors))):
+                self._placeholders[1].show(False)
             for source, new in [(self._batches, batches), (self._checks, checks), (self._alarms, alarms),
                                 (self._changes, {"batch": changes} if changes else {})]:
                 if new:
