@@ -10,8 +10,8 @@ import panel as pn
 import panel_material_ui as pmui
 from panel.util import edit_readonly
 
-from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView,
-                                ScheduleEditor, Session, TrainingPanel, TreeView)
+from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunComparison, RunControls, SampleAnimator,
+                                ScenarioView, ScheduleEditor, Session, StepScrubber, TrainingPanel, TreeView)
 
 pn.extension()
 session = Session(sys.argv[1] if len(sys.argv) > 1 else "time_series_drift")
@@ -25,7 +25,8 @@ editing = [ScheduleEditor(session), pn.Column("### Sampling tree", TreeView(sess
 page = pmui.Page(
     title="driftlab",
     busy_indicator=None,  # the views show their own progress
-    sidebar=[RunControls(session), ScenarioView(session), Downloads(session)],
+    sidebar=[RunControls(session), StepScrubber(session), ScenarioView(session), Downloads(session),
+             RunComparison(session)],
     main=[ErrorAlert(session), run, *editing],
 )
 # The page's busy flag follows Panel's: every event set it twice, and each set walked all the page's

@@ -6,6 +6,10 @@ makes happen at most ten times a second. Alarms are triangles on the metric, tru
 (the first batch of a step at which a parameter changed) dashed vertical lines; the detection
 report (:meth:`driftlab.monitor.Monitor.detection_report`) is redrawn when the step changes or an
 alarm comes.
+
+While the user scrubs back (the session's ``scrub``), a band marks the batches of the step shown. A
+saved run named by the session's ``compared`` is overlaid: its metric as a dashed line with its
+alarms as hollow triangles, and its detectors' statistics (those named as in this run) dashed.
 """
 from __future__ import annotations
 
@@ -53,11 +57,14 @@ class DriftPlots(Viewer):
         session.param.watch(self._new_revision, "revision")
         session.param.watch(self._stream, "batch")
         session.param.watch(self._update_report, "step")
+        session.param.watch(self._mark_step, "scrub")
+        session.param.watch(self._overlay, ["compared", "saved_runs"])
         self._new_experiment()
 
     def _new_experiment(self, *events) -> None:
         monitor = self.session.experiment.monitor
         self._rows, self._seen, self._last_step = self.session.rows, 0, 0
+        self._step_batches: dict[int, tuple[int, int]] = {}  # step -> its first and last batch
         if monitor is None:
             self._note.object = "This scenario has no model, so nothing is monitored."
             self._metric_pane.object = self._statistic_pane.object = self._report.object = None
@@ -69,12 +76,17 @@ class DriftPlots(Viewer):
         self._checks = ColumnDataSource({"batch": [], "value": [], **statistics})
         self._alarms = ColumnDataSource({"batch": [], "metric": [], "detector": [], "color": []})
         self._changes = ColumnDataSource({"batch": []})
+        self._shown = ColumnDataSource({"x0": [], "x1": [], "label": []})  # the scrubbed step's batches
+        self._compared = ColumnDataSource({"batch": [], "metric": [], "run": [], **statistics})
+        self._compared_alarms = ColumnDataSource({"batch": [], "metric": [], "run": []})
         detectors = ", ".join(map(literal, self._detectors)) or "no detector"
         self._note.object = (f"Metric **{literal(monitor.metric)}**, aggregated ({literal(monitor.aggregate)}) every "
                              f"{monitor.interval} batch(es) and fed to {detectors}.")
         self._metric_pane.object, self._statistic_pane.object = self._figures(monitor.metric)
         self._new_revision()
         self._update_report()
+        self._mark_step()
+        self._overlay()
 
     def _figures(self, metric: str):
         metric_fig = new_figure(height=220, title=f"Monitored {metric}", x_axis_label="batch", y_axis_label=metric,
@@ -85,8 +97,15 @@ class DriftPlots(Viewer):
                                     legend_label="detector input")
         alarms = metric_fig.scatter("batch", "metric", source=self._alarms, marker="triangle", size=13, color="color",
                                     line_color=METRIC_COLOR, legend_field="detector")
+        compared = metric_fig.line("batch", "metric", source=self._compared, color=METRIC_COLOR, line_dash="dashed",
+                                   line_width=1.5, legend_field="run")
+        compared_alarms = metric_fig.scatter("batch", "metric", source=self._compared_alarms, marker="triangle",
+                                             size=13, fill_color=None, line_color=METRIC_COLOR, line_width=2)
         metric_fig.add_tools(
             HoverTool(renderers=[line], tooltips=[("batch", "@batch"), (metric, "@metric{0.000}")], mode="vline"),
+            HoverTool(renderers=[compared], tooltips=[("run", "@run"), ("batch", "@batch"),
+                                                      (metric, "@metric{0.000}")], mode="vline"),
+            HoverTool(renderers=[compared_alarms], tooltips=[("alarm of the run", "@run"), ("batch", "@batch")]),
             HoverTool(renderers=[inputs], tooltips=[("batch", "@batch"), ("detector input", "@value{0.000}")]),
             HoverTool(renderers=[alarms], tooltips=[("alarm", "@detector"), ("batch", "@batch")]))
         statistic_fig = new_figure(height=170, title="Detector statistics", x_axis_label="batch",
@@ -97,9 +116,13 @@ class DriftPlots(Viewer):
                                        legend_label=name)
             statistic_fig.add_tools(HoverTool(renderers=[curve], mode="vline",
                                               tooltips=[("batch", "@batch"), (name, f"@s{i}{{0.000}}")]))
+            statistic_fig.line("batch", f"s{i}", source=self._compared, color=self._colors[name], line_width=1.5,
+                               line_dash="dashed")
         for fig in (metric_fig, statistic_fig):
             fig.vspan(x="batch", source=self._changes, line_color="crimson", line_dash="dashed", line_width=2,
                       legend_label="true change")
+            fig.vstrip(x0="x0", x1="x1", source=self._shown, fill_color="#f2c94c", fill_alpha=0.35, line_color=None,
+                       legend_field="label")
             legend = fig.legend[0]
             legend.orientation, legend.label_text_font_size, legend.margin = "horizontal", "8pt", 0
             legend.padding = 2  # type: ignore[assignment]  # bokeh's stub types it as a Property of a Property
@@ -125,6 +148,8 @@ class DriftPlots(Viewer):
         metric = self.session.experiment.monitor.metric
         batches, checks, alarms, changes = defaultdict(list), defaultdict(list), defaultdict(list), []
         for row in rows:
+            first, _ = self._step_batches.get(row["step"], (row["batch"], row["batch"]))
+            self._step_batches[row["step"]] = (first, row["batch"])
             batches["batch"].append(row["batch"])
             batches["metric"].append(row[metric])
             if row["step"] != self._last_step and row["step"] in self._change_steps:
@@ -152,6 +177,40 @@ class DriftPlots(Viewer):
                     source.stream(dict(new), rollover=WINDOW)
         if alarms:
             self._update_report()
+        if self.session.scrub is not None and self._marked != self.session.scrub:
+            self._mark_step()  # the step shown has its first batches only now
+
+    def _mark_step(self, *events) -> None:
+        """Shade the batches of the scrubbed step (nothing while following the run)."""
+        if self.session.experiment.monitor is None:
+            return
+        k = self.session.scrub
+        batches = self._step_batches.get(k) if k is not None else None
+        self._marked = k if batches is not None else None
+        band = (batches[0] - 0.5, batches[1] + 0.5) if batches is not None else None
+        with unlocked():
+            self._shown.data = {"x0": [band[0]] if band else [], "x1": [band[1]] if band else [],
+                                "label": [f"step {k}"] if band else []}
+
+    def _overlay(self, *events) -> None:
+        """Draw the saved run named by ``compared`` over this run (nothing when none is named)."""
+        if self.session.experiment.monitor is None:
+            return
+        saved = self.session.saved_runs.get(self.session.compared)
+        line: dict = {"batch": [], "metric": [], "run": [], **{f"s{i}": [] for i in range(len(self._detectors))}}
+        alarms: dict = {"batch": [], "metric": [], "run": []}
+        if saved is not None and saved.metric in saved.history:
+            history = saved.history
+            line.update(batch=history["batch"].tolist(), metric=history[saved.metric].tolist(),
+                        run=[saved.name] * len(history))
+            for i, name in enumerate(self._detectors):
+                column = f"{name}.statistic"
+                line[f"s{i}"] = history[column].tolist() if column in history else [np.nan] * len(history)
+            hits = saved.alarms()
+            alarms.update(batch=hits["batch"].tolist(), metric=hits[saved.metric].tolist(),
+                          run=[saved.name] * len(hits))
+        with unlocked():
+            self._compared.data, self._compared_alarms.data = line, alarms
 
     def _update_report(self, *events) -> None:
         monitor = self.session.experiment.monitor
