@@ -29,13 +29,15 @@ class StepScrubber(Viewer):
         self._live = pn.widgets.Toggle(label="Live", value=True, css_classes=["dl-live"])
         self._status = pn.pane.Markdown(css_classes=["dl-scrub-status"], margin=(0, 10))
         self._layout = pn.Column("### Look back", self._slider, self._live, self._status, sizing_mode="stretch_width")
-        self._slider.param.watch(self._scrub, "value_throttled")
+        self._following = False  # the slider is being moved here to follow the run, not by the user
+        self._slider.param.watch(self._scrub, "value")
         self._live.param.watch(self._toggle, "value")
         session.param.watch(self._update, ["step", "scrub"])
         self._update()
 
-    def _scrub(self, event) -> None:  # the user let go of the slider (setting its value from here does not fire)
-        self.session.scrub = min(event.new, self.session.step)
+    def _scrub(self, event) -> None:
+        if not self._following:
+            self.session.scrub = min(event.new, self.session.step)
 
     def _toggle(self, event) -> None:
         if event.new:
@@ -45,7 +47,11 @@ class StepScrubber(Viewer):
 
     def _update(self, *events) -> None:
         step, scrub = self.session.step, self.session.scrub
-        self._slider.param.update(end=max(step, 1), disabled=step == 0, value=step if scrub is None else scrub)
+        self._following = True
+        try:
+            self._slider.param.update(end=max(step, 1), disabled=step == 0, value=step if scrub is None else scrub)
+        finally:
+            self._following = False
         self._live.value = scrub is None
         self._status.object = (f"**Live**: following the run (step {step})" if scrub is None else
                                f"**Showing step {scrub}** (the run is at step {step}): press Live to follow it")

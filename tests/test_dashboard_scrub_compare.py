@@ -3,7 +3,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import param
 import pytest
 
 from driftlab.dashboard import DriftPlots, RunComparison, SampleAnimator, Session, StepScrubber, TreeView
@@ -26,8 +25,7 @@ def test_scrubbing_shows_a_past_step_everywhere_and_live_returns():
     run_steps(session, 30)  # 5 batches a step: the stream is at step 6, past the change at step 4
     assert session.step == 6
     live_texts = list(tree._nodes.data["text"])
-    with param.edit_constant(scrubber._slider):  # the user lets go of the slider at step 2
-        scrubber._slider.value_throttled = 2
+    scrubber._slider.value = 2  # the user moves the slider to step 2
     assert session.scrub == 2 and not scrubber._live.value
     assert plots._shown.data == {"x0": [9.5], "x1": [14.5], "label": ["step 2"]}  # batches 10..14 are step 2
     assert samples._player.value == 2 and samples._title.object.startswith("**Step 2**")
