@@ -32,6 +32,7 @@ from .text import literal
 WINDOW = 10_000  # points kept per curve
 INPUT_COLOR = "#1a9e8f"  # the detector input: contrast >= 3 on the light and the dark theme (black vanished)
 METRIC_COLOR = "#888888"
+COMPARED_COLOR = "#8e44ad"  # a saved run overlaid: apart from the metric's grey and the detectors' palette
 EMPTY_HINT = "No batches yet: press Start (or Step) in the sidebar"
 # Why a cell of the detection report is empty (shown as "—" with this as its tooltip)
 WHY_EMPTY = {"first": "The run's first segment holds no true change: there is nothing to detect.",
@@ -97,10 +98,10 @@ class DriftPlots(Viewer):
                                     legend_label="detector input")
         alarms = metric_fig.scatter("batch", "metric", source=self._alarms, marker="triangle", size=13, color="color",
                                     line_color=METRIC_COLOR, legend_field="detector")
-        compared = metric_fig.line("batch", "metric", source=self._compared, color=METRIC_COLOR, line_dash="dashed",
-                                   line_width=1.5, legend_field="run")
+        compared = metric_fig.line("batch", "metric", source=self._compared, color=COMPARED_COLOR, line_dash="dashed",
+                                   line_width=2, legend_field="run")
         compared_alarms = metric_fig.scatter("batch", "metric", source=self._compared_alarms, marker="triangle",
-                                             size=13, fill_color=None, line_color=METRIC_COLOR, line_width=2)
+                                             size=13, fill_color=None, line_color=COMPARED_COLOR, line_width=2)
         metric_fig.add_tools(
             HoverTool(renderers=[line], tooltips=[("batch", "@batch"), (metric, "@metric{0.000}")], mode="vline"),
             HoverTool(renderers=[compared], tooltips=[("run", "@run"), ("batch", "@batch"),
