@@ -121,3 +121,15 @@ def test_opening_a_folder_without_results_says_which_and_what_was_expected(tmp_p
         read_sweep(str(tmp_path))
     session = Session("time_series_drift")
     assert not session.open_sweep(str(tmp_path)) and session.error.startswith("Sweep not opened: sweep folder")
+
+
+def test_a_run_name_is_shown_as_text_in_the_comparison():
+    session = Session("time_series_drift")
+    comparison = RunComparison(session)
+    run_steps(session, 1)
+    name = "<img src=x onerror=alert(1)>"
+    comparison._name.value = name
+    comparison._save_run()
+    comparison._compare.value = name
+    html = comparison._table.get_root().text  # the page's HTML, as sent (escaped once more for the model)
+    assert "&amp;lt;img src=x onerror=alert(1)&amp;gt;" in html and "&lt;img" not in html
