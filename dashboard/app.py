@@ -25,9 +25,8 @@ editing = [ScheduleEditor(session), pn.Column("### Sampling tree", TreeView(sess
 page = pmui.Page(
     title="driftlab",
     busy_indicator=None,  # the views show their own progress
-    sidebar=[RunControls(session), StepScrubber(session), ScenarioView(session), Downloads(session),
-             RunComparison(session)],
-    main=[ErrorAlert(session), run, *editing],
+    sidebar=[RunControls(session), ScenarioView(session), Downloads(session), RunComparison(session)],
+    main=[ErrorAlert(session), StepScrubber(session), run, *editing],
 )
 # The page's busy flag follows Panel's: every event set it twice, and each set walked all the page's
 # Bokeh models (80 % of the server's time per edit). Unlinked, it stays False.

@@ -27,8 +27,9 @@ class StepScrubber(Viewer):
         self._slider = pn.widgets.IntSlider(label="Show step", start=0, end=1, value=0, css_classes=["dl-scrub"],
                                             sizing_mode="stretch_width")
         self._live = pn.widgets.Toggle(label="Live", value=True, css_classes=["dl-live"])
-        self._status = pn.pane.Markdown(css_classes=["dl-scrub-status"], margin=(0, 10))
-        self._layout = pn.Column("### Look back", self._slider, self._live, self._status, sizing_mode="stretch_width")
+        self._status = pn.pane.Markdown(css_classes=["dl-scrub-status"], margin=(0, 10), width=420)
+        # one row above the drift plots it marks
+        self._layout = pn.Row(self._slider, self._live, self._status, sizing_mode="stretch_width")
         self._following = False  # the slider is being moved here to follow the run, not by the user
         self._slider.param.watch(self._scrub, "value")
         self._live.param.watch(self._toggle, "value")

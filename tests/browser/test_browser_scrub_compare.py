@@ -30,8 +30,9 @@ def test_scrubbing_back_marks_the_step_and_redraws_samples_and_tree_then_live_fo
     run_to_the_end(dash)  # 80 batches, 5 a step: the stream ends at step 16
     handle = page.locator(".dl-scrub .noUi-handle")
     handle.focus()
-    for key in ["Home", "ArrowRight", "ArrowRight"]:  # as fast as keys go: the views end at the last step
+    for key, step in [("Home", 0), ("ArrowRight", 1), ("ArrowRight", 2)]:  # a step at a time, as a reader would
         handle.press(key)
+        expect(page.locator(".dl-samples-title")).to_contain_text(f"Step {step} (the stream is at step 16)")
     expect(page.locator(".dl-scrub-status")).to_contain_text("Showing step 2 (the run is at step 16)")
     # the band over step 2's batches (10..14) on both drift plots
     for plot in ("dl-drift-metric", "dl-drift-statistic"):
