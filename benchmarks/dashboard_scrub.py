@@ -110,7 +110,8 @@ def main() -> int:
             dash = Dashboard(page)
             activity.settle(page, 1.5)
 
-            dash.set_speed(50)
+            # at the page's own speed (5 batches/s): an alarm's episode ends, and its weights swap in, while the
+            # run goes on (at 50/s the run ends first, and both runs are the same until then)
             run_to_the_end(dash)
             page.locator(".dl-run-name input").fill("replay")
             page.locator(".dl-save-run button").click()

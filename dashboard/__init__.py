@@ -15,8 +15,9 @@ Views: :class:`ScenarioView` (built-ins, YAML upload and download, reset), :clas
 any step of the run), :class:`RunComparison` (save runs, overlay one, open a sweep's results).
 
 The served page (``app.py``) shows the run on one screen at the top (drift plots, detection report,
-retraining results), with the run controls and scenario in the sidebar; the editing views follow
-below it, each in a pane: schedule editor, tree, samples, retraining settings.
+retraining results) under the step scrubber, with the run controls, scenario, downloads and run
+comparison in the sidebar; the editing views follow below it, each in a pane: schedule editor, tree,
+samples, retraining settings.
 
 Hooks for browser tests. Every element below carries the CSS class named (Playwright:
 ``page.locator(".dl-run-start")``; Panel renders into shadow DOM, which locators pierce); widgets
