@@ -11,11 +11,13 @@ In a notebook, show any view alone::
 
 Views: :class:`ScenarioView` (built-ins, YAML upload and download, reset), :class:`RunControls`,
 :class:`ScheduleEditor`, :class:`TreeView`, :class:`SampleAnimator`, :class:`DriftPlots`,
-:class:`TrainingPanel`, :class:`Downloads`, :class:`ErrorAlert`.
+:class:`TrainingPanel`, :class:`Downloads`, :class:`ErrorAlert`, :class:`StepScrubber` (look back at
+any step of the run), :class:`RunComparison` (save runs, overlay one, open a sweep's results).
 
 The served page (``app.py``) shows the run on one screen at the top (drift plots, detection report,
-retraining results), with the run controls and scenario in the sidebar; the editing views follow
-below it, each in a pane: schedule editor, tree, samples, retraining settings.
+retraining results) under the step scrubber, with the run controls, scenario, downloads and run
+comparison in the sidebar; the editing views follow below it, each in a pane: schedule editor, tree,
+samples, retraining settings.
 
 Hooks for browser tests. Every element below carries the CSS class named (Playwright:
 ``page.locator(".dl-run-start")``; Panel renders into shadow DOM, which locators pierce); widgets
@@ -63,6 +65,13 @@ dl-loss               loss curve; dl-accuracy-matrix accuracy matrix heatmap
 dl-download-format    "File format": csv | parquet, for the downloads below
 dl-download-history   "History" (the monitor's history); dl-download-detection_report
                       "Detection report"; dl-download-accuracy_matrix "Accuracy matrix"
+dl-scrub              "Show step" slider (the steps seen so far); dl-live "Live" toggle
+dl-scrub-status       "Live: following the run (step j)" or "Showing step k (the run is at
+                      step j) ..."
+dl-run-name           "Run name" text; dl-save-run "Save run"
+dl-compare-select     "Compare with" select: "(none)" or a saved run's name
+dl-sweep-folder       "Sweep results folder" text; dl-open-sweep "Open sweep"
+dl-comparison         the table of figures: the current run, the compared run, each sweep point
 dl-train-metrics      average accuracy, forgetting (Avalanche's and Chaudhry's), backward and forward transfer
 ====================  ===============================================================
 """
@@ -74,13 +83,15 @@ for _module in ("panel", "panel_material_ui", "bokeh", "torch"):
 from .downloads import Downloads
 from .drift_plots import DriftPlots
 from .error_alert import ErrorAlert
+from .run_comparison import RunComparison
 from .run_controls import RunControls
 from .sample_animator import SampleAnimator
 from .scenario_view import ScenarioView
 from .schedule_editor import ScheduleEditor
 from .session import Session
+from .step_scrubber import StepScrubber
 from .training_panel import TrainingPanel
 from .tree_view import TreeView
 
-__all__ = ["Downloads", "DriftPlots", "ErrorAlert", "RunControls", "SampleAnimator", "ScenarioView", "ScheduleEditor",
-           "Session", "TrainingPanel", "TreeView"]
+__all__ = ["Downloads", "DriftPlots", "ErrorAlert", "RunComparison", "RunControls", "SampleAnimator", "ScenarioView",
+           "ScheduleEditor", "Session", "StepScrubber", "TrainingPanel", "TreeView"]

@@ -21,8 +21,8 @@ SCENARIO = sys.argv[1] if len(sys.argv) > 1 else "time_series_drift"
 def build() -> tuple:
     """The session and the page's views (sidebar, main); touches no document, so any thread may run it."""
     # imported here: the first request of a new server gets its frame before driftlab (and torch) load
-    from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView,
-                                    ScheduleEditor, Session, TrainingPanel, TreeView)
+    from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunComparison, RunControls, SampleAnimator,
+                                    ScenarioView, ScheduleEditor, Session, StepScrubber, TrainingPanel, TreeView)
 
     session = Session(SCENARIO, attach=False)
     training = TrainingPanel(session)
@@ -32,8 +32,8 @@ def build() -> tuple:
     run = pn.Row(DriftPlots(session), pn.Column(training.results, width=400), sizing_mode="stretch_width")
     editing = [ScheduleEditor(session), pn.Column("### Sampling tree", TreeView(session), sizing_mode="stretch_width"),
                SampleAnimator(session), pn.Column("### Retraining settings", training.settings)]
-    sidebar = [RunControls(session), ScenarioView(session), Downloads(session)]
-    return session, sidebar, [ErrorAlert(session), run, *editing]
+    sidebar = [RunControls(session), ScenarioView(session), Downloads(session), RunComparison(session)]
+    return session, sidebar, [ErrorAlert(session), StepScrubber(session), run, *editing]
 
 
 pn.extension()

@@ -1,5 +1,9 @@
 """Small helpers shared by the views' Bokeh figures.
 
+A figure whose ranges follow its data (``DataRange1d``) but that starts empty gets a
+:class:`Placeholder`: with no data its ranges are not finite, and BokehJS logs "could not set initial
+ranges" on every repaint (over forty per page load).
+
 Views change their figures' models (data, titles, ranges) inside ``pn.io.unlocked()``: Panel may
 run a widget's callback without the document lock (a click while a typed change is pending), and
 a Bokeh model changed there raises; ``unlocked`` collects the changes and sends them itself.
@@ -9,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from bokeh.events import DoubleTap
-from bokeh.models import CustomJS
+from bokeh.models import ColumnDataSource, CustomJS
 from bokeh.models.annotations.labels import Title
 from bokeh.palettes import Category10_10, Category20_20
 from bokeh.plotting import figure
@@ -48,3 +52,23 @@ def new_figure(**options: Any) -> figure:
     assert isinstance(fig.title, Title)  # figure() makes one of a str title; the stub types what it accepts
     fig.title.text_font_size = "11pt"
     return fig
+
+
+class Placeholder:
+    """An invisible renderer over the box ``x`` × ``y`` that keeps an empty figure's data ranges finite.
+
+    A ``DataRange1d`` counts invisible renderers too (``only_visible`` is False), so the box is the
+    figure's extent while it has no data. ``show(False)`` once data comes (the ranges then follow the
+    data alone); ``show(True)`` when the data is cleared. Call inside ``unlocked()``.
+    """
+
+    def __init__(self, fig: figure, x: tuple[float, float] = (0.0, 1.0), y: tuple[float, float] = (0.0, 1.0)):
+        self._box = {"x": list(x), "y": list(y)}
+        self.source = ColumnDataSource(dict(self._box))
+        fig.scatter("x", "y", source=self.source, visible=False)
+        self.shown = True
+
+    def show(self, shown: bool) -> None:
+        if shown != self.shown:
+            self.source.data = dict(self._box) if shown else {"x": [], "y": []}
+            self.shown = shown

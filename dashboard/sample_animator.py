@@ -4,7 +4,8 @@ The Player's value is an update step ``k``. A frame shows the first draw at step
 ``set_update_step(k); batch(n)`` gives, drawn from a copy of the stream, so the live stream is
 untouched): a grid of samples (series as lines, 2-D samples as images), each titled and
 coloured by its label, and the label distribution of the draw as a bar chart. While the Player
-is not playing it follows the stream, so the grid shows the current experience.
+is not playing it follows the stream, so the grid shows the current experience; while the user
+scrubs back (the session's ``scrub``) it shows the scrubbed step instead.
 """
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ class SampleAnimator(Viewer):
         self._player.param.watch(self._frame, "value")
         session.param.watch(self._new_experiment, "experiment")
         session.param.watch(self._new_revision, "revision")
-        session.param.watch(self._follow, "step")
+        session.param.watch(self._follow, ["step", "scrub"])
         self._new_experiment()
 
     def _new_experiment(self, *events) -> None:
@@ -90,10 +91,10 @@ class SampleAnimator(Viewer):
             self._figures = [self._cell(source, kind) for source in self._sources]
             self._grid.object = gridplot(self._figures, ncols=COLUMNS, toolbar_location=None)
         self._player.end = session.horizon
-        if self._player.value == session.step:
+        if self._player.value == session.shown_step:
             self._frame()
         else:
-            self._player.value = session.step  # its watcher draws the frame
+            self._player.value = session.shown_step  # its watcher draws the frame
 
     def _cell(self, source: ColumnDataSource, kind: str):
         fig = new_figure(width=CELL_WIDTH[kind], height=CELL_HEIGHT, sizing_mode="fixed", toolbar_location=None,
@@ -110,8 +111,9 @@ class SampleAnimator(Viewer):
         self._frame()
 
     def _follow(self, *events) -> None:
-        if self._player.direction == 0:
-            self._player.value = min(self.session.step, self._player.end)
+        scrubbed = any(event.name == "scrub" for event in events)
+        if self._player.direction == 0 or scrubbed:
+            self._player.value = min(self.session.shown_step, self._player.end)
 
     def _frame(self, *events) -> None:
         k = self._player.value

@@ -31,6 +31,12 @@ A :class:`Session` is the only model the views read and steer. Rules:
   took 8 s to parse); :meth:`Session.install` then swaps it in. An upload over
   ``MAX_UPLOAD_BYTES`` is refused unread, and any failure to read a file (even one the reader
   does not name a field for) becomes ``error``, never only a server-log traceback.
+* **Scrubbing.** ``scrub`` is the step the views show while the user looks back through the run
+  (None: they follow it). The views draw it from copies of the stream, so scrubbing never changes
+  the live stream or its results.
+* **Comparison.** :meth:`Session.save_run` keeps the run as it stands (:class:`~driftlab.dashboard.runs.SavedRun`)
+  under a name in ``saved_runs``; ``compared`` names the one overlaid on the drift plots;
+  :meth:`Session.open_sweep` reads a sweep's results folder into ``sweep`` to compare against.
 * **Revisions.** ``revision`` grows whenever what the stream will do changes (a scenario loaded or
   reset, a parameter edited); ``experiment`` is replaced only on load and reset.
 
@@ -58,6 +64,8 @@ from driftlab.parameters import Parameter
 from driftlab.scenario import Experiment, Scenario, dump_scenario, load_scenario, params_to_spec
 from driftlab.tree import SamplingTree
 from driftlab.training import TrainerConfig, make_strategy
+
+from .runs import SavedRun, SweepResults, read_sweep
 
 SYNC_PERIOD_MS = 100  # at most ten view updates a second
 MAX_UPLOAD_BYTES = 1_000_000  # a scenario file is a few kB; the largest built-in is under 5 kB
@@ -97,6 +105,11 @@ class Session(param.Parameterized):
     episodes = param.Integer(0, doc="retraining episodes finished")
     error = param.String("", doc="the last error, for the page to show; cleared by the next action")
     revision = param.Integer(0, doc="grows whenever what the stream will do changes")
+    scrub = param.Integer(None, allow_None=True, bounds=(0, None),
+                          doc="the step the views show while scrubbing back through the run; None: they follow it")
+    saved_runs = param.Dict({}, doc="runs saved to compare against, by name (runs.SavedRun)")
+    compared = param.String("", doc="the name of the saved run overlaid on the drift plots ('' for none)")
+    sweep = param.ClassSelector(class_=SweepResults, default=None, doc="a sweep's results opened to compare against")
 
     def __init__(self, scenario: Scenario | str = "time_series_drift", *, attach: bool = True, **params: Any):
         super().__init__(**params)
@@ -214,7 +227,7 @@ class Session(param.Parameterized):
         self._manual.clear()
         self._failure, self._pretrained = None, False
         self.param.update(scenario=scenario, experiment=experiment, state="idle", step=0, batch=0,
-                          training=False, progress=None, episodes=0, revision=self.revision + 1)
+                          training=False, progress=None, episodes=0, revision=self.revision + 1, scrub=None)
 
     # -- parameters ---------------------------------------------------------------------------
 
@@ -348,6 +361,43 @@ class Session(param.Parameterized):
             yield
         finally:
             self.lock.acquire()
+
+    @property
+    def shown_step(self) -> int:
+        """The step the views show: ``scrub`` while scrubbing, else the stream's current step."""
+        return self.step if self.scrub is None else self.scrub
+
+    # -- comparison ---------------------------------------------------------------------------
+
+    def save_run(self, name: str) -> bool:
+        """Keep the run as it stands under ``name`` (replacing a saved run of that name) to compare against."""
+        self.error = ""
+        name = name.strip()
+        if not name:
+            self.error = "Run not saved: name: expected a name for the run, got an empty text"
+            return False
+        if not self.rows:
+            self.error = "Run not saved: it has no batch yet; start or step the run first."
+            return False
+        with self.lock:
+            saved = SavedRun.of(name, self.experiment)
+        self.saved_runs = {**self.saved_runs, name: saved}
+        return True
+
+    def open_sweep(self, folder: str) -> bool:
+        """Read a sweep's results folder (``driftlab sweep --out``) to compare the run against."""
+        self.error = ""
+        try:
+            self.sweep = read_sweep(folder)
+        except DriftlabError as err:
+            self.error = f"Sweep not opened: {err}"
+            return False
+        return True
+
+    def current_summary(self) -> dict[str, Any]:
+        """The run's figures as a sweep's results table has them (see :mod:`driftlab.dashboard.runs`)."""
+        with self.lock:
+            return SavedRun.of("current", self.experiment).summary
 
     # -- training -----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Range1d, SingleIntervalTicker
+from bokeh.models import ColumnDataSource, HoverTool, Range1d, SingleIntervalTicker
 from bokeh.models.annotations.labels import Label
 from bokeh.palettes import Blues256
 from bokeh.transform import linear_cmap
@@ -29,7 +29,7 @@ from driftlab.training.metrics import LABELS as METRIC_LABELS
 
 from .actions import on_click
 from .config_widgets import config_widgets
-from .plotting import new_figure
+from .plotting import Placeholder, new_figure
 from .session import EPISODE_SETTINGS, Session
 from .text import literal
 
@@ -87,8 +87,10 @@ class TrainingPanel(Viewer):
 
     def _loss_figure(self):
         fig = new_figure(height=170, title="Training loss (every step of every episode)", x_axis_label="step",
-                         tooltips=[("episode", "@episode"), ("loss", "@loss")], css_classes=["dl-loss"])
-        fig.line("step", "loss", source=self._losses, line_width=1.5)
+                         css_classes=["dl-loss"])
+        line = fig.line("step", "loss", source=self._losses, line_width=1.5)
+        fig.add_tools(HoverTool(renderers=[line], tooltips=[("episode", "@episode"), ("loss", "@loss")]))
+        self._placeholder = Placeholder(fig)  # finite ranges before the first loss
         fig.add_layout(self._hints[0])
         return fig
 
@@ -117,6 +119,7 @@ class TrainingPanel(Viewer):
         with unlocked():
             self._losses.data = {"step": [], "loss": [], "episode": []}
             self._hints[0].visible = True
+            self._placeholder.show(True)
         self._seen = self._steps = 0  # progress reports and steps plotted
         if trainer is None:
             return
@@ -171,6 +174,7 @@ class TrainingPanel(Viewer):
             with unlocked():
                 self._losses.stream(new, rollover=10_000)
                 self._hints[0].visible = False
+                self._placeholder.show(False)
             self._seen += len(reports)
             self._steps += len(losses)
 

@@ -7,7 +7,9 @@ its left), a transform's parameters under its name; a branch's probability is wr
 edge, near the child, and sets the edge's width. In a crowded layer (more than ``MAX_LABELLED``
 nodes) parameters and probabilities are shown on hover only. The texts are redrawn when the
 stream moves to another step or a parameter is edited; the layout only when another scenario is
-loaded.
+loaded. While the user scrubs back (the session's ``scrub``), the texts show the parameters at the
+scrubbed step, read from a copy of the stream set to that step (parameters are histories, edits
+included), so the live stream is untouched.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from bokeh.models import ColumnDataSource, HoverTool, Range1d
 from panel.io import unlocked
 from panel.viewable import Viewer
 from param.parameters import NoNone
+
+from driftlab.tree import SamplingTree
 
 from .plotting import new_figure
 from .session import Session
@@ -94,10 +98,12 @@ class TreeView(Viewer):
                                  self._caption, sizing_mode="stretch_width")
         self._positions: dict[str, tuple[float, float]] = {}
         session.param.watch(self._new_experiment, "experiment")
-        session.param.watch(self._redraw, ["step", "revision"])
+        session.param.watch(self._redraw, ["step", "revision", "scrub"])
+        self._twin: SamplingTree | None = None  # a copy of the stream to set to scrubbed steps; made when first needed
         self._new_experiment()
 
     def _new_experiment(self, *events) -> None:
+        self._twin = None
         self._positions = layout(self.session.tree.to_graph())
         xs = [x for x, _ in self._positions.values()]
         depth = -min(y for _, y in self._positions.values())
@@ -108,8 +114,17 @@ class TreeView(Viewer):
         self._redraw()
 
     def _redraw(self, *events) -> None:
-        with self.session.lock:
-            graph = self.session.tree.to_graph()
+        session = self.session
+        if any(event.name == "revision" for event in events):
+            self._twin = None  # an edit: copy the edited stream when next needed
+        if session.scrub is None:
+            with session.lock:
+                graph = session.tree.to_graph()
+        else:
+            if self._twin is None:
+                self._twin = session.tree_copy()
+            self._twin.set_update_step(session.scrub)
+            graph = self._twin.to_graph()
         position = self._positions
         crowded = Counter(y for _, y in position.values())
         nodes: dict[str, list] = defaultdict(list)
@@ -141,7 +156,8 @@ class TreeView(Viewer):
         with unlocked():
             self._nodes.data, self._edges.data = dict(nodes), dict(edges)
         classes = literal(self.session.tree.classes)
-        self._caption.object = f"Step {graph['step']} · seed {graph['seed']} · classes {classes}"
+        where = "" if session.scrub is None else f" (looking back: the stream is at step {session.step})"
+        self._caption.object = f"Step {graph['step']} · seed {graph['seed']} · classes {classes}{where}"
 
     def __panel__(self):
         return self._layout

@@ -10,11 +10,11 @@ from bokeh.models import Plot
 
 from driftlab import dashboard
 from driftlab.scenario import load_scenario
-from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunControls, SampleAnimator, ScenarioView,
-                                ScheduleEditor, Session, TrainingPanel, TreeView)
+from driftlab.dashboard import (Downloads, DriftPlots, ErrorAlert, RunComparison, RunControls, SampleAnimator,
+                                ScenarioView, ScheduleEditor, Session, StepScrubber, TrainingPanel, TreeView)
 
 PLOTTING = [ScheduleEditor, TreeView, SampleAnimator, DriftPlots, TrainingPanel]
-VIEWS = [ScenarioView, RunControls, ErrorAlert, Downloads, *PLOTTING]
+VIEWS = [ScenarioView, RunControls, ErrorAlert, Downloads, StepScrubber, RunComparison, *PLOTTING]
 
 
 @pytest.mark.parametrize("name", ["time_series_drift", "rotated_digits_replay"])
