@@ -18,6 +18,7 @@ Measured in the same run, each ``--runs`` times (min / median / max):
 from __future__ import annotations
 
 import argparse
+import bisect
 import copy
 import statistics
 import time
@@ -111,18 +112,18 @@ class EveryDrawKept:
     all arrival times (the same Generator and the same blocks of 1024 draws as the scheduler)."""
 
     def __init__(self, kind: str, seed: int):
-        self.kind, self.rng, self.draws = kind, np.random.default_rng(seed), []
+        self.kind, self.rng, self.draws, self.ends = kind, np.random.default_rng(seed), [], []
 
     def __call__(self, t: int) -> bool:
         if self.kind == "random":
             while len(self.draws) <= t // 1024:
                 self.draws.append(self.rng.random(1024))
             return bool(self.draws[t // 1024][t % 1024] < 0.5)
-        while not self.draws or self.draws[-1][-1] < t:
-            end = self.draws[-1][-1] if self.draws else 0
-            self.draws.append(end + np.cumsum(self.rng.geometric(0.5, 1024)))
-        b = np.searchsorted([block[-1] for block in self.draws], t)
-        return bool(self.draws[b][np.searchsorted(self.draws[b], t)] == t)
+        while not self.ends or self.ends[-1] < t:
+            self.draws.append((self.ends[-1] if self.ends else 0) + np.cumsum(self.rng.geometric(0.5, 1024)))
+            self.ends.append(int(self.draws[-1][-1]))
+        arrivals = self.draws[bisect.bisect_left(self.ends, t)]
+        return bool(arrivals[np.searchsorted(arrivals, t)] == t)
 
 
 def scheduler(kind: str, seed: int):

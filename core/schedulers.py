@@ -35,7 +35,7 @@ from .errors import ConfigError
 from .registry import SCHEDULERS
 
 _BLOCK = 1024  # random draws are made in blocks of this size, so the stream never depends on access order
-CHECKPOINT_BLOCKS = 16  # blocks of draws between checkpoints of a random scheduler's generator
+CHECKPOINT_BLOCKS = 8  # blocks of draws between checkpoints of a random scheduler's generator
 CACHED_BLOCKS = 4  # blocks of draws kept besides the checkpoints: stepping near a step is O(1)
 
 
@@ -222,10 +222,15 @@ class _Draws:
         self._states: list[Mapping[str, Any]] = []  # generator state before block c · CHECKPOINT_BLOCKS
         self.ends: list[Any] = []  # each drawn block's last value (sorted draws are searched by it)
         self._kept: OrderedDict[int, np.ndarray] = OrderedDict()  # least recently used first
+        self._hot: tuple[int, np.ndarray | None] = (-1, None)  # the block used last: stepping in order stays in it
 
     def __getitem__(self, b: int) -> np.ndarray:
+        hot, block = self._hot
+        if b == hot and block is not None:
+            return block
         if b in self._kept:
             self._kept.move_to_end(b)
+            self._hot = (b, self._kept[b])
             return self._kept[b]
         if b >= len(self.ends):
             while len(self.ends) < b:
@@ -249,7 +254,7 @@ class _Draws:
         return self._draw(rng, self.ends[b - 1] if b else self._origin)
 
     def _keep(self, b: int, block: np.ndarray) -> np.ndarray:
-        self._kept[b] = block
+        self._kept[b], self._hot = block, (b, block)
         if len(self._kept) > CACHED_BLOCKS:
             self._kept.popitem(last=False)
         return block
