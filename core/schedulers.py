@@ -8,8 +8,8 @@ Random schedulers are pure functions of ``(seed, t)``: their draws come from a G
 from the seed they were reset with, drawn in ``t`` order in blocks, so asking about the same ``t``
 twice, or in any order, gives the same answer. The draws are not all kept: the generator's state is
 checkpointed every :data:`CHECKPOINT_BLOCKS` blocks, the :data:`CACHED_BLOCKS` blocks used last are
-kept, and any other block is drawn again from its checkpoint, bit-identical (tens of KiB per 10^6
-steps instead of 8 MiB; see ``benchmarks/parameters.py``).
+kept, and any other block is drawn again from its checkpoint, bit-identical (about 0.12 MiB per
+10^6 steps instead of 7.75 MiB of uniforms; see ``benchmarks/parameters.py``).
 
 >>> s = PeriodicScheduler(3, start=2)
 >>> [t for t in range(10) if s(t)]
