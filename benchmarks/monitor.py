@@ -8,6 +8,12 @@ stream drawn on the critical path (``prefetch=False``) and drawn ahead on a work
 (``prefetch=True``); each run times bare inference and both loops side by side, and the ratios
 (loop / bare, in samples per second) are printed as min / median / max over the runs.
 
+Change points: ``run`` returns the history, whose ``change_point`` column needs the steps at which
+the stream changed. After each timed prefetched run, ``Monitor.change_points()`` (each step decided
+once and kept) is timed against the same list from the parameters' whole change log (how it was
+computed before), checked equal; printed per call and as a share of the run's time, min / median /
+max over the runs.
+
 History memory: a monitor on a tiny stream (one-sample batches, a fixed score, Page-Hinkley)
 runs ``--history-batches`` batches; the memory its history table keeps (tracemalloc, what is
 still allocated after the run) is printed per 10⁶ batches, against the same rows kept as one dict
@@ -66,6 +72,28 @@ def bare_rate(batch_size: int, batches: int, threads: int) -> float:
     for X, y in data[2:]:
         evaluate(X, y)
     return batch_size * batches / (time.perf_counter() - start)
+
+
+def change_points_from_the_change_log(monitor) -> list[int]:
+    """The change points as computed before they were kept: from every parameter's whole change log."""
+    last = monitor.history["step"].iloc[-1]
+    log = monitor.tree.params.change_log(int(last))
+    big = log["changed"] & ~(log["delta"].abs() <= 0.0)
+    return sorted(int(k) for k in log.loc[big, "step"].unique())
+
+
+def change_point_cost(monitor) -> tuple[float, float]:
+    """Seconds of the kept change points and of the change-log ones (the fastest of 3 calls each), checked equal."""
+    kept, scratch = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        points = monitor.change_points()
+        kept.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        expected = change_points_from_the_change_log(monitor)
+        scratch.append(time.perf_counter() - start)
+        assert points == expected, "kept change points differ from the change log's"
+    return min(kept), min(scratch)
 
 
 def tiny_monitor():
@@ -184,7 +212,7 @@ def main() -> None:
 def loop_and_history(args, load: float) -> None:
     print(f"time_series_drift, batch {args.batch_size}, {args.batches} batches per run, {args.runs} runs, "
           f"{args.threads} torch thread(s), load {load:.2f}")
-    plain, ahead = [], []
+    plain, ahead, kept, scratch, share = [], [], [], [], []
     used = 0
     for _ in range(args.runs):
         bare = bare_rate(args.batch_size, args.batches, args.threads)
@@ -193,9 +221,17 @@ def loop_and_history(args, load: float) -> None:
         rate, monitor = loop_rate(args.batch_size, args.batches, True, args.threads)
         ahead.append(rate / bare)
         used = monitor.prefetched
+        kept_s, scratch_s = change_point_cost(monitor)
+        kept.append(kept_s * 1e3)
+        scratch.append(scratch_s * 1e3)
+        share.append(100 * scratch_s * rate / (args.batch_size * args.batches))  # % of the run's time
         print(f"  bare {bare:,.0f} samples/s; loop {plain[-1]:.2f}x without prefetch, {ahead[-1]:.2f}x with")
     print(f"ratio vs bare inference (min / median / max): without prefetch {spread(plain)}; "
           f"with prefetch {spread(ahead)} ({used} of {args.batches + 2} batches drawn ahead in the last run)")
+    print(f"change points at the end of a run (min / median / max): kept {spread(kept)} ms, from the change log "
+          f"{spread(scratch)} ms (equal), ratio from the change log / kept "
+          f"{spread([s / k for k, s in zip(kept, scratch, strict=True)])}; the change log's share of the run's time "
+          f"{spread(share)} %")
     columnar, dicts, access, from_dicts = history_memory(args.history_batches)
     print(f"history memory per 10^6 batches: columnar {columnar * 1e6 / 2**20:.0f} MiB, one dict per row "
           f"{dicts * 1e6 / 2**20:.0f} MiB ({dicts / columnar:.1f}x); one history access at "

@@ -7,13 +7,18 @@ Measured in the same run, each ``--runs`` times (min / median / max):
 - time per ``set_update_step(k)`` to random steps of ``0..k_max`` (each replays up to a block from its
   checkpoint) against time per step of sequential stepping (``update()``, each step computed once),
   and against replaying k updates from step 0 (what a parameter with no history must do; streamgen
-  2.0.1's ``Parameter.__getitem__`` too, timed when installed).
+  2.0.1's ``Parameter.__getitem__`` too, timed when installed);
+- memory per 10^6 steps of a random scheduler's draws (RandomScheduler's uniforms, MemorylessScheduler's
+  arrival times; tracemalloc, after ``--memory-steps`` steps): checkpoints of its generator every
+  ``CHECKPOINT_BLOCKS`` blocks against every draw kept (how schedulers kept them before), with the
+  time per step of stepping through them in order and of random access (answers checked equal).
 
-    python benchmarks/parameters.py [--k-max 100000] [--queries 2000] [--runs 3]
+    python benchmarks/parameters.py [--k-max 100000] [--queries 2000] [--runs 3] [--memory-steps 200000]
 """
 from __future__ import annotations
 
 import argparse
+import bisect
 import copy
 import statistics
 import time
@@ -22,7 +27,7 @@ import tracemalloc
 import numpy as np
 
 from driftlab.parameters import CHECKPOINT_EVERY, Parameter
-from driftlab.schedulers import ContinuousScheduler
+from driftlab.schedulers import CHECKPOINT_BLOCKS, ContinuousScheduler, MemorylessScheduler, RandomScheduler
 from driftlab.seeds import parameter_seed
 from driftlab.update_functions import RandomWalk
 
@@ -102,6 +107,64 @@ def streamgen_access(ks: np.ndarray, k_max: int) -> float | None:
     return (time.perf_counter() - start) / len(ks)
 
 
+class EveryDrawKept:
+    """A random scheduler's answers with every draw kept, as schedulers kept them before: all uniforms, or
+    all arrival times (the same Generator and the same blocks of 1024 draws as the scheduler)."""
+
+    def __init__(self, kind: str, seed: int):
+        self.kind, self.rng, self.draws, self.ends = kind, np.random.default_rng(seed), [], []
+
+    def __call__(self, t: int) -> bool:
+        if self.kind == "random":
+            while len(self.draws) <= t // 1024:
+                self.draws.append(self.rng.random(1024))
+            return bool(self.draws[t // 1024][t % 1024] < 0.5)
+        while not self.ends or self.ends[-1] < t:
+            self.draws.append((self.ends[-1] if self.ends else 0) + np.cumsum(self.rng.geometric(0.5, 1024)))
+            self.ends.append(int(self.draws[-1][-1]))
+        arrivals = self.draws[bisect.bisect_left(self.ends, t)]
+        return bool(arrivals[np.searchsorted(arrivals, t)] == t)
+
+
+def scheduler(kind: str, seed: int):
+    return RandomScheduler(0.5, seed=seed) if kind == "random" else MemorylessScheduler(0.5, seed=seed)
+
+
+def step_through(make, n: int) -> tuple[object, int]:
+    """A fresh scheduler asked about t = 0..n−1 in order, and a checksum of its answers (the sum of the t that fire)."""
+    s = make()
+    return s, sum(t for t in range(n) if s(t))
+
+
+def scheduler_memory(kind: str, n: int, seed: int) -> tuple[float, float, float, float]:
+    """Bytes per step kept after stepping through 0..n−1 (tracemalloc), and seconds per step (timed apart, without
+    tracemalloc), for every draw kept and for the scheduler; their answers are checked equal."""
+    makes = (lambda: EveryDrawKept(kind, seed), lambda: scheduler(kind, seed))
+    memory = [bytes_per_step(lambda n, make=make: step_through(make, n), n) for make in makes]
+    seconds = []
+    for make in makes:
+        start = time.perf_counter()
+        step_through(make, n)
+        seconds.append((time.perf_counter() - start) / n)
+    (kept, (_, before)), (checkpointed, (_, after)) = memory
+    assert before == after, "the scheduler's answers differ from every draw kept"
+    return kept, checkpointed, seconds[0], seconds[1]
+
+
+def scheduler_random_access(kind: str, n: int, queries: int, seed: int) -> tuple[float, float]:
+    """Seconds per random access s(t), t in 0..n, after stepping to n: every draw kept, and the scheduler; their
+    answers are checked equal."""
+    ks = np.random.default_rng(seed + 1).integers(0, n, queries).tolist()
+    seconds, answers = [], []
+    for s in (EveryDrawKept(kind, seed), scheduler(kind, seed)):
+        s(n)
+        start = time.perf_counter()
+        answers.append([s(k) for k in ks])
+        seconds.append((time.perf_counter() - start) / queries)
+    assert answers[0] == answers[1], "the scheduler's answers differ from every draw kept"
+    return seconds[0], seconds[1]
+
+
 def spread(values: list[float], fmt: str = "{:.2f}") -> str:
     return " / ".join(fmt.format(v) for v in (min(values), statistics.median(values), max(values)))
 
@@ -154,6 +217,20 @@ def main() -> None:
     else:
         print(f"  streamgen 2.0.1 param[k] (replay):   {streamgen_s * 1e6:.0f} µs per access, "
               f"{streamgen_s / median_random:.0f}× the median random access")
+
+    print(f"random scheduler draws per 10^6 steps ({args.memory_steps} steps in order, tracemalloc), "
+          f"min / median / max of {args.runs} runs")
+    for kind, name in (("random", "RandomScheduler(0.5)"), ("memoryless", "MemorylessScheduler(0.5)")):
+        rows = [scheduler_memory(kind, args.memory_steps, seed) for seed in range(args.runs)]
+        access = [scheduler_random_access(kind, args.memory_steps, args.queries, seed) for seed in range(args.runs)]
+        kept, checkpointed = [r[0] * 1e6 / MIB for r in rows], [r[1] * 1e6 / MIB for r in rows]
+        print(f"  {name}: every draw kept (before) {spread(kept, '{:.2f}')} MiB, checkpoints every "
+              f"{CHECKPOINT_BLOCKS} blocks (after) {spread(checkpointed, '{:.3f}')} MiB, "
+              f"ratio after/before {spread([a / b for a, b in zip(checkpointed, kept, strict=True)], '{:.4f}')}")
+        print(f"    in order: {spread([r[2] * 1e6 for r in rows])} -> {spread([r[3] * 1e6 for r in rows])} µs per "
+              f"step, ratio after/before {spread([r[3] / r[2] for r in rows])}; random access: "
+              f"{spread([a[0] * 1e6 for a in access])} -> {spread([a[1] * 1e6 for a in access])} µs, "
+              f"ratio after/before {spread([a[1] / a[0] for a in access])}")
 
 
 if __name__ == "__main__":

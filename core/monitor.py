@@ -163,6 +163,7 @@ class Monitor:
         self._worker: ThreadPoolExecutor | None = None
         self._ahead: tuple[tuple, Future] | None = None  # (what the draw depends on, the draw)
         self._reports: dict[float, _Report] = {}  # detection reports kept up to date, by min_delta
+        self._changes: dict[float, tuple[tuple, list[bool]]] = {}  # by min_delta: (stream key, step k changed?)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -435,9 +436,17 @@ class Monitor:
         last = self._rows.last("step") if len(self._rows) else 0
         if last == 0:
             return []
-        log = self.tree.params.change_log(last)
-        big = log["changed"] & ~(log["delta"].abs() <= min_delta)  # a change of no size (nan) counts
-        return sorted(int(k) for k in log.loc[big, "step"].unique())
+        # each step is decided once (``run`` returns the history, so this is asked after every run), and
+        # decided again only when the parameters are replaced (an edit)
+        store = self.tree.params
+        key = (store, *(store[name] for name in store))
+        known_key, changed = self._changes.get(min_delta, ((), []))
+        if len(key) != len(known_key) or not all(map(operator.is_, key, known_key)):
+            changed = [False]  # step 0
+        for step in range(len(changed), last + 1):
+            changed.append(any(_big_change(store[name][step - 1], store[name][step], min_delta) for name in store))
+        self._changes[min_delta] = (key, changed)
+        return [step for step in range(1, last + 1) if changed[step]]
 
     def detection_report(self, min_delta: float = 0.0) -> pd.DataFrame:
         """Per detector and segment between true change points: detected or missed, delay, false alarms.

@@ -5,8 +5,11 @@ step ``k`` to ``k + 1`` has ``t = k``), and answers whether the update fires. Ev
 fires only inside its inclusive window ``start <= t <= end``.
 
 Random schedulers are pure functions of ``(seed, t)``: their draws come from a Generator built
-from the seed they were reset with, drawn in ``t`` order and kept, so asking about the same ``t``
-twice, or in any order, gives the same answer.
+from the seed they were reset with, drawn in ``t`` order in blocks, so asking about the same ``t``
+twice, or in any order, gives the same answer. The draws are not all kept: the generator's state is
+checkpointed every :data:`CHECKPOINT_BLOCKS` blocks, the :data:`CACHED_BLOCKS` blocks used last are
+kept, and any other block is drawn again from its checkpoint, bit-identical (about 0.12 MiB per
+10^6 steps instead of 7.75 MiB of uniforms; see ``benchmarks/parameters.py``).
 
 >>> s = PeriodicScheduler(3, start=2)
 >>> [t for t in range(10) if s(t)]
@@ -17,7 +20,13 @@ twice, or in any order, gives the same answer.
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import math
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import numpy as np
 import param
 
@@ -26,6 +35,8 @@ from .errors import ConfigError
 from .registry import SCHEDULERS
 
 _BLOCK = 1024  # random draws are made in blocks of this size, so the stream never depends on access order
+CHECKPOINT_BLOCKS = 8  # blocks of draws between checkpoints of a random scheduler's generator
+CACHED_BLOCKS = 4  # blocks of draws kept besides the checkpoints: stepping near a step is O(1)
 
 
 class Scheduler(Config):
@@ -189,6 +200,75 @@ class CustomScheduler(Scheduler):
         return bool(self._v.fn(t))
 
 
+class _Draws:
+    """A random scheduler's draws in blocks: block b = ``draw(rng, end of block b − 1)``, the blocks drawn
+    in order by one Generator (a block's end is its last value; ``origin`` stands before block 0).
+
+    Kept: the generator's state before every :data:`CHECKPOINT_BLOCKS`-th block, each block's end, and
+    the :data:`CACHED_BLOCKS` blocks used last. Any other block is drawn again from its checkpoint by a
+    second generator, so it is the same whatever the order of access. Memory O(blocks); about 0.5 KiB
+    per checkpoint and 32 B per block, for blocks of 1024 draws. A block is O(1) when kept, else
+    O(CHECKPOINT_BLOCKS) blocks' draws.
+
+    >>> draws = _Draws(7, lambda rng, end: rng.random(4), None)
+    >>> later, first = draws[40].copy(), draws[0]  # block 0 is drawn again from its checkpoint
+    >>> bool(np.array_equal(first, np.random.default_rng(7).random(4)))
+    True
+    """
+
+    def __init__(self, seed, draw: Callable[[np.random.Generator, Any], np.ndarray], origin: Any):
+        self._draw, self._origin = draw, origin
+        self._rng, self._redraw = np.random.default_rng(seed), np.random.default_rng(seed)
+        self._states: list[Mapping[str, Any]] = []  # generator state before block c · CHECKPOINT_BLOCKS
+        self.ends: list[Any] = []  # each drawn block's last value (sorted draws are searched by it)
+        self._kept: OrderedDict[int, np.ndarray] = OrderedDict()  # least recently used first
+        self._hot: tuple[int, np.ndarray | None] = (-1, None)  # the block used last: stepping in order stays in it
+
+    def __getitem__(self, b: int) -> np.ndarray:
+        hot, block = self._hot
+        if b == hot and block is not None:
+            return block
+        if b in self._kept:
+            self._kept.move_to_end(b)
+            self._hot = (b, self._kept[b])
+            return self._kept[b]
+        if b >= len(self.ends):
+            while len(self.ends) < b:
+                self._extend()
+            return self._extend()
+        first = b - b % CHECKPOINT_BLOCKS
+        self._redraw.bit_generator.state = self._states[first // CHECKPOINT_BLOCKS]
+        for n in range(first, b):
+            self._next(self._redraw, n)
+        return self._keep(b, self._next(self._redraw, b))
+
+    def _extend(self) -> np.ndarray:
+        """Draw the next new block."""
+        if len(self.ends) % CHECKPOINT_BLOCKS == 0:
+            self._states.append(self._rng.bit_generator.state)
+        block = self._next(self._rng, len(self.ends))
+        self.ends.append(block[-1].item())
+        return self._keep(len(self.ends) - 1, block)
+
+    def _next(self, rng: np.random.Generator, b: int) -> np.ndarray:
+        return self._draw(rng, self.ends[b - 1] if b else self._origin)
+
+    def _keep(self, b: int, block: np.ndarray) -> np.ndarray:
+        self._kept[b], self._hot = block, (b, block)
+        if len(self._kept) > CACHED_BLOCKS:
+            self._kept.popitem(last=False)
+        return block
+
+
+def _uniforms(rng: np.random.Generator, end: Any) -> np.ndarray:
+    return rng.random(_BLOCK)
+
+
+def _arrivals(p: float, rng: np.random.Generator, end: int) -> np.ndarray:
+    """The next block of arrival times of a Bernoulli process with rate ``p``, after the arrival ``end``."""
+    return end + np.cumsum(rng.geometric(p, _BLOCK))
+
+
 class _RandomScheduler(Scheduler):
     """Base of the schedulers that draw one uniform number per update index."""
 
@@ -196,14 +276,13 @@ class _RandomScheduler(Scheduler):
                          doc="own seed; when None, a parameter seeds it from its store's seed and its name")
 
     def reset(self, seed=None) -> None:
-        seed = self.seed if self.seed is not None else (seed if seed is not None else 0)
-        self._rng = np.random.default_rng(seed)
-        self._draws = np.empty(0)
+        self._draws = _Draws(self._seed(seed), _uniforms, None)
+
+    def _seed(self, seed):
+        return self.seed if self.seed is not None else (seed if seed is not None else 0)
 
     def _uniform(self, t: int) -> float:
-        while t >= self._draws.size:
-            self._draws = np.concatenate([self._draws, self._rng.random(_BLOCK)])
-        return self._draws[t]
+        return self._draws[t // _BLOCK][t % _BLOCK]
 
 
 class RandomScheduler(_RandomScheduler):
@@ -258,15 +337,15 @@ class MemorylessScheduler(_RandomScheduler):
     p = param.Number(default=0.1, bounds=(0, 1), inclusive_bounds=(False, True))
 
     def reset(self, seed=None) -> None:
-        super().reset(seed)
-        self._arrivals = np.array([self._v.start], dtype=np.int64)  # the origin, not an arrival
+        # arrival times in blocks of _BLOCK, counted from start (the origin, not an arrival)
+        self._draws = _Draws(self._seed(seed), functools.partial(_arrivals, self._v.p), self._v.start)
 
     def _fires(self, t: int) -> bool:
-        while self._arrivals[-1] < t:
-            gaps = self._rng.geometric(self._v.p, _BLOCK)
-            self._arrivals = np.concatenate([self._arrivals, self._arrivals[-1] + np.cumsum(gaps)])
-        i = np.searchsorted(self._arrivals, t)
-        return bool(i > 0 and self._arrivals[i] == t)
+        ends = self._draws.ends
+        while not ends or ends[-1] < t:
+            self._draws[len(ends)]
+        arrivals = self._draws[bisect.bisect_left(ends, t)]  # the block holding the first arrival >= t
+        return bool(arrivals[np.searchsorted(arrivals, t)] == t)
 
 
 SCHEDULERS.register_all(ContinuousScheduler, PeriodicScheduler, DiscreteScheduler, WindowScheduler, BurstScheduler,

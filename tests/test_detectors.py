@@ -1,8 +1,10 @@
 """Drift detectors: river equivalence, chunking, statistics, registry, ensemble, control arms."""
 from __future__ import annotations
 
+import copy
 import json
 import math
+import pickle
 import random
 import subprocess
 import sys
@@ -167,6 +169,10 @@ LONG_PAIRS = [  # river detector, driftlab detector, settings, stream, alarms at
     (river_binary.FHDDM, FHDDM, {}, "correct", 10),
     (river_binary.FHDDM, FHDDM, {"sliding_window_size": 50, "short_window_size": 10}, "correct", 20),
     (lambda **s: river_drift.DummyDriftDetector(t_0=s["period"]), Periodic, {"period": 77}, "real", 300),
+    (river_drift.ADWIN, ADWIN, {}, "real", 30),
+    (river_drift.ADWIN, ADWIN, {"delta": 0.01, "clock": 4, "grace_period": 5}, "real", 30),
+    (river_drift.ADWIN, ADWIN, {"clock": 1, "min_window_length": 1, "max_buckets": 2}, "real", 30),
+    (river_drift.ADWIN, ADWIN, {"delta": 0.1, "clock": 7, "max_buckets": 3, "grace_period": 0}, "errors", 30),
 ]
 
 
@@ -187,6 +193,48 @@ def test_long_streams_with_many_alarms_raise_rivers_alarms_and_warnings(seed, ri
     assert alarms_only.tolist() == expected[0]
     assert np.array_equal(whole.statistic, single.statistic)
     assert np.array_equal(chunked.statistic, single.statistic)
+
+
+@pytest.mark.parametrize("settings", [{}, {"clock": 1, "min_window_length": 1, "max_buckets": 2},
+                                      {"delta": 0.1, "clock": 7, "max_buckets": 3, "grace_period": 0}])
+def test_adwin_window_after_update_many_is_rivers_bit_for_bit(settings):
+    values = _long_stream(3, "real", 50_000)
+    theirs = river_drift.ADWIN(**settings)
+    for x in values.tolist():
+        theirs.update(x)
+    ours = ADWIN(**settings)
+    for piece in np.array_split(values, [777, 20_000, 20_001]):  # chunks, a single value among them
+        ours.update_many(piece)
+    assert (ours.width, ours.total, ours.variance) == (theirs.width, theirs.total, theirs.variance)
+    assert ours.n_detections == theirs.n_detections and ours.drift_detected == theirs.drift_detected
+
+
+def test_adwin_goes_on_where_rivers_rust_code_panics():
+    # max_buckets=1 empties levels; river panics when a cut leaves an empty level as the oldest one
+    rng = np.random.default_rng(12)
+    values = rng.normal(np.repeat(rng.normal(0, 3, 60), 500), 1)  # river panics at value 29,508
+    theirs, expected = river_drift.ADWIN(max_buckets=1, clock=1, min_window_length=1), []
+    with pytest.raises(BaseException, match="slice index"):  # pyo3's PanicException derives from BaseException
+        for i, x in enumerate(values.tolist()):
+            theirs.update(x)
+            if theirs.drift_detected:
+                expected.append(i)
+    ours = ADWIN(max_buckets=1, clock=1, min_window_length=1)
+    alarms = ours.update_many(values)
+    assert alarms[alarms < i].tolist() == expected and i in alarms  # river panics while dropping after a cut
+    assert alarms.size > len(expected) and 0 < ours.width <= values.size - alarms[-1]
+
+
+def test_adwin_state_survives_pickling_and_deep_copies():
+    values = _long_stream(5, "real", 8000)
+    adwin = ADWIN(clock=4)
+    adwin.update_many(values[:5000])
+    twins = [pickle.loads(pickle.dumps(adwin)), copy.deepcopy(adwin), adwin.clone(include_attributes=True)]
+    expected = adwin.update_many(values[5000:], trace=True)
+    for twin in twins:
+        got = twin.update_many(values[5000:], trace=True)
+        assert got.alarms.tolist() == expected.alarms.tolist() and np.array_equal(got.statistic, expected.statistic)
+        assert (twin.width, twin.total, twin.variance) == (adwin.width, adwin.total, adwin.variance)
 
 
 def test_cusum_on_a_long_stream_matches_one_value_at_a_time_through_many_alarms():

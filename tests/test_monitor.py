@@ -329,3 +329,34 @@ def test_a_report_reads_only_the_steps_added_since_the_last_one():
     before = mean.reads
     monitor.detection_report()
     assert mean.reads - before <= 2  # its value and the step before's, not the whole timeline
+
+
+def change_points_from_the_change_log(monitor, min_delta=0.0):
+    """The rule of ``change_points``, from the store's whole change log."""
+    log = monitor.tree.params.change_log(int(monitor.history["step"].iloc[-1]))
+    big = log["changed"] & ~(log["delta"].abs() <= min_delta)
+    return sorted(int(k) for k in log.loc[big, "step"].unique())
+
+
+def test_change_points_follow_the_change_log_through_runs_edits_and_moves():
+    monitor = level_monitor(([0.0] * 12 + [1.0] * 12 + [1.2] * 12) * 4)
+    for size in (19, 7, 60, 1, 33):
+        monitor.run(max_batches=size)
+        for min_delta in (0.0, 0.5):
+            assert monitor.change_points(min_delta) == change_points_from_the_change_log(monitor, min_delta)
+    monitor.tree.params.edit("level.mean", {"schedule": [5.0, 0.0, 0.0, 1.0]})  # a new parameter object
+    monitor.run(max_batches=40)
+    assert monitor.change_points() == change_points_from_the_change_log(monitor)
+    assert monitor.change_points() == [12, 24, 25, 27]
+    monitor.tree.set_update_step(13)  # back: the steps past the last row's leave
+    monitor.run(max_batches=2)
+    assert monitor.change_points() == change_points_from_the_change_log(monitor) == [12]
+
+
+def test_the_history_after_a_run_reads_only_the_steps_added_since_the_last_one():
+    monitor = level_monitor(([0.0] * 12 + [1.0] * 12) * 20)
+    mean = monitor.tree.params["level.mean"]
+    monitor.run(max_batches=1000)  # run returns the history: every step so far is read once
+    before = mean.reads
+    monitor.run(max_batches=5)  # one more step
+    assert mean.reads - before <= 6  # the new step: its draws and one change test, not the whole timeline (400)

@@ -119,14 +119,6 @@ def test_the_river_range_driftlab_is_checked_for_is_pinned():
     assert (major, minor) == (0, 26), f"river {version('river')} is outside the range driftlab was checked for"
 
 
-def test_rivers_rust_adwin_still_has_the_interface_driftlab_calls():
-    from river._river_rust.drift import AdaptiveWindowing  # ImportError here: river moved its Rust ADWIN
-    window = AdaptiveWindowing(delta=0.002, clock=32, max_buckets=5, min_window_length=5, grace_period=10)
-    for method in ("update", "get_width", "get_total", "get_variance", "get_n_detections"):
-        assert callable(getattr(window, method)), f"river's AdaptiveWindowing lost {method}"
-    assert window.update(1.0) is False and window.get_width() == 1 and window.get_total() == 1.0
-
-
 def test_rivers_kswin_still_draws_its_reference_sample_with_random_sample():
     # driftlab's KSWIN replays CPython's random.Random.sample in bulk; river must still call it so
     source = inspect.getsource(river_drift.KSWIN)

@@ -1,11 +1,13 @@
 """Schedulers fire at the update indices their written rules give."""
+import copy
 import math
+import pickle
 
 import numpy as np
 import pytest
 
 from driftlab.errors import ConfigError
-from driftlab.schedulers import (SCHEDULERS, BurstScheduler, ContinuousScheduler, CustomScheduler,
+from driftlab.schedulers import (CHECKPOINT_BLOCKS, SCHEDULERS, BurstScheduler, ContinuousScheduler, CustomScheduler,
                              DecayingProbabilityScheduler, DiscreteScheduler, MemorylessScheduler,
                              PeriodicScheduler, RandomScheduler, WindowScheduler)
 
@@ -146,3 +148,65 @@ def test_discrete_scheduler_takes_a_set_and_rejects_events_outside_its_window():
 
 def test_custom_scheduler_takes_ns_gyms_setting_name():
     assert [t for t in range(6) if CustomScheduler(event_function=lambda t: t % 3 == 0)(t)] == [0, 3]
+
+
+# -- bounded draws: checkpoints of the generator, blocks drawn again (issue 15) ------------------
+
+LONG = 3 * CHECKPOINT_BLOCKS * 1024 + 555  # draws over several checkpoints, far more blocks than are kept
+
+
+def _random_order(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.integers(0, n, 300), np.arange(n - 1, -1, -997), rng.integers(0, n, 300)])
+
+
+def test_random_scheduler_draws_are_one_generators_uniforms_in_any_order_of_access():
+    s = RandomScheduler(0.3)
+    s.reset(np.random.SeedSequence(7))
+    uniforms = np.random.default_rng(np.random.SeedSequence(7)).random(LONG)
+    for t in _random_order(LONG):
+        assert s(int(t)) == (uniforms[t] < 0.3), t
+    assert [s(t) for t in range(LONG)] == (uniforms < 0.3).tolist()
+
+
+@pytest.mark.parametrize("p, start", [(0.2, 0), (0.9, 17), (0.003, 5000)])
+def test_memoryless_arrivals_are_one_generators_geometric_gaps_in_any_order_of_access(p, start):
+    s = MemorylessScheduler(p, start=start)
+    s.reset(np.random.SeedSequence(3))
+    arrivals = start + np.cumsum(np.random.default_rng(np.random.SeedSequence(3)).geometric(p, LONG))
+    n = int(arrivals[LONG // 2])
+    expected = np.zeros(n + 2, bool)
+    expected[arrivals[arrivals <= n]] = True
+    near = arrivals[np.random.default_rng(1).integers(0, LONG // 2, 500)] + np.array([[-1], [0], [1]])
+    for t in np.concatenate([_random_order(n + 1), near.T.ravel()]):  # arrivals and their neighbours too
+        assert s(int(t)) == expected[t], t
+    in_order = range(min(n + 1, 100_000))
+    assert [s(t) for t in in_order] == expected[:len(in_order)].tolist()
+
+
+@pytest.mark.parametrize("make", [lambda: RandomScheduler(0.4), lambda: MemorylessScheduler(0.3),
+                                  lambda: DecayingProbabilityScheduler(0.9, 0.0001)])
+def test_random_schedulers_keep_bounded_memory(make):
+    import tracemalloc
+    n = 300_000
+    s = make()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for t in range(0, n, 7):
+            s(t)
+        s(n)
+        per_step = (tracemalloc.get_traced_memory()[0] - before) / n
+    finally:
+        tracemalloc.stop()
+    assert per_step < 1, f"{per_step:.2f} B per step kept"  # every draw kept is 8 B per step
+
+
+@pytest.mark.parametrize("make", [lambda: RandomScheduler(0.4, seed=2), lambda: MemorylessScheduler(0.3, seed=2)])
+def test_random_schedulers_copied_or_pickled_mid_stream_answer_the_same(make):
+    s = make()
+    expected = [s(t) for t in range(LONG)]
+    s(LONG // 3)  # an old block drawn again: the copies start from a replayed cache
+    for twin in (copy.deepcopy(s), pickle.loads(pickle.dumps(s))):
+        assert [twin(int(t)) for t in _random_order(LONG, 1)] == [expected[t] for t in _random_order(LONG, 1)]
+        assert [twin(t) for t in range(LONG)] == expected

@@ -18,14 +18,14 @@ construction, because a detector's state only means something for the settings t
 build a new detector (:func:`make_detector`, ``from_spec``) to change them.
 
 river 0.26 is the reference, with the same defaults and the same reset-after-alarm behaviour.
-:class:`ADWIN` runs river's own Rust implementation. Every other detector is driftlab's own
-implementation: ``update_many`` runs the detector's ``update`` rule as a compiled loop (a numba
-kernel, imported and loaded on the first call; Periodic in closed form), KSWIN vectorised window by
-window, and tests/test_detectors.py checks that each raises the same alarms and warnings as river's
-detector on seeded streams, long ones with hundreds of alarms included, fed one at a time and in
-chunks. Running sums replace river's incremental means, so statistics agree with river's to
-rounding, not bit for bit; ``update`` and ``update_many`` do the same floating-point operations, so
-those two agree bit for bit.
+Every detector is driftlab's own implementation: ``update_many`` runs the detector's ``update``
+rule as a compiled loop (a numba kernel, imported and loaded on the first call; Periodic in closed
+form), KSWIN vectorised window by window, and tests/test_detectors.py checks that each raises the
+same alarms and warnings as river's detector on seeded streams, long ones with many alarms
+included, fed one at a time and in chunks. Running sums replace river's incremental means, so
+statistics agree with river's to rounding, not bit for bit (ADWIN's, which repeats river's
+operations in river's order, are river's bit for bit); ``update`` and ``update_many`` do the same
+floating-point operations, so those two agree bit for bit.
 
 The package, by idea: ``base`` (the protocol, :class:`DetectorTrace`, the segment-by-segment loop),
 ``windows`` (ADWIN, KSWIN), ``cumulative`` (PageHinkley, CUSUM), ``error_rate`` (DDM, EDDM),

@@ -1,18 +1,19 @@
-"""Detectors over a window of recent real values: ADWIN (adaptive window, river's Rust code) and
+"""Detectors over a window of recent real values: ADWIN (adaptive window, a compiled exponential histogram) and
 KSWIN (sliding window, Kolmogorov-Smirnov test, river's reference samples replayed exactly).
 """
 from __future__ import annotations
 
 import functools
+import math
 import random
 import warnings
 from collections import deque
 
 import numpy as np
 import param
-from river._river_rust.drift import AdaptiveWindowing
 
 from ..errors import ConfigError
+from ._compiled import kernel
 from ._python_random import _replay_samples
 from .base import DriftDetector, _until_first
 
@@ -20,15 +21,21 @@ _CACHED_ROWS = 1 << 16  # KSWIN reference samples kept per detector
 
 
 class ADWIN(DriftDetector):
-    """ADaptive WINdowing (Bifet & Gavaldà, 2007); runs river's own Rust ADWIN internally.
+    """ADaptive WINdowing (Bifet & Gavaldà, 2007): river's ``drift.ADWIN``, re-implemented, compiled.
 
-    ADWIN keeps the recent values in exponential-histogram buckets (at most ``max_buckets`` per
-    size). Every ``clock`` values, once the window W holds more than ``grace_period``, it tries each
-    split of W into an older W₀ and a newer W₁ (both at least ℓ = ``min_window_length`` long); while
-    some split has |mean(W₀) − mean(W₁)| > √(2·m·σ²_W·δ′) + ⅔·m·δ′, with σ²_W the variance of W,
+    ADWIN keeps the recent values in exponential-histogram buckets: level i holds up to
+    ``max_buckets`` buckets of 2^i values (their total and their sum of squared deviations); when a
+    level fills, its two oldest buckets merge into one of the next level. Every ``clock`` values, once
+    the window W holds more than ``grace_period``, it tries each split of W at a bucket boundary into
+    an older W₀ and a newer W₁ (both at least ℓ = ``min_window_length`` long); while some split has
+    |mean(W₀) − mean(W₁)| > √(2·m·σ²_W·δ′) + ⅔·m·δ′, with σ²_W the variance of W,
     δ′ = ln(2·ln|W| / delta) and m = 1/(|W₀| − ℓ + 1) + 1/(|W₁| − ℓ + 1), it drops the oldest bucket
     and raises an alarm. statistic = the mean of the window; ``width`` = its length.
-    ``update_many`` calls the same Rust update in a loop, without river's Python wrapper.
+
+    Every update does river's floating-point operations in river's order, so the alarms and the window
+    statistics are river's bit for bit. ``update`` and ``update_many`` run the same numba kernel (on
+    one value, or on the array). One difference: where river's code stops with a Rust panic (an empty
+    level left as the oldest by a drop, seen with ``max_buckets=1``), empty oldest levels are dropped.
 
     >>> import numpy as np
     >>> rng = np.random.default_rng(42)
@@ -40,7 +47,7 @@ class ADWIN(DriftDetector):
     976
     """
 
-    __slots__ = ('_window',)
+    __slots__ = ('_alarm', '_args', '_counts', '_one', '_state', '_totals', '_untraced', '_variances')
     _positional = ("delta", "clock", "max_buckets", "min_window_length", "grace_period")
 
     delta = param.Number(0.002, bounds=(0, 1), inclusive_bounds=(False, False), constant=True,
@@ -51,32 +58,47 @@ class ADWIN(DriftDetector):
                                       doc="Shortest sub-window a cut may leave.")
     grace_period = param.Integer(10, bounds=(0, None), constant=True, doc="Values seen before the first test.")
 
+    def _configure(self):
+        # update's value and alarm as the kernel's arrays, kept: a call that allocates nothing is 3x faster
+        self._one, self._alarm, self._untraced = np.empty(1), np.empty(1, np.int64), np.empty(0)
+
     def reset(self) -> None:
         super().reset()
-        self._window = AdaptiveWindowing(
-            delta=self.delta, clock=self.clock, max_buckets=self.max_buckets,
-            min_window_length=self.min_window_length, grace_period=self.grace_period,
-        )
+        self._state = np.zeros(len(_ADWIN_STATE))
+        self._state[_ADWIN_STATE.index("levels")] = 1
+        # level i: up to max_buckets + 1 buckets (one over, until the merge) of 2^i values each;
+        # 64 levels hold more values than a float64 width can count
+        self._totals = np.zeros((_LEVELS, self.max_buckets + 1))
+        self._variances = np.zeros((_LEVELS, self.max_buckets + 1))
+        self._counts = np.zeros(_LEVELS, np.int64)
+        self._args = (self._state, self._totals, self._variances, self._counts, float(self.delta), int(self.clock),
+                      int(self.max_buckets), float(self.min_window_length), float(self.grace_period))
 
     def update(self, x) -> None:
-        if self._drift:
-            self.reset()
-        self._drift = self._window.update(x)
+        self._one[0] = x
+        _adwin(self._one, self._alarm, self._untraced, *self._args)
+        self._drift = bool(self._state[0])
+
+    def _run(self, x, trace):
+        alarms, means = np.empty(x.size, np.int64), np.empty(x.size if trace else 0)
+        found = _adwin(x, alarms, means, *self._args)
+        self._drift = bool(self._state[0])
+        return alarms[:found], means, np.zeros(means.size, np.bool_)
 
     @property
     def statistic(self) -> float:
-        width = self._window.get_width()
-        return self._window.get_total() / width if width else 0.0
+        width = self._state[1]
+        return float(self._state[2] / width) if width else 0.0
 
     @property
     def width(self) -> int:
         """Number of values in the window."""
-        return int(self._window.get_width())
+        return int(self._state[1])
 
     @property
     def total(self) -> float:
         """The sum of the values in the window (river's ``total``)."""
-        return float(self._window.get_total())
+        return float(self._state[2])
 
     @property
     def variance(self) -> float:
@@ -84,7 +106,7 @@ class ADWIN(DriftDetector):
 
         (river documents it as the sample variance; the value is the unnormalised sum, and kept so.)
         """
-        return float(self._window.get_variance())
+        return float(self._state[3])
 
     @property
     def estimation(self) -> float:
@@ -93,22 +115,102 @@ class ADWIN(DriftDetector):
 
     @property
     def n_detections(self) -> int:
-        """Changes detected since the last reset (river's ``n_detections``; a reset follows each alarm)."""
-        return int(self._window.get_n_detections())
+        """Changes detected since the last reset (river's ``n_detections``): a reset follows each alarm, so
+        it is 1 right after an alarm and 0 otherwise."""
+        return int(self._drift)
 
-    def _scan(self, x, trace):
-        window = self._window
-        update = window.update
-        means = []
-        for i, value in enumerate(x.tolist()):
-            drift = update(value)
-            if trace:
-                width = window.get_width()
-                means.append(window.get_total() / width if width else 0.0)
-            if drift:
-                self._drift = True
-                return i + 1, np.array(means), None
-        return x.size, np.array(means), None
+
+_ADWIN_STATE = ("drift", "width", "total", "variance", "levels", "tick")
+_LEVELS = 64
+
+
+@kernel
+def _adwin(x, alarms, means, state, totals, variances, counts, delta, clock, max_buckets, min_length, grace):
+    """ADWIN.update over ``x``: ``state`` as _ADWIN_STATE; level i's buckets in totals[i], variances[i]
+    (the oldest first, counts[i] of them). Writes the alarms into ``alarms`` and returns how many; writes
+    the mean after each value into ``means`` unless it is empty."""
+    drift, width, total, variance, levels, tick = (
+        state[0] != 0, state[1], state[2], state[3], int(state[4]), int(state[5]))
+    found, trace = 0, means.size > 0
+    for i in range(x.size):
+        if drift:
+            drift, width, total, variance, tick = False, 0.0, 0.0, 0.0, 0
+            counts[:levels] = 0
+            levels = 1
+        value = x[i]
+        # insert: a bucket of one value, and the window's sums by Welford's update
+        totals[0, counts[0]], variances[0, counts[0]] = value, 0.0
+        counts[0] += 1
+        width += 1.0
+        increment = 0.0
+        if width > 1.0:
+            deviation = value - total / (width - 1.0)
+            increment = (width - 1.0) * deviation * deviation / width
+        variance += increment
+        total += value
+        level = 0
+        while counts[level] == max_buckets + 1:  # a full level: merge its two oldest buckets into the next
+            size = float(1 << level)
+            t0, t1 = totals[level, 0], totals[level, 1]
+            mean0, mean1 = t0 / size, t1 / size
+            spread = variances[level, 0] + variances[level, 1] + size * 0.5 * (mean0 - mean1) * (mean0 - mean1)
+            if level + 1 == levels:
+                levels += 1
+            totals[level + 1, counts[level + 1]], variances[level + 1, counts[level + 1]] = t0 + t1, spread
+            counts[level + 1] += 1
+            counts[level] -= 2
+            for k in range(counts[level]):
+                totals[level, k], variances[level, k] = totals[level, k + 2], variances[level, k + 2]
+            if counts[level + 1] <= max_buckets:
+                break
+            level += 1
+        # test every split, oldest bucket first; after a cut, drop the oldest bucket and test again
+        tick += 1
+        if tick % clock == 0 and width > grace:
+            cut = True
+            while cut:
+                cut = False
+                log_term = math.log(2.0 * math.log(width) / delta)  # δ′, fixed until the window changes
+                older, newer, older_total, newer_total = 0.0, width, 0.0, total
+                for level in range(levels - 1, -1, -1):
+                    size = float(1 << level)
+                    for k in range(counts[level]):
+                        older += size
+                        newer -= size
+                        older_total += totals[level, k]
+                        newer_total -= totals[level, k]
+                        if level == 0 and k == counts[0] - 1:
+                            break
+                        if newer >= min_length and older >= min_length:  # (newer may be 0 when level 0 is empty)
+                            gap = (older_total / older) - (newer_total / newer)
+                            m = 1.0 / (older - min_length + 1.0) + 1.0 / (newer - min_length + 1.0)
+                            bound = (math.sqrt(2.0 * m * (variance / width) * log_term)
+                                     + 2.0 / 3.0 * log_term * m)
+                            if abs(gap) > bound:
+                                cut = drift = True
+                                break
+                    if cut:
+                        break
+                if cut:  # drop the oldest bucket
+                    last = levels - 1
+                    size = float(1 << last)
+                    dropped = totals[last, 0]
+                    mean = dropped / size
+                    width -= size
+                    total -= dropped
+                    rest = total / width
+                    variance -= variances[last, 0] + size * width * (mean - rest) * (mean - rest) / (size + width)
+                    counts[last] -= 1
+                    for k in range(counts[last]):
+                        totals[last, k], variances[last, k] = totals[last, k + 1], variances[last, k + 1]
+                    while levels > 1 and counts[levels - 1] == 0:
+                        levels -= 1
+        if drift:
+            alarms[found], found = i, found + 1
+        if trace:
+            means[i] = total / width
+    state[0], state[1], state[2], state[3], state[4], state[5] = drift, width, total, variance, levels, tick
+    return found
 
 
 class KSWIN(DriftDetector):
