@@ -3,8 +3,9 @@
 **Save run** keeps the run as it stands (:meth:`Session.save_run`); saved runs outlive a reset or
 another scenario, so a run can be compared with the one before an edit. **Compare with** names the
 saved run the drift plots overlay (:class:`~driftlab.dashboard.DriftPlots`). **Open sweep** reads
-the results folder ``driftlab sweep --out`` wrote, on the server's disk (only its ``results.parquet``
-or ``results.csv`` and ``sweep.json``). The table lists the run's figures (those of a sweep's results
+the results folder ``driftlab sweep --out`` wrote, on the server's disk, inside the session's
+``sweeps_root`` (the server's working directory; a path outside it is refused), and only its
+``results.parquet`` or ``results.csv`` and ``sweep.json``. The table lists the run's figures (those of a sweep's results
 table: :mod:`driftlab.dashboard.runs`) beside the compared run's and each sweep grid point's mean
 over seeds; it follows the run step by step.
 """

@@ -12,6 +12,7 @@ A sweep's grid point shows the mean over its seeds (:func:`driftlab.sweep.aggreg
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,13 +67,20 @@ class SweepResults:
     means: dict[str, dict[str, float]]  # grid point ("strategy=replay") -> figure -> mean over seeds
 
 
-def read_sweep(folder: str) -> SweepResults:
+def read_sweep(folder: str, root: str | os.PathLike = ".") -> SweepResults:
     """The results in a sweep's output folder: ``results.parquet`` (else ``results.csv``); the grid from
     its ``sweep.json`` when there (without it, all cells form one point).
 
-    Raises :class:`~driftlab.errors.ConfigError` naming the folder when it holds no results table.
+    ``folder`` is relative to ``root``, and must lie inside it (a page's user names a folder on the
+    server's disk: only folders under the one the server shares are read).
+    Raises :class:`~driftlab.errors.ConfigError` naming the folder when it is outside ``root`` or holds
+    no results table.
     """
-    path = Path(folder.strip()).expanduser()
+    base = Path(root).resolve()
+    path = (base / folder.strip()).resolve()
+    if not path.is_relative_to(base):
+        raise ConfigError("sweep folder", f"expected a folder inside {str(base)!r} (the folder sweeps are opened "
+                                          f"from), got {folder.strip()!r}")
     if not path.is_dir():
         raise ConfigError("sweep folder", f"expected a folder written by driftlab sweep, got {str(path)!r}: "
                                           "no such folder")

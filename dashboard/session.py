@@ -110,6 +110,8 @@ class Session(param.Parameterized):
     saved_runs = param.Dict({}, doc="runs saved to compare against, by name (runs.SavedRun)")
     compared = param.String("", doc="the name of the saved run overlaid on the drift plots ('' for none)")
     sweep = param.ClassSelector(class_=SweepResults, default=None, doc="a sweep's results opened to compare against")
+    sweeps_root = param.String(".", doc="the folder sweep folders are opened from (and must lie in); "
+                                        "by default the working directory")
 
     def __init__(self, scenario: Scenario | str = "time_series_drift", *, attach: bool = True, **params: Any):
         super().__init__(**params)
@@ -385,10 +387,11 @@ class Session(param.Parameterized):
         return True
 
     def open_sweep(self, folder: str) -> bool:
-        """Read a sweep's results folder (``driftlab sweep --out``) to compare the run against."""
+        """Read a sweep's results folder (``driftlab sweep --out``, inside ``sweeps_root``) to compare
+        the run against."""
         self.error = ""
         try:
-            self.sweep = read_sweep(folder)
+            self.sweep = read_sweep(folder, self.sweeps_root)
         except DriftlabError as err:
             self.error = f"Sweep not opened: {err}"
             return False

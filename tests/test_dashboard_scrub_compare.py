@@ -99,27 +99,38 @@ def sweep_folder(tmp_path, fmt):
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_a_sweep_folder_is_compared_by_its_grid_points_means(tmp_path, fmt):
     folder, frame = sweep_folder(tmp_path, fmt)
-    sweep = read_sweep(str(folder))
+    sweep = read_sweep(str(folder), root=tmp_path)
+    relative = read_sweep(folder.name, root=tmp_path.parent)  # a folder relative to the root
+    assert pd.DataFrame(relative.means).equals(pd.DataFrame(sweep.means))
     cells = frame.drop_duplicates("cell")
     means = sweep.means["sweep: trainer.strategy=naive"]
     assert means["mean_accuracy"] == pytest.approx(cells["mean_accuracy"].mean())
     assert means["batches"] == 10
-    session = Session("time_series_drift")
+    session = Session("time_series_drift", sweeps_root=str(tmp_path))
     comparison = RunComparison(session)
     comparison._folder.value = str(folder)
     assert session.open_sweep(comparison._folder.value)
     assert "sweep: trainer.strategy=naive" in comparison._table.object.columns
 
 
+def test_a_folder_outside_the_sweeps_root_is_refused_unread(tmp_path):
+    (tmp_path / "shared").mkdir()
+    for outside in [str(tmp_path), "..", "../shared/..", "/"]:
+        with pytest.raises(ConfigError, match=r"sweep folder: expected a folder inside .*shared"):
+            read_sweep(outside, root=tmp_path / "shared")
+    session = Session("time_series_drift", sweeps_root=str(tmp_path / "shared"))
+    assert not session.open_sweep("/etc") and "expected a folder inside" in session.error
+
+
 def test_opening_a_folder_without_results_says_which_and_what_was_expected(tmp_path):
     with pytest.raises(ConfigError, match=r"sweep folder: expected results\.parquet or results\.csv"):
-        read_sweep(str(tmp_path))
+        read_sweep(str(tmp_path), root=tmp_path)
     with pytest.raises(ConfigError, match="no such folder"):
-        read_sweep(str(tmp_path / "missing"))
+        read_sweep(str(tmp_path / "missing"), root=tmp_path)
     (tmp_path / "results.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ConfigError, match=r"sweep folder\.results\.csv: .*no column cell, status"):
-        read_sweep(str(tmp_path))
-    session = Session("time_series_drift")
+        read_sweep(str(tmp_path), root=tmp_path)
+    session = Session("time_series_drift", sweeps_root=str(tmp_path))
     assert not session.open_sweep(str(tmp_path)) and session.error.startswith("Sweep not opened: sweep folder")
 
 

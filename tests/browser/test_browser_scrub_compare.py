@@ -1,9 +1,13 @@
 """Looking back at a past step of the run, then comparing the run with a saved one and a sweep's results."""
 import json
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
+
+from panel_browser import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +76,12 @@ def sweep_folder(tmp_path):
 
 
 def test_a_saved_run_is_overlaid_after_a_reset_and_a_sweep_is_compared(dash, tmp_path):
+    # the served page opens sweeps from its working directory (the repository's root) only
+    with tempfile.TemporaryDirectory(dir=ROOT, prefix=".sweep-test-") as folder:
+        compare_with_a_saved_run_and_a_sweep(dash, Path(folder))
+
+
+def compare_with_a_saved_run_and_a_sweep(dash, tmp_path):
     page = dash.page
     run_to_the_end(dash)
     page.locator(".dl-run-name input").fill("baseline")
@@ -86,9 +96,9 @@ def test_a_saved_run_is_overlaid_after_a_reset_and_a_sweep_is_compared(dash, tmp
     expect(table).to_contain_text("baseline")
     expect(table).to_contain_text("mean_accuracy")
 
-    page.locator(".dl-sweep-folder input").fill(str(sweep_folder(tmp_path)))
+    page.locator(".dl-sweep-folder input").fill(sweep_folder(tmp_path).name)  # relative to the root
     page.locator(".dl-open-sweep button").click()
-    expect(table).to_contain_text("sweep: trainer.strategy=naive")
+    expect(table).to_contain_text("sweep: trainer.strategy=naive", timeout=60_000)
     page.locator(".dl-compare-select select").select_option("(none)")
     dash.wait_for_column("dl-drift-metric", "run", "v => v.length === 0")
     assert not [line for line in page.context.guard.console if RANGE_WARNING in line]
