@@ -40,24 +40,6 @@ from panel_browser import PanelServer, RequestGuard, launch_browser, open_app, s
 
 TITLE_PROBE = "() => window.__dlText('dl-samples-title')"
 
-# Press ``key`` on the element as a keyboard would, then wait until ``probe()`` differs from before;
-# the milliseconds to the frame after that (null on timeout).
-TIMED_KEY_JS = """async ([el, key, probe, timeoutMs]) => {
-  const read = new Function('return (' + probe + ')()');
-  const before = JSON.stringify(read());
-  const t0 = performance.now();
-  el.dispatchEvent(new KeyboardEvent('keydown', {key, bubbles: true, cancelable: true}));
-  while (performance.now() - t0 < timeoutMs) {
-    await window.__dlFrame();
-    if (JSON.stringify(read()) !== before) {
-      await window.__dlFrame();
-      return performance.now() - t0;
-    }
-  }
-  return null;
-}"""
-
-
 def run_to_the_end(dash: Dashboard) -> None:
     from playwright.sync_api import expect
 
@@ -67,8 +49,7 @@ def run_to_the_end(dash: Dashboard) -> None:
 
 
 def scrub(dash: Dashboard, key: str) -> float:
-    handle = dash.page.locator(".dl-scrub .noUi-handle").element_handle()
-    ms = dash.page.evaluate(TIMED_KEY_JS, [handle, key, TITLE_PROBE, 20_000])
+    ms = dash.timed_key(".dl-scrub .noUi-handle", key, TITLE_PROBE)
     if ms is None:
         raise RuntimeError(f"the samples did not follow the scrubber ({key}) within 20 s")
     return ms

@@ -231,7 +231,9 @@ def test_train_now_with_nothing_collected_says_so():
         session.close()
 
 
-def test_a_training_episode_can_be_stopped(session):
+def start_a_long_episode(session):
+    """One batch, then a manual episode of a million training steps; returns the trainer and an
+    event set at the episode's first step."""
     session.step_once()
     session.join()
     assert session.configure_training({"type": "naive"}, {"max_iter": 1_000_000})
@@ -239,6 +241,11 @@ def test_a_training_episode_can_be_stopped(session):
     progress = trainer.on_progress
     trainer.on_progress = lambda p: (started.set(), progress(p))
     session.start_training()
+    return trainer, started
+
+
+def test_a_training_episode_can_be_stopped(session):
+    _, started = start_a_long_episode(session)
     assert started.wait(30)
     session.stop_training()
     session.join()
@@ -249,13 +256,7 @@ def test_a_training_episode_can_be_stopped(session):
 def test_edits_and_draws_go_on_while_the_stream_waits_for_a_model(session):
     """The worker runs the episode (the stream waits for the model), but releases the engine lock
     meanwhile: an edit, a copy of the stream and the change points do not wait for the episode."""
-    session.step_once()
-    session.join()
-    assert session.configure_training({"type": "naive"}, {"max_iter": 1_000_000})
-    trainer, started = session.experiment.trainer, threading.Event()
-    progress = trainer.on_progress
-    trainer.on_progress = lambda p: (started.set(), progress(p))
-    session.start_training()
+    trainer, started = start_a_long_episode(session)
     try:
         assert started.wait(30)
         done = []

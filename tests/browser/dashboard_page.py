@@ -72,16 +72,21 @@ window.__dlText = (cls) => {
 window.__dlFrame = () => new Promise(resolve => requestAnimationFrame(() => resolve()));
 """
 
-# Set an <input>/<textarea> value as typing would, then wait until ``probe()`` differs from before;
-# return the milliseconds to the frame after that (null on timeout).
-TIMED_INPUT_JS = """async ([el, value, probe, timeoutMs]) => {
+# Act on an element as a user would (kind "input": set an <input>/<textarea> value as typing
+# would; kind "key": press a key on it), then wait until ``probe()`` differs from before; return
+# the milliseconds to the frame after that (null on timeout).
+TIMED_ACTION_JS = """async ([el, kind, arg, probe, timeoutMs]) => {
   const read = new Function('return (' + probe + ')()');
   const before = JSON.stringify(read());
   const t0 = performance.now();
-  const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set;
-  setter.call(el, value);
-  el.dispatchEvent(new Event('input', {bubbles: true}));
-  if (el.type === 'range') el.dispatchEvent(new Event('change', {bubbles: true}));
+  if (kind === 'key') {
+    el.dispatchEvent(new KeyboardEvent('keydown', {key: arg, bubbles: true, cancelable: true}));
+  } else {
+    const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set;
+    setter.call(el, arg);
+    el.dispatchEvent(new Event('input', {bubbles: true}));
+    if (el.type === 'range') el.dispatchEvent(new Event('change', {bubbles: true}));
+  }
   while (performance.now() - t0 < timeoutMs) {
     await window.__dlFrame();
     if (JSON.stringify(read()) !== before) {
@@ -151,7 +156,12 @@ class Dashboard:
     def timed_input(self, selector: str, value: str, probe_js: str, timeout: float = 20_000) -> float | None:
         """Type ``value`` into the input at ``selector``; ms until ``probe_js()`` reads differently."""
         handle = self.page.locator(selector).element_handle()
-        return self.page.evaluate(TIMED_INPUT_JS, [handle, value, probe_js, timeout])
+        return self.page.evaluate(TIMED_ACTION_JS, [handle, "input", value, probe_js, timeout])
+
+    def timed_key(self, selector: str, key: str, probe_js: str, timeout: float = 20_000) -> float | None:
+        """Press ``key`` on the element at ``selector``; ms until ``probe_js()`` reads differently."""
+        handle = self.page.locator(selector).element_handle()
+        return self.page.evaluate(TIMED_ACTION_JS, [handle, "key", key, probe_js, timeout])
 
     # -- the views -------------------------------------------------------------------------------
 
