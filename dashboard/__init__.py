@@ -73,6 +73,7 @@ for _module in ("panel", "panel_material_ui", "bokeh", "torch"):
 from .downloads import Downloads
 from .drift_plots import DriftPlots
 from .error_alert import ErrorAlert
+from .notebook import keep_stylesheets_inline
 from .run_controls import RunControls
 from .sample_animator import SampleAnimator
 from .scenario_view import ScenarioView
@@ -80,6 +81,8 @@ from .schedule_editor import ScheduleEditor
 from .session import Session
 from .training_panel import TrainingPanel
 from .tree_view import TreeView
+
+keep_stylesheets_inline()  # views shown in a notebook with pn.extension(inline=True) stay offline
 
 __all__ = ["Downloads", "DriftPlots", "ErrorAlert", "RunControls", "SampleAnimator", "ScenarioView", "ScheduleEditor",
            "Session", "TrainingPanel", "TreeView"]

@@ -1,0 +1,302 @@
+"""Notebook 07 in a real JupyterLab, offline: Run All in headless Chromium, then the page and the kernel agree.
+
+A ``jupyter lab`` subprocess (no token, 127.0.0.1, a free port, a temporary root folder holding a copy
+of notebooks/07, its own settings: no news feed, no update check, no extension catalogue, every cell
+rendered) is driven through Playwright: Run All, then the views' widgets are in the page, each view
+shows what the kernel's session holds, a click on the page's Step button reaches the kernel and its
+result comes back, and there is no red error box. The conftest's guard aborts and records every
+request that leaves 127.0.0.1, so a CDN fetch fails the test.
+
+Waits poll a condition with generous limits (Run All trains small models: about a minute on 2
+cores); nothing is timed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from panel_browser import ROOT, RequestGuard, _die_with_parent, free_port
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "07_dashboard_widgets.ipynb"
+RUN_ALL_TIMEOUT_MS = 480_000
+# JupyterLab settings for a machine with no internet: no news feed, no extension catalogue (PyPI), and
+# every cell rendered, also off screen (the default renders only the cells in view, so a view far up
+# the notebook would not be in the page to check).
+SETTINGS = {
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
+                                                                        "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+
+def data_paths() -> list[str]:
+    """Jupyter data folders to search besides the defaults: the base Python's, when this one is a venv
+    made with ``--system-site-packages``. Packages imported from the base Python (pyviz_comms, say) put
+    their JupyterLab extensions under its prefix, where Jupyter does not look from a venv."""
+    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    base = Path(sys.base_prefix) / "share" / "jupyter"
+    if sys.prefix != sys.base_prefix and base.is_dir() and str(base) not in paths:
+        paths.append(str(base))
+    return paths
+
+
+class JupyterLab:
+    """``jupyter lab`` on a free local port over a temporary folder, its log in a file.
+
+    It offers ``log`` and ``log_size`` as :class:`panel_browser.PanelServer` does, so that the
+    browser conftest checks its log (the kernel's stderr included) for errors as it does the
+    dashboard server's.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.notebooks = root / "notebooks"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = root / "jupyter-lab.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 120.0) -> JupyterLab:
+        self.notebooks.mkdir(parents=True)
+        shutil.copy(ROOT / "notebooks" / NOTEBOOK, self.notebooks / NOTEBOOK)
+        settings = self.root / "lab-settings"
+        for name, values in SETTINGS.items():
+            path = settings / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values), encoding="utf-8")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1",
+               # nothing from the user's own Jupyter set-up: config, settings, workspaces, runtime files
+               "JUPYTER_CONFIG_DIR": str(self.root / "config"), "JUPYTER_RUNTIME_DIR": str(self.root / "runtime"),
+               "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(self.root / "workspaces"),
+               "JUPYTER_PATH": os.pathsep.join(data_paths())}
+        command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+                   "--port-retries=0", f"--ServerApp.root_dir={self.notebooks}", "--IdentityProvider.token=",
+                   "--ServerApp.password=", "--allow-root",
+                   "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                   "--LabApp.extension_manager=readonly",
+                   # the test reads the notebook's cells and kernel through the page's application object
+                   "--LabApp.expose_app_in_browser=True"]
+        log = open(self.log_path, "wb")  # noqa: SIM115  (the server inherits it; closed here once started)
+        self.process = subprocess.Popen(command, cwd=self.notebooks, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status", timeout=30) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{self.log()}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop the server by its own pid (SIGTERM: it shuts its kernels down), then SIGKILL."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    def log(self, since: int = 0) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(since)
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+
+@pytest.fixture(scope="module")
+def panel_server(tmp_path_factory):
+    """Here the served thing is JupyterLab, not the dashboard (the conftest checks its log by this name)."""
+    lab = JupyterLab(tmp_path_factory.mktemp("jupyterlab"))
+    try:
+        lab.start()
+    except RuntimeError as err:
+        pytest.fail(f"could not start jupyter lab (`bash scripts/install.sh --test` installs it): {err}",
+                    pytrace=False)
+    yield lab
+    lab.stop()
+
+
+# The notebook panel in view, and its kernel.
+NOTEBOOK_JS = "window.jupyterapp.shell.currentWidget"
+KERNEL_IDLE_JS = """() => {
+  const app = window.jupyterapp;
+  const nb = app && app.shell.currentWidget;
+  const kernel = nb && nb.sessionContext && nb.sessionContext.session && nb.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle' && !nb.sessionContext.pendingInput;
+}"""
+# Every code cell has run (has an execution count) and the kernel is idle again.
+ALL_RAN_JS = f"""() => {{
+  const nb = {NOTEBOOK_JS};
+  const kernel = nb.sessionContext.session.kernel;
+  const cells = nb.content.model.cells;
+  for (let i = 0; i < cells.length; i++) {{
+    const cell = cells.get(i);
+    if (cell.type === 'code' && !cell.executionCount) return false;
+  }}
+  return kernel.status === 'idle';
+}}"""
+# [cell index, ename, evalue] of every error output.
+ERRORS_JS = f"""() => {{
+  const cells = {NOTEBOOK_JS}.content.model.cells;
+  const errors = [];
+  for (let i = 0; i < cells.length; i++) {{
+    const cell = cells.get(i);
+    if (cell.type !== 'code') continue;
+    for (let j = 0; j < cell.outputs.length; j++) {{
+      const out = cell.outputs.get(j).toJSON();
+      if (out.output_type === 'error') errors.push([i, out.ename, out.evalue]);
+    }}
+  }}
+  return errors;
+}}"""
+# Append a code cell with ``source`` at the end, run it, and return the id of its model.
+RUN_NEW_CELL_JS = f"""async (source) => {{
+  const app = window.jupyterapp;
+  const nb = {NOTEBOOK_JS}.content;
+  nb.activeCellIndex = nb.widgets.length - 1;
+  await app.commands.execute('notebook:insert-cell-below');
+  await app.commands.execute('notebook:change-cell-to-code');
+  nb.activeCell.model.sharedModel.setSource(source);
+  const id = nb.activeCell.model.id;
+  await app.commands.execute('notebook:run-cell');
+  return id;
+}}"""
+# The stream text of the cell with model id ``id``, once it has run (null before).
+CELL_TEXT_JS = f"""(id) => {{
+  const cells = {NOTEBOOK_JS}.content.model.cells;
+  for (let i = 0; i < cells.length; i++) {{
+    const cell = cells.get(i);
+    if (cell.id !== id) continue;
+    if (!cell.executionCount) return null;
+    let text = '';
+    for (let j = 0; j < cell.outputs.length; j++) {{
+      const out = cell.outputs.get(j).toJSON();
+      if (out.output_type === 'stream') text += Array.isArray(out.text) ? out.text.join('') : out.text;
+      if (out.output_type === 'error') text += 'ERROR ' + out.ename + ': ' + out.evalue;
+    }}
+    return text;
+  }}
+  return null;
+}}"""
+# The visible text of the first element carrying CSS class ``cls`` (inside Panel's shadow roots).
+TEXT_JS = """(cls) => {
+  const find = (root) => {
+    const hit = root.querySelector('.' + cls);
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) { const inner = find(el.shadowRoot); if (inner) return inner; }
+    }
+    return null;
+  };
+  const el = find(document);
+  if (!el) return null;
+  const root = el.shadowRoot || el;
+  return [...root.children].filter(c => !['STYLE', 'LINK'].includes(c.tagName)).map(c => c.innerText).join('\\n')
+    .replace(/\\s+/g, ' ').trim();
+}"""
+# What the kernel's session holds, as the run controls write it.
+KERNEL_STATUS = ('print(f"{session.state} · step {session.step} of {session.max_steps} · {session.batch} batches'
+                 '" + (" · retraining" if session.training else ""))')
+
+
+def run_cell(page, source: str, timeout: float = 120_000) -> str:
+    """Run ``source`` in a new cell at the end of the notebook; its printed text."""
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=timeout, polling=250)
+    cell = page.evaluate(RUN_NEW_CELL_JS, source)
+    handle = page.wait_for_function(CELL_TEXT_JS, arg=cell, timeout=timeout, polling=250)
+    text = handle.json_value()
+    assert not text.startswith("ERROR"), f"the cell {source!r} failed: {text}"
+    return text.strip()
+
+
+def page_text(page, cls: str) -> str | None:
+    return page.evaluate(TEXT_JS, cls)
+
+
+def wait_for_text(page, cls: str, expected: str, timeout: float = 60.0) -> str | None:
+    """Poll the text of ``cls`` until it equals ``expected``; the last text read."""
+    deadline = time.monotonic() + timeout
+    text = page_text(page, cls)
+    while text != expected and time.monotonic() < deadline:
+        time.sleep(0.25)
+        text = page_text(page, cls)
+    return text
+
+
+@pytest.fixture(scope="module")
+def notebook(browser, panel_server):
+    """Notebook 07 opened in JupyterLab and run (Run All) in one guarded page, shared by this module's tests."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    guard = RequestGuard(context)
+    page = context.new_page()
+    page.goto(f"{panel_server.url}/lab/tree/{NOTEBOOK}", wait_until="load", timeout=120_000)
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=180_000, polling=500)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(ALL_RAN_JS, timeout=RUN_ALL_TIMEOUT_MS, polling=1000)
+    yield page, guard
+    guard.closing = True
+    context.close()
+
+
+def test_run_all_renders_every_view_offline(notebook):
+    page, guard = notebook
+    assert page.evaluate(ERRORS_JS) == []
+    for hook in ("dl-parameter-select", "dl-preview", "dl-player", "dl-samples", "dl-drift-metric", "dl-tree",
+                 "dl-run-start", "dl-run-step", "dl-run-status"):
+        assert page.locator(f".{hook}").count() >= 1, f"no .{hook} in the page after Run All"
+        page.locator(f".{hook}").first.scroll_into_view_if_needed()
+        assert page.locator(f".{hook}").first.is_visible(), f".{hook} is not shown"
+    assert guard.problems() == []
+
+
+def test_page_shows_the_kernels_state_and_a_click_reaches_the_kernel(notebook):
+    page, guard = notebook
+    kernel = run_cell(page, KERNEL_STATUS)
+    assert kernel.startswith("idle · step 0 of"), kernel  # the notebook ends on a freshly loaded scenario
+    shown = wait_for_text(page, "dl-run-status", kernel)
+    assert shown == kernel, f"the page shows {shown!r}, the kernel holds {kernel!r}"
+    assert not page.locator(".dl-error").first.is_visible(), "an error box is shown, the kernel has no error"
+
+    # the reverse way: the page's Step button runs session.step_once() in the kernel
+    page.locator(".dl-run-step").first.scroll_into_view_if_needed()
+    page.locator(".dl-run-step").locator("button").first.click()
+    expected = kernel.replace("idle · step 0", "paused · step 0").replace("0 batches", "1 batches")
+    shown = wait_for_text(page, "dl-run-status", expected, timeout=120)
+    kernel = run_cell(page, "session.join()\n" + KERNEL_STATUS)
+    assert kernel == expected, f"the kernel holds {kernel!r} after a click on Step"
+    shown = wait_for_text(page, "dl-run-status", kernel)
+    assert shown == kernel, f"the page shows {shown!r}, the kernel holds {kernel!r}"
+    assert not page.locator(".dl-error").first.is_visible(), "an error box is shown, the kernel has no error"
+    assert run_cell(page, "print(repr(session.error))") == "''"
+    assert guard.problems() == []
