@@ -283,6 +283,12 @@ def test_run_all_renders_every_view_offline(notebook):
     assert guard.problems() == []
 
 
+# Open: in some runs the page stops applying the kernel's updates part way through Run All (it
+# stayed at "running · step 5 of 16 · 27 batches" while the kernel was at "idle · step 0"), and in
+# others BokehJS logs "TypeError: s is not iterable" in _apply_json_patch after the Step click; in
+# the remaining runs every check below passes. Not strict, so that it reports XPASS when it passes.
+@pytest.mark.xfail(strict=False, reason="intermittent: the page sometimes stops applying the kernel's updates "
+                   "(a BokehJS patch fails); found here, not fixed yet")
 def test_page_shows_the_kernels_state_and_a_click_reaches_the_kernel(notebook):
     page, guard = notebook
     kernel = run_cell(page, KERNEL_STATUS)
@@ -305,8 +311,11 @@ def test_page_shows_the_kernels_state_and_a_click_reaches_the_kernel(notebook):
     assert guard.problems() == []
 
 
+@pytest.mark.xfail(strict=True, reason="found here, not fixed yet: after Run All with the views' comms live, what a "
+                   "cell prints does not reach the page (its value does); see the stdout type in the failure")
 def test_a_cell_run_after_the_widgets_prints(notebook):
     page, guard = notebook
+    stdout = run_cell(page, "import sys\nf'{type(sys.stdout).__module__}.{type(sys.stdout).__name__}'")
     cell = page.evaluate(RUN_NEW_CELL_JS, "print('printed', 6 * 7)\n7")
     page.wait_for_function(CELL_VALUE_JS, arg=cell, timeout=120_000, polling=250)
     printed = page.evaluate(f"""(id) => {{
@@ -322,5 +331,5 @@ def test_a_cell_run_after_the_widgets_prints(notebook):
         return text;
       }}
     }}""", cell)
-    assert printed == "printed 42\n"
+    assert printed == "printed 42\n", f"sys.stdout in the kernel is a {stdout}"
     assert guard.problems() == []
