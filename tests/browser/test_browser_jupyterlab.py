@@ -43,15 +43,16 @@ SETTINGS = {
 }
 
 
-def data_paths() -> list[str]:
-    """Jupyter data folders to search besides the defaults: the base Python's, when this one is a venv
-    made with ``--system-site-packages``. Packages imported from the base Python (pyviz_comms, say) put
-    their JupyterLab extensions under its prefix, where Jupyter does not look from a venv."""
-    paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
-    base = Path(sys.base_prefix) / "share" / "jupyter"
+def base_python_paths(variable: str, folder: str) -> str:
+    """``variable`` (JUPYTER_PATH, JUPYTER_CONFIG_PATH) with the base Python's Jupyter ``folder`` added
+    when this Python is a venv made with ``--system-site-packages``: packages imported from the base
+    Python (pyviz_comms, panel) put their JupyterLab extension and server extension settings under its
+    prefix, where Jupyter does not look from a venv."""
+    paths = [p for p in os.environ.get(variable, "").split(os.pathsep) if p]
+    base = Path(sys.base_prefix) / folder / "jupyter"
     if sys.prefix != sys.base_prefix and base.is_dir() and str(base) not in paths:
         paths.append(str(base))
-    return paths
+    return os.pathsep.join(paths)
 
 
 class JupyterLab:
@@ -82,7 +83,8 @@ class JupyterLab:
                # nothing from the user's own Jupyter set-up: config, settings, workspaces, runtime files
                "JUPYTER_CONFIG_DIR": str(self.root / "config"), "JUPYTER_RUNTIME_DIR": str(self.root / "runtime"),
                "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(self.root / "workspaces"),
-               "JUPYTER_PATH": os.pathsep.join(data_paths())}
+               "JUPYTER_PATH": base_python_paths("JUPYTER_PATH", "share"),
+               "JUPYTER_CONFIG_PATH": base_python_paths("JUPYTER_CONFIG_PATH", "etc")}
         command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
                    "--port-retries=0", f"--ServerApp.root_dir={self.notebooks}", "--IdentityProvider.token=",
                    "--ServerApp.password=", "--allow-root",
