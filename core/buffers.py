@@ -7,7 +7,8 @@ The first value a field receives fixes how it is stored:
 * numeric values (bool, int, float, complex scalars or arrays) go into one numpy array; later values
   must have the same shape and a dtype that numpy casts ``"same_kind"`` to the first one (float64 into
   a float32 field is accepted, float into an int field is an error);
-* anything else (str, None, objects) goes into a list, by reference.
+* anything else (str, None, objects, an empty tuple or list such as a sample's empty label set) goes
+  into a list, by reference.
 
 ``add(step_data)`` is ``add_batch`` of a batch of one, and every randomised buffer draws exactly one
 uniform number per sample, in arrival order, so both paths give the same buffer for the same seed.
@@ -34,7 +35,7 @@ import os
 import threading
 import time
 from abc import ABC, abstractmethod
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -79,6 +80,9 @@ class _Spec:
         try:
             array = np.asarray(value)
         except (ValueError, TypeError, RuntimeError):  # ragged nesting, tensors that need .detach()
+            return cls(None)
+        if array.size == 0 and not isinstance(value, np.ndarray):
+            # an empty tuple or list (a sample with no labels) says nothing of a numeric shape
             return cls(None)
         return cls(array.dtype, array.shape) if array.dtype.kind in _NUMERIC_KINDS else cls(None)
 
@@ -177,14 +181,44 @@ class _Schema:
 
     @staticmethod
     def _check_labels(column: Column, spec: _Spec, path: str) -> None:
+        """Labels are scalars (str, int, float, bool), sets of scalars (tuple, list, set, frozenset) or
+        multi-hot rows (a numeric field of shape (K,) holding only 0 and 1)."""
         if spec.dtype is not None:
-            if spec.shape or spec.dtype.kind == "c":
-                raise ConfigError(
-                    path, f"expected one real scalar label per sample, got {spec.dtype} of shape {spec.shape}")
+            if spec.dtype.kind == "c" or len(spec.shape) > 1:
+                raise ConfigError(path, "expected one real scalar label or one multi-hot row of 0/1 per sample, "
+                                  f"got {spec.dtype} of shape {spec.shape}")
+            if spec.shape and not np.isin(column, (0, 1)).all():
+                bad = np.asarray(column)[~np.isin(column, (0, 1))][0].item()
+                raise ConfigError(path, f"expected a multi-hot row of 0/1 per sample (shape {spec.shape}), "
+                                  f"got the value {bad!r}")
             return
         for value in column:
-            if not isinstance(_label_key(value), (str, int, float)):
-                raise ConfigError(path, f"expected a str, int, float or bool label, got {value!r}")
+            items = value if isinstance(value, _LABEL_SETS) else (value,)
+            if not all(isinstance(_label_key(item), _SCALAR_LABELS) for item in items):
+                raise ConfigError(path, "expected a str, int, float or bool label, or a tuple, list or set of "
+                                  f"them, got {value!r}")
+
+
+_SCALAR_LABELS = (str, int, float)  # bool is an int
+_LABEL_SETS = (tuple, list, set, frozenset)
+NO_LABEL = ()  # the key a sample with an empty label set counts under
+
+
+def _label_sets(column: Column) -> list[tuple]:
+    """The labels each sample counts under, distinct, in their order: a scalar c gives (c,), a label set
+    its members (a set's sorted), a multi-hot row the indices of its ones; an empty set (NO_LABEL,)."""
+    if isinstance(column, np.ndarray):
+        if column.ndim == 1:
+            return [(label,) for label in column.tolist()]
+        return [tuple(np.flatnonzero(row).tolist()) or (NO_LABEL,) for row in column]
+    sets = []
+    for value in column:
+        if isinstance(value, (set, frozenset)):
+            value = sorted(value, key=lambda item: (type(item).__name__, item))
+        elif not isinstance(value, _LABEL_SETS):
+            value = (value,)
+        sets.append(tuple(dict.fromkeys(_label_key(item) for item in value)) or (NO_LABEL,))
+    return sets
 
 
 MAX_BUFFER_SIZE = 10_000_000  # samples: a buffer's storage is allocated up front
@@ -343,12 +377,14 @@ class DataBuffer(ABC):
         """Write contents, counts, specs and random state to ``path`` as one ``.npz`` file, atomically.
 
         Numeric fields are stored as arrays, everything else as JSON, so list fields must hold JSON
-        values (str, int, float, bool, None, lists, dicts); the file is written to a temporary file in
+        values (str, int, float, bool, None, lists, tuples, dicts; an item that is a tuple, such as a
+        label set, is restored as a tuple, tuples inside items as lists); the file is written to a temporary file in
         the same folder, then renamed over ``path``.
         """
         arrays: dict[str, np.ndarray] = {}
         specs: dict[str, Any] = {}
         lists: dict[str, list] = {}
+        tuples: dict[str, list[int]] = {}  # the items of a list field that are tuples, which JSON writes as lists
         for i, field in enumerate(self.fields):
             spec, store = self._schema.specs[field], self._storage.get(field)
             specs[field] = None if spec is None else spec.to_json()
@@ -356,6 +392,7 @@ class DataBuffer(ABC):
                 arrays[f"field{i}"] = store[: self._size]
             elif store is not None:
                 lists[field] = store[: self._size]
+                tuples[field] = [i for i, item in enumerate(lists[field]) if isinstance(item, tuple)]
                 try:
                     json.dumps(lists[field])
                 except (TypeError, ValueError) as exc:
@@ -365,7 +402,7 @@ class DataBuffer(ABC):
         counts = {"size": self._size, "added": self._added,
                   "evicted": self._evicted, "discarded": self._discarded}
         meta = {"format": _STATE_FORMAT, "buffer": type(self).__name__, "config": self._config(),
-                "specs": specs, "lists": lists, "counts": counts, "state": self._state()}
+                "specs": specs, "lists": lists, "tuples": tuples, "counts": counts, "state": self._state()}
         write_atomically(path, lambda file: np.savez(  # numeric arrays only: nothing to pickle
             file, meta=np.array(json.dumps(meta)), allow_pickle=False, **arrays))
 
@@ -400,6 +437,8 @@ class DataBuffer(ABC):
                 if spec.dtype is None:
                     content = meta["lists"][field]
                     shape_ok = isinstance(content, list) and len(content) == size
+                    for item in meta.get("tuples", {}).get(field, []):  # files of older versions have none
+                        content[item] = tuple(content[item])
                 else:
                     content = arrays[f"field{i}"]
                     shape_ok = spec.dtype.kind in _NUMERIC_KINDS and content.dtype == spec.dtype
@@ -416,7 +455,7 @@ class DataBuffer(ABC):
             self._set_state(meta["state"])
         except ConfigError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
             raise ConfigError(file, f"not a readable {type(self).__name__} state ({exc!r})") from None
 
     def _check_header(self, meta: dict, file: str) -> None:
@@ -601,24 +640,45 @@ class ReservoirBuffer(_RandomizedBuffer):
 
 
 class ClassBalancedBuffer(_RandomizedBuffer):
-    """Equal room per label: class-balanced reservoir sampling (CBRS, Chrysakis & Moens, ICML 2020).
+    """Equal room per label: class-balanced reservoir sampling (CBRS, Chrysakis & Moens, ICML 2020),
+    for multi-label samples too, each counted under every label it has.
 
-    Rule: while not full a sample takes the next free slot. Once full, for a sample of label c with
-    m_c stored and n_c seen (this one included), and one uniform draw u:
+    Labels: a scalar (str, int, float, bool) is one label; a label set (tuple, list, set, frozenset of
+    scalars) or a multi-hot row (a numeric field of shape (K,), 0/1; label i where it holds 1) is a
+    multi-label sample, counted under each of its labels, as Partitioning Reservoir Sampling counts
+    them (PRS, Kim, Jeong & Kim, ECCV 2020; its quota n_c^ρ with ρ = 0 is this equal split). A
+    sample with no label counts under ``NO_LABEL`` (``()``), as a label of its own. m_c is the number
+    of stored samples that have label c, n_c the number seen (this one included).
 
-    * if c is not a largest class (m_c < m_L, L the largest class; ties: the label seen first), it
-      replaces L's ⌊u·m_L⌋-th item (by slot), a uniformly random one, which is evicted;
-    * otherwise j = ⌊u·n_c⌋: if j < m_c it replaces c's j-th item (by slot), else it is discarded
-      (reservoir sampling within c).
+    Rule: while not full a sample takes the next free slot. Once full, for a sample with labels S and
+    one uniform draw u:
 
-    So max_size is split evenly over the labels seen so far: a label with fewer samples than its share
-    keeps all of them, the others converge to equal counts (±1). Labels are scalar str, int, float or
-    bool.
+    * if some c in S is not a largest label (m_c < m_L, L the largest label; ties: the label seen
+      first), the sample replaces one of L's items, chosen uniformly: the ⌊u·k⌋-th of L's k
+      candidates (by slot);
+    * otherwise (every label of S is a largest one), take c the label of S seen least (fewest n_c;
+      ties: seen first) and j = ⌊u·n_c⌋: if j < m_c the sample replaces c's ⌊j·k/m_c⌋-th of its k
+      candidates (by slot), uniformly chosen since j is uniform below m_c; else it is discarded
+      (reservoir sampling within c, at the rate of the sample's rarest label).
+
+    A label's candidates are its items whose scarcest label (the one with the fewest items) has the
+    most items, so that room made for one label takes no sample of a rarer label along (PRS's
+    sample-out picks its victim for the same reason); while every item has one label, that is all
+    of the label's items. An item replaced leaves the count of each of its labels. With one label
+    per sample this is CBRS:
+    max_size is split evenly over the labels seen so far, a label with fewer samples than its share
+    keeps all of them, the others converge to equal counts (±1). With label sets, labels that occur
+    together cannot always be balanced exactly (a sample adds to all its labels at once); a sample
+    that brings a label below the largest count is always kept, so rare labels keep their samples.
 
     >>> buf = ClassBalancedBuffer(("x", "y"), max_size=6, label_field="y", seed=0)
     >>> buf.add_batch({"x": np.arange(100), "y": [0] * 90 + [1] * 8 + [2] * 2})
     >>> buf.class_counts
     {0: 2, 1: 2, 2: 2}
+    >>> tagged = ClassBalancedBuffer(("x", "y"), max_size=4, label_field="y", seed=0)
+    >>> tagged.add_batch({"x": np.arange(100), "y": [("cat",)] * 97 + [("cat", "dog"), ("dog",), ()]})
+    >>> tagged.class_counts
+    {'cat': 2, 'dog': 2, (): 1}
     """
 
     def __init__(self, fields: Sequence[str], max_size: int, label_field: str, *, seed: Any = None,
@@ -628,8 +688,10 @@ class ClassBalancedBuffer(_RandomizedBuffer):
             raise ConfigError(
                 f"{owner}.label_field", f"expected one of the fields {tuple(fields)}, got {label_field!r}")
         super().__init__(fields, max_size, seed=seed, rng=rng, label_field=label_field)
-        self._seen: dict[Any, int] = {}  # label -> samples seen, in first-seen order
-        self._members: dict[Any, list[int]] = {}  # label -> its slots, ascending; same key order
+        self._seen: dict[Any, int] = {}  # label -> samples seen with it, in first-seen order
+        self._members: dict[Any, list[int]] = {}  # label -> the slots of its samples, ascending; same key order
+        self._slot_labels: list[tuple] = []  # slot -> the labels of the sample there
+        self._multi = 0  # stored items with more than one label
 
     @property
     def label_field(self) -> str:
@@ -639,44 +701,72 @@ class ClassBalancedBuffer(_RandomizedBuffer):
 
     @property
     def class_counts(self) -> dict[Any, int]:
-        """Stored samples per label, labels in first-seen order."""
+        """Stored samples per label (a multi-label sample counts under each of its labels), labels in
+        first-seen order."""
         return {label: len(slots) for label, slots in self._members.items()}
 
     def _config(self) -> dict[str, Any]:
         return {**super()._config(), "label_field": self.label_field}
 
     def _place(self, n: int, columns: dict[str, Column]) -> np.ndarray:
-        labels = columns[self.label_field]
-        labels = labels.tolist() if isinstance(labels, np.ndarray) else [_label_key(v) for v in labels]
         slots = np.empty(n, dtype=np.intp)
         size = self._size
-        for i, (label, u) in enumerate(zip(labels, self._rng.random(n).tolist(), strict=False)):
-            seen = self._seen[label] = self._seen.get(label, 0) + 1
-            members = self._members.setdefault(label, [])
+        for i, (labels, u) in enumerate(zip(_label_sets(columns[self.label_field]), self._rng.random(n).tolist(),
+                                            strict=False)):
+            for label in labels:
+                self._seen[label] = self._seen.get(label, 0) + 1
+                self._members.setdefault(label, [])
             if size < self._max_size:
                 slot, size = size, size + 1
-                members.append(slot)
+                self._slot_labels.append(labels)
             else:
-                largest = max(self._members.values(), key=len)
-                if len(members) < len(largest):
-                    slot = largest.pop(int(u * len(largest)))
-                    insort(members, slot)
+                largest = max(self._members, key=lambda label: len(self._members[label]))  # first of ties
+                if min(len(self._members[label]) for label in labels) < len(self._members[largest]):
+                    candidates = self._candidates(largest)
+                    slot = candidates[int(u * len(candidates))]
                 else:
-                    j = int(u * seen)
-                    slot = members[j] if j < len(members) else -1
+                    rarest = min(labels, key=self._seen.__getitem__)  # first of ties
+                    stored, j = len(self._members[rarest]), int(u * self._seen[rarest])
+                    if j >= stored:
+                        slots[i] = -1
+                        continue
+                    candidates = self._candidates(rarest)
+                    slot = candidates[j * len(candidates) // stored]  # j is uniform in [0, stored)
+                self._multi -= len(self._slot_labels[slot]) > 1
+                for label in self._slot_labels[slot]:
+                    members = self._members[label]
+                    members.pop(bisect_left(members, slot))
+                self._slot_labels[slot] = labels
+            self._multi += len(labels) > 1
+            for label in labels:
+                insort(self._members[label], slot)
             slots[i] = slot
         return slots
+
+    def _candidates(self, label: Any) -> list[int]:
+        """The slots of ``label``'s items that may be replaced: those whose scarcest label has the most items."""
+        members = self._members[label]
+        if not self._multi:  # one label per item: all of them (CBRS)
+            return members
+        counts = {c: len(slots) for c, slots in self._members.items()}
+        scores = [min(counts[c] for c in self._slot_labels[slot]) for slot in members]
+        best = max(scores)
+        return [slot for slot, score in zip(members, scores, strict=True) if score == best]
 
     def _state(self) -> dict[str, Any]:
         return {**super()._state(), "seen": [[label, count] for label, count in self._seen.items()]}
 
     def _set_state(self, state: dict[str, Any]) -> None:
         super()._set_state(state)
-        self._seen = {label: count for label, count in state["seen"]}
+        # JSON writes NO_LABEL, (), as []
+        self._seen = {tuple(label) if isinstance(label, list) else label: count for label, count in state["seen"]}
         self._members = {label: [] for label in self._seen}
         stored = self._storage.get(self.label_field, [])[: self._size]
-        for slot, label in enumerate(stored.tolist() if isinstance(stored, np.ndarray) else stored):
-            self._members[_label_key(label)].append(slot)
+        self._slot_labels = _label_sets(stored)
+        self._multi = sum(len(labels) > 1 for labels in self._slot_labels)
+        for slot, labels in enumerate(self._slot_labels):
+            for label in labels:
+                self._members[label].append(slot)
 
 
 class DataCollector:

@@ -83,6 +83,7 @@ for _module in ("panel", "panel_material_ui", "bokeh", "torch"):
 from .downloads import Downloads
 from .drift_plots import DriftPlots
 from .error_alert import ErrorAlert
+from .notebook import keep_stylesheets_inline
 from .run_comparison import RunComparison
 from .run_controls import RunControls
 from .sample_animator import SampleAnimator
@@ -92,6 +93,8 @@ from .session import Session
 from .step_scrubber import StepScrubber
 from .training_panel import TrainingPanel
 from .tree_view import TreeView
+
+keep_stylesheets_inline()  # views shown in a notebook with pn.extension(inline=True) stay offline
 
 __all__ = ["Downloads", "DriftPlots", "ErrorAlert", "RunComparison", "RunControls", "SampleAnimator", "ScenarioView",
            "ScheduleEditor", "Session", "StepScrubber", "TrainingPanel", "TreeView"]

@@ -5,7 +5,9 @@ import math
 import os
 import threading
 import time
+from collections import Counter
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from driftlab.buffers import (
+    NO_LABEL,
     ClassBalancedBuffer,
     CollectorAcquiredError,
     DataUser,
@@ -55,7 +58,10 @@ def step(data, i):
 def assert_same(a, b):
     data_a, data_b = a.get_data(), b.get_data()
     for field in a.fields:
-        np.testing.assert_array_equal(np.asarray(data_a[field]), np.asarray(data_b[field]), err_msg=field)
+        if isinstance(data_a[field], list):  # label sets of several lengths: numpy cannot stack them
+            assert data_a[field] == data_b[field], field
+        else:
+            np.testing.assert_array_equal(data_a[field], data_b[field], err_msg=field)
     assert (len(a), a.added, a.evicted, a.discarded) == (len(b), b.added, b.evicted, b.discarded)
 
 
@@ -355,12 +361,187 @@ def test_failed_first_sample_fixes_no_field_type():
     assert buf.get_data()["x"] == ["any object"] and buf.get_data()["y"].tolist() == [1]
 
 
-def test_labels_must_be_scalars():
+@pytest.mark.parametrize("bad, problem", [
+    (("cat", ("dog",)), "expected a str, int, float or bool label, or a tuple, list or set of them"),
+    ({"cat": 1}, "expected a str, int, float or bool label"),
+    (None, "expected a str, int, float or bool label"),
+])
+def test_labels_are_scalars_or_sets_of_scalars(bad, problem):
     buf = ClassBalancedBuffer(("y",), 5, label_field="y", seed=0)
     buf.add({"y": "cat"})
+    buf.add({"y": ("cat", "dog")})  # a label set: counted under cat and under dog
+    with pytest.raises(ConfigError, match=problem) as err:
+        buf.add({"y": bad})
+    assert err.value.path == "step_data.y" and buf.added == 2 and buf.class_counts == {"cat": 2, "dog": 1}
+
+
+@pytest.mark.parametrize("bad, problem", [
+    (np.array([[0, 2], [1, 0]]), "expected a multi-hot row of 0/1 per sample (shape (2,)), got the value 2"),
+    (np.array([[0.5, 1.0], [1.0, 0.0]]), "got the value 0.5"),
+    (np.zeros((2, 2, 2)), "expected one real scalar label or one multi-hot row of 0/1 per sample"),
+    (np.array([1j, 0]), "expected one real scalar label or one multi-hot row"),
+])
+def test_multi_hot_labels_hold_only_zeros_and_ones(bad, problem):
+    buf = ClassBalancedBuffer(("x", "y"), 5, label_field="y", seed=0)
     with pytest.raises(ConfigError) as err:
-        buf.add({"y": ("cat", "dog")})
-    assert err.value.path == "step_data.y" and buf.added == 1
+        buf.add_batch({"x": np.arange(2), "y": bad})
+    assert err.value.path == "batch.y" and problem in err.value.problem and buf.added == 0
+
+
+# --- multi-label samples in the class-balanced buffer ---------------------------------------------
+
+def multi_label_stream(n, seed=0, rates=(0.9, 0.3, 0.03)):
+    """n samples whose multi-hot rows carry label i with probability rates[i], independently."""
+    rng = np.random.default_rng(seed)
+    return {"id": np.arange(n), "y": (rng.random((n, len(rates))) < rates).astype(np.int8)}
+
+
+def label_counts(rows):
+    """Stored samples per label of multi-hot rows, by the written definition; () counts label-less rows."""
+    counts = {i: int(c) for i, c in enumerate(np.sum(rows, axis=0)) if c}
+    empty = int(np.sum(~np.any(rows, axis=1)))
+    return {**counts, (): empty} if empty else counts
+
+
+def test_multi_label_capacity_accounting_and_counts_match_the_data():
+    data = multi_label_stream(3000)
+    buf = ClassBalancedBuffer(("id", "y"), 60, label_field="y", seed=0)
+    for start in range(0, 3000, 250):
+        buf.add_batch(part(data, start, start + 250))
+        assert len(buf) == min(60, start + 250)
+        assert_accounted(buf)
+        stored = buf.get_data()
+        assert {k: v for k, v in buf.class_counts.items() if v} == label_counts(stored["y"])
+        np.testing.assert_array_equal(stored["y"], data["y"][stored["id"]])  # each row stays with its sample
+
+
+def test_multi_label_a_sample_bringing_a_label_under_the_largest_count_is_kept():
+    data = multi_label_stream(2000, seed=4)
+    buf = ClassBalancedBuffer(("id", "y"), 40, label_field="y", seed=1)
+    kept_for_balance = 0
+    for i in range(2000):
+        before = buf.class_counts
+        labels = tuple(np.flatnonzero(data["y"][i])) or ((),)
+        brings_a_short_label = buf.is_full and min(before.get(c, 0) for c in labels) < max(before.values())
+        buf.add(step(data, i))
+        if brings_a_short_label:
+            kept_for_balance += 1
+            assert i in buf.get_data()["id"], f"sample {i} with labels {labels} was not kept; counts {before}"
+    assert kept_for_balance > 100
+
+
+def test_multi_label_balances_far_better_than_a_reservoir_and_keeps_every_rare_sample():
+    data = multi_label_stream(5000, seed=2, rates=(0.9, 0.3, 0.015))
+    rare = np.flatnonzero(data["y"][:, 2])
+    assert 50 < rare.size < 100 and np.sum(data["y"][:, 0]) > 4000
+    balanced = ClassBalancedBuffer(("id", "y"), 300, label_field="y", seed=0)
+    reservoir = ReservoirBuffer(("id", "y"), 300, seed=0)
+    for buf in (balanced, reservoir):
+        buf.add_batch(data)
+    counts, uniform = balanced.class_counts, label_counts(reservoir.get_data()["y"])
+    # label 2 (1.5 % of the stream) stays under an equal share of 300: the buffer keeps all its samples
+    assert sorted(balanced.get_data()["id"][balanced.get_data()["y"][:, 2] == 1]) == rare.tolist()
+    assert uniform[0] / uniform[2] > 15  # a uniform sample keeps the stream's imbalance
+    assert counts[0] / counts[2] < 0.5 * uniform[0] / uniform[2]
+    assert counts[0] < 0.8 * uniform[0] and counts[1] > uniform[1]
+
+
+def test_one_hot_rows_label_sets_of_one_and_scalar_labels_store_the_same_samples():
+    labels = np.random.default_rng(3).choice(4, size=700, p=[0.6, 0.25, 0.1, 0.05])
+    names = ["abcd"[c] for c in labels]
+    stored = []
+    # (a tuple of ints would be stored as a numeric row: int label sets are multi-hot rows or Python sets)
+    for y in (labels, np.eye(4, dtype=bool)[labels], [{int(c)} for c in labels], names, [(c,) for c in names]):
+        buf = ClassBalancedBuffer(("id", "y"), 40, label_field="y", seed=11)
+        buf.add_batch({"id": np.arange(700), "y": y})
+        stored.append((buf.get_data()["id"].tolist(), list(buf.class_counts.values()), buf.evicted, buf.discarded))
+    assert stored[1:] == [stored[0]] * 4
+
+
+def test_multi_label_rule_by_hand():
+    buf = ClassBalancedBuffer(("y",), 4, label_field="y", seed=0)
+    buf.add_batch({"y": [("a",), ("a",), ("a", "b"), ("a",)]})
+    assert buf.class_counts == {"a": 4, "b": 1}
+    buf.add({"y": ("b", "c")})  # b and c are under a's 4: evict one of a's samples
+    counts = buf.class_counts
+    assert counts["c"] == 1 and counts["a"] == 3 and buf.evicted == 1 and len(buf) == 4
+    buf.add({"y": ()})  # no label: counts under NO_LABEL, (), which is under the largest
+    assert buf.class_counts[NO_LABEL] == 1 and buf.evicted == 2
+    assert sum(1 for y in buf.get_data()["y"] if y == ()) == 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(cuts=st.lists(st.integers(0, 150), max_size=5), seed=st.integers(0, 2**32 - 1),
+       form=st.sampled_from(["multi_hot", "sets"]))
+def test_multi_label_add_batch_equals_adding_one_by_one_and_is_reproducible(cuts, seed, form):
+    data = multi_label_stream(150, seed=seed % 1000, rates=(0.7, 0.4, 0.1, 0.05))
+    if form == "sets":
+        data["y"] = [tuple("abcd"[i] for i in np.flatnonzero(row)) for row in data["y"]]
+    one_by_one = ClassBalancedBuffer(("id", "y"), 12, label_field="y", seed=seed)
+    batched = ClassBalancedBuffer(("id", "y"), 12, label_field="y", seed=seed)
+    for i in range(150):
+        one_by_one.add(step(data, i))
+    for start, stop in pairwise([0, *sorted(cuts), 150]):
+        batched.add_batch(part(data, start, stop))
+    assert_same(one_by_one, batched)
+    assert one_by_one.class_counts == batched.class_counts
+
+
+@pytest.mark.parametrize("form", ["multi_hot", "sets"])
+def test_multi_label_save_and_load_continue_identically(form, tmp_path):
+    data = multi_label_stream(600, seed=5, rates=(0.8, 0.2, 0.05))
+    if form == "sets":  # label sets are stored as lists of tuples; () (no label) is among them
+        data["y"] = [tuple("abc"[i] for i in np.flatnonzero(row)) for row in data["y"]]
+        assert () in data["y"][:200]
+    original = ClassBalancedBuffer(("id", "y"), 30, label_field="y", seed=3)
+    original.add_batch(part(data, 0, 200))
+    original.save_state(tmp_path / "buffer.npz")
+    restored = ClassBalancedBuffer(("id", "y"), 30, label_field="y", seed=99)
+    restored.add_batch(part(data, 0, 7))
+    restored.load_state(tmp_path / "buffer.npz")
+    assert_same(original, restored)
+    assert restored.class_counts == original.class_counts
+    for buf in (original, restored):
+        buf.add_batch(part(data, 200, 600))
+    assert_same(original, restored)
+    assert restored.class_counts == original.class_counts
+
+
+def test_a_stream_may_start_with_a_sample_that_has_no_label():
+    for buf in (SequentialBuffer(("y",), 4), ClassBalancedBuffer(("y",), 4, label_field="y", seed=0)):
+        buf.add_batch({"y": [(), ("ramp",), ("ramp", "step")]})  # the first value fixes the field's storage
+        assert buf.get_data()["y"] == [(), ("ramp",), ("ramp", "step")]
+
+
+def test_replay_with_a_class_balanced_memory_trains_a_multi_label_stream():
+    from driftlab.scenario import load_scenario
+    from driftlab.training import MLP, Trainer
+
+    tree = load_scenario(Path(__file__).parent / "scenarios" / "multi_label.yaml").build_tree()
+    memory = ClassBalancedBuffer(("x", "y"), 120, label_field="y", seed=0)
+    trainer = Trainer(MLP(32, 2, hidden=(16,), seed=0), "replay", "cpu", classes=tree.classes, multi_label=True,
+                      memory=memory, max_iter=60, batch_size=32, lr=0.01, eval_samples=256, threads=1)
+    seen = []
+    for step_ in range(3):  # the mix drifts at step 2: 70 % of samples carry both labels
+        if step_:
+            tree.update()
+        X, y = tree.batch(200)
+        seen.extend(y)
+        trainer.collector.collect_batch({"x": X, "y": y})
+        record = trainer.episode(tree)
+    assert record["status"] == "completed" and record["memory_samples"] == 120 and len(memory) == 120
+    # the memory holds label sets, each sample counted under its labels, () for "no pattern"
+    stored = memory.get_data()["y"]
+    assert memory.class_counts == {label: sum(label in (s or ((),)) for s in stored)
+                                   for label in memory.class_counts}
+    def spread(label_sets):  # the most common label's count over the rarest's (() counts "no pattern")
+        counts = Counter(label for s in label_sets for label in (s or ((),)))
+        return max(counts.values()) / min(counts.values())
+
+    assert spread(stored) < 0.75 * spread(seen)
+    X, y = tree.held_out(512)
+    best_constant = max(Counter(y).values()) / len(y)
+    assert trainer.evaluator()(X, y)["accuracy"] > best_constant + 0.15
 
 
 # --- collector and user ---------------------------------------------------------------------------
