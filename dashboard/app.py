@@ -13,6 +13,8 @@ import sys
 
 import panel as pn
 import panel_material_ui as pmui
+from bokeh.document import Document
+from panel.io.state import set_curdoc
 from panel.util import edit_readonly
 
 SCENARIO = sys.argv[1] if len(sys.argv) > 1 else "time_series_drift"
@@ -55,9 +57,16 @@ for watcher in pn.state.param.watchers.get("busy", {}).get("value", []):
         pn.state.param.unwatch(watcher)
 
 
+def build_apart() -> tuple:
+    """:func:`build` with a document of its own, never served: Panel takes a thread without one for
+    whichever document the event loop is running a callback of (Bokeh's global ``curdoc``), and the
+    views would treat that one as theirs."""
+    with set_curdoc(Document()):
+        return build()
+
+
 async def fill() -> None:
-    # run_in_executor, not to_thread: the build must not see this page's document as its own
-    session, sidebar_views, main_views = await asyncio.get_running_loop().run_in_executor(None, build)
+    session, sidebar_views, main_views = await asyncio.get_running_loop().run_in_executor(None, build_apart)
     session.attach()  # back on the event loop
     sidebar.objects, main.objects = sidebar_views, main_views
 
