@@ -9,6 +9,7 @@ loaded, in a worker thread, so that neither a plain GET (a link preview, a healt
 users arriving together hold the server's event loop for the seconds a build takes.
 """
 import asyncio
+import html
 import sys
 
 import panel as pn
@@ -66,7 +67,12 @@ def build_apart() -> tuple:
 
 
 async def fill() -> None:
-    session, sidebar_views, main_views = await asyncio.get_running_loop().run_in_executor(None, build_apart)
+    try:
+        session, sidebar_views, main_views = await asyncio.get_running_loop().run_in_executor(None, build_apart)
+    except Exception as err:  # said where the views would be, as text (it may quote the file), and logged
+        message = html.escape(f"The dashboard could not be built: {type(err).__name__}: {err}")
+        main.objects = [pn.pane.HTML(f"<p>{message}</p>", css_classes=["dl-build-failed"])]
+        raise
     session.attach()  # back on the event loop
     sidebar.objects, main.objects = sidebar_views, main_views
 

@@ -4,6 +4,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from panel_browser import PanelServer
+
 from driftlab import dashboard
 
 pytestmark = pytest.mark.browser
@@ -48,3 +50,23 @@ def hook_counts(dash) -> dict[str, int]:
         walk(document);
         return count;
     }""", HOOKS)
+
+
+def test_a_scenario_that_cannot_be_built_is_said_in_the_page(browser, tmp_path):
+    """The page's frame comes first and the views after (dashboard/app.py): a failed build must not
+    leave "Loading the scenario …" forever, and its message is text, not markup."""
+    scenario = tmp_path / "broken.yaml"
+    scenario.write_text("name: broken\ntree: [x]\nparameters:\n  '<img src=x>': {value: 1, scheduler: 2}\n")
+    server = PanelServer(tmp_path / "serve.log", extra_args=("--args", str(scenario)))
+    server.start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(server.url)
+        failed = page.locator(".dl-build-failed")
+        expect(failed).to_contain_text("The dashboard could not be built", timeout=120_000)
+        expect(failed).to_contain_text("parameters.<img src=x>.scheduler: unknown key")  # as text
+        assert page.locator(".dl-loading").count() == 0
+        context.close()
+    finally:
+        server.stop()
