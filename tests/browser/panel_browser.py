@@ -47,59 +47,71 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-class PanelServer:
-    """``panel serve dashboard/app.py --port P --address 127.0.0.1`` in a subprocess, its log in a file."""
+class ServerProcess:
+    """A server in a subprocess on a free local port, its log (stdout and stderr) in a file: started
+    until ``ready_url`` answers 200, stopped by its own pid. Subclasses give ``command`` (and may
+    change ``cwd``, ``env``, ``ready_url`` and ``stop_signal``)."""
 
-    def __init__(self, log_path: Path, app: str = APP, port: int | None = None, extra_args: tuple[str, ...] = ()):
-        self.app = app
+    name = "the server"
+    stop_signal = signal.SIGINT  # Tornado shuts down cleanly on it
+
+    def __init__(self, log_path: Path, port: int | None = None):
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}/{Path(app).stem}"
         self.log_path = Path(log_path)
-        self.extra_args = tuple(extra_args)
         self.process: subprocess.Popen | None = None
 
     @property
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "panel", "serve", self.app, "--port", str(self.port),
-                "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{self.port}", *self.extra_args]
+        raise NotImplementedError
 
-    def start(self, timeout: float = 90.0) -> PanelServer:
-        """Start the server and wait until the app's URL answers 200 (one session is built for that)."""
+    @property
+    def ready_url(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def cwd(self) -> Path:
+        return ROOT
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    def start(self, timeout: float = 90.0):
+        """Start the server and wait until ``ready_url`` answers 200; returns the server."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "wb")  # noqa: SIM115  (the server inherits it; closed here once started)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "BOKEH_RESOURCES": "server"}
-        self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        self.process = subprocess.Popen(self.command, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
+                                        env=self.env, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
         log.close()
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"panel serve exited with {self.process.returncode}:\n{self.log()}")
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log()}")
             try:
-                with urllib.request.urlopen(self.url, timeout=30) as response:
+                with urllib.request.urlopen(self.ready_url, timeout=30) as response:
                     if response.status == 200:
                         return self
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"{self.url} did not answer within {timeout:.0f} s:\n{self.log()}")
+                raise RuntimeError(f"{self.ready_url} did not answer within {timeout:.0f} s:\n{self.log()}")
             time.sleep(0.25)
 
-    def stop(self) -> None:
-        """Stop the server by its own pid: SIGINT (Tornado shuts down cleanly), then SIGKILL."""
+    def stop(self, wait: float = 20.0) -> None:
+        """Stop the server by its own pid: ``stop_signal``, then SIGKILL after ``wait`` seconds."""
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
-        os.kill(process.pid, signal.SIGINT)
+        os.kill(process.pid, self.stop_signal)
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
     def log(self, since: int = 0) -> str:
-        """The server's log (stdout and stderr) from byte ``since`` on."""
+        """The server's log from byte ``since`` on."""
         try:
             with open(self.log_path, "rb") as f:
                 f.seek(since)
@@ -112,6 +124,31 @@ class PanelServer:
             return self.log_path.stat().st_size
         except FileNotFoundError:
             return 0
+
+
+class PanelServer(ServerProcess):
+    """``panel serve dashboard/app.py --port P --address 127.0.0.1`` in a subprocess, its log in a file."""
+
+    name = "panel serve"
+
+    def __init__(self, log_path: Path, app: str = APP, port: int | None = None, extra_args: tuple[str, ...] = ()):
+        super().__init__(log_path, port)
+        self.app = app
+        self.url = f"http://127.0.0.1:{self.port}/{Path(app).stem}"
+        self.extra_args = tuple(extra_args)
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "panel", "serve", self.app, "--port", str(self.port),
+                "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{self.port}", *self.extra_args]
+
+    @property
+    def ready_url(self) -> str:
+        return self.url  # one session is built for that answer
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**super().env, "BOKEH_RESOURCES": "server"}
 
 
 _LOG_ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ", re.MULTILINE)

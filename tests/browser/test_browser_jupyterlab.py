@@ -15,16 +15,12 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from panel_browser import ROOT, RequestGuard, _die_with_parent, free_port
+from panel_browser import ROOT, RequestGuard, ServerProcess
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +48,7 @@ def base_python_paths(variable: str, folder: str) -> str:
     return os.pathsep.join(paths)
 
 
-class JupyterLab:
+class JupyterLab(ServerProcess):
     """``jupyter lab`` on a free local port over a temporary folder, its log in a file.
 
     It offers ``log`` and ``log_size`` as :class:`panel_browser.PanelServer` does, so that the
@@ -60,79 +56,52 @@ class JupyterLab:
     dashboard server's.
     """
 
+    name = "jupyter lab"
+    stop_signal = signal.SIGTERM  # it shuts its kernels down
+
     def __init__(self, root: Path):
+        super().__init__(root / "jupyter-lab.log")
         self.root = root
         self.notebooks = root / "notebooks"
-        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = root / "jupyter-lab.log"
-        self.process: subprocess.Popen | None = None
+
+    @property
+    def cwd(self) -> Path:
+        return self.notebooks
+
+    @property
+    def ready_url(self) -> str:
+        return f"{self.url}/api/status"
+
+    @property
+    def env(self) -> dict[str, str]:
+        # nothing from the user's own Jupyter set-up: config, settings, workspaces, runtime files
+        return {**super().env, "JUPYTER_CONFIG_DIR": str(self.root / "config"),
+                "JUPYTER_RUNTIME_DIR": str(self.root / "runtime"),
+                "JUPYTERLAB_SETTINGS_DIR": str(self.root / "lab-settings"),
+                "JUPYTERLAB_WORKSPACES_DIR": str(self.root / "workspaces"),
+                "JUPYTER_PATH": base_python_paths("JUPYTER_PATH", "share"),
+                "JUPYTER_CONFIG_PATH": base_python_paths("JUPYTER_CONFIG_PATH", "etc")}
+
+    @property
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+                "--port-retries=0", f"--ServerApp.root_dir={self.notebooks}", "--IdentityProvider.token=",
+                "--ServerApp.password=", "--allow-root",
+                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.extension_manager=readonly",
+                # the test reads the notebook's cells and kernel through the page's application object
+                "--LabApp.expose_app_in_browser=True"]
 
     def start(self, timeout: float = 120.0) -> JupyterLab:
+        """Copy notebook 07 and the settings into the folder, then start the server."""
         self.notebooks.mkdir(parents=True)
         shutil.copy(ROOT / "notebooks" / NOTEBOOK, self.notebooks / NOTEBOOK)
-        settings = self.root / "lab-settings"
         for name, values in SETTINGS.items():
-            path = settings / name
+            path = self.root / "lab-settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values), encoding="utf-8")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1",
-               # nothing from the user's own Jupyter set-up: config, settings, workspaces, runtime files
-               "JUPYTER_CONFIG_DIR": str(self.root / "config"), "JUPYTER_RUNTIME_DIR": str(self.root / "runtime"),
-               "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(self.root / "workspaces"),
-               "JUPYTER_PATH": base_python_paths("JUPYTER_PATH", "share"),
-               "JUPYTER_CONFIG_PATH": base_python_paths("JUPYTER_CONFIG_PATH", "etc")}
-        command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
-                   "--port-retries=0", f"--ServerApp.root_dir={self.notebooks}", "--IdentityProvider.token=",
-                   "--ServerApp.password=", "--allow-root",
-                   "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                   "--LabApp.extension_manager=readonly",
-                   # the test reads the notebook's cells and kernel through the page's application object
-                   "--LabApp.expose_app_in_browser=True"]
-        log = open(self.log_path, "wb")  # noqa: SIM115  (the server inherits it; closed here once started)
-        self.process = subprocess.Popen(command, cwd=self.notebooks, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                        preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/status", timeout=30) as response:
-                    if response.status == 200:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{self.log()}")
-            time.sleep(0.5)
-
-    def stop(self) -> None:
-        """Stop the server by its own pid (SIGTERM: it shuts its kernels down), then SIGKILL."""
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-    def log(self, since: int = 0) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                f.seek(since)
-                return f.read().decode("utf-8", "replace")
-        except FileNotFoundError:
-            return ""
-
-    def log_size(self) -> int:
-        try:
-            return self.log_path.stat().st_size
-        except FileNotFoundError:
-            return 0
+        return super().start(timeout)
 
 
 @pytest.fixture(scope="module")
