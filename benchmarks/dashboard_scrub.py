@@ -34,11 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from dashboard import VIEWPORT, WebSocketActivity, union_clip
+from dashboard import TITLE_PROBE, VIEWPORT, WebSocketActivity, echo, union_clip
 from dashboard_page import Dashboard
 from panel_browser import PanelServer, RequestGuard, launch_browser, open_app, server_errors
-
-TITLE_PROBE = "() => window.__dlText('dl-samples-title')"
 
 def run_to_the_end(dash: Dashboard) -> None:
     from playwright.sync_api import expect
@@ -52,13 +50,6 @@ def scrub(dash: Dashboard, key: str) -> float:
     ms = dash.timed_key(".dl-scrub .noUi-handle", key, TITLE_PROBE)
     if ms is None:
         raise RuntimeError(f"the samples did not follow the scrubber ({key}) within 20 s")
-    return ms
-
-
-def echo(dash: Dashboard, value: int) -> float:
-    ms = dash.timed_input(".dl-player input[type=range]", str(value), TITLE_PROBE)
-    if ms is None:
-        raise RuntimeError(f"the samples did not show step {value} within 20 s")
     return ms
 
 
